@@ -1,0 +1,40 @@
+package dev.sparkft.model;
+
+import java.util.List;
+
+/**
+ * The model seam, as the trainer sees every model whatever its engine: one flat float parameter vector and
+ * "given a batch, add the gradient of the summed loss into a flat vector". Executor-side: one instance per
+ * executor JVM per {@link ModelSpec}, reused across steps, closed when the JVM is done with it.
+ *
+ * <p>Implementations are not thread-safe; a caller uses one instance from one thread at a time.
+ */
+public interface TrainableModel extends AutoCloseable {
+
+    /** Names, shapes, decay and freezing of the segments of the flat vector. */
+    ParameterLayout layout();
+
+    /** The starting point of training: pretrained weights or a seeded initialisation. A fresh array. */
+    float[] initialParameters();
+
+    /** Dataset columns the model reads (inputs and labels), so schemas are checked before any job runs. */
+    List<String> inputColumns();
+
+    /** Loads {@code flat} (length {@code layout().size()}) as the current parameters. */
+    void setParameters(float[] flat);
+
+    /**
+     * Forward and backward pass at the current parameters: adds the gradient of the batch's summed loss
+     * into {@code gradientSum} (not the mean: sums from any split of a global batch add up to the same
+     * total) and returns that loss sum with its weight (examples, or labelled tokens). Frozen segments
+     * receive no gradient.
+     */
+    LossSum accumulateGradient(Batch batch, float[] gradientSum);
+
+    /** Model outputs for a batch at the current parameters, e.g. logits {@code [n, classes]}. */
+    Tensor predict(Batch batch);
+
+    /** Releases native memory; the instance is unusable afterwards. */
+    @Override
+    void close();
+}

@@ -1,0 +1,29 @@
+package dev.sparkft.optim;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A driver-side optimizer over the flat parameter vector (ND4J arrays, updated in place). The learning
+ * rate at each step comes from a {@link LearningRateSchedule}, a pure function of the step, so a resumed
+ * run continues exactly. Decay and freezing follow the model's {@link dev.sparkft.model.ParameterLayout}.
+ */
+public interface Optimizer {
+
+    /** Type name as in configs: sgd, momentum, nesterov, adam, adamw. */
+    String name();
+
+    /**
+     * Applies update number {@link #stepCount()} in place to {@code params}, given the step's mean
+     * gradient (already clipped); frozen segments are left untouched. Increments the step count.
+     */
+    void step(INDArray params, INDArray gradient);
+
+    /** Number of updates applied so far (the next update uses the schedule's value at this step). */
+    long stepCount();
+
+    /** Everything needed to continue exactly: step count and moment buffers (copies). */
+    OptimizerState state();
+
+    /** Restores a state taken from an optimizer of the same type and parameter count; fails otherwise. */
+    void restore(OptimizerState state);
+}
