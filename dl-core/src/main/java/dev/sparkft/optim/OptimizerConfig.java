@@ -1,0 +1,51 @@
+package dev.sparkft.optim;
+
+import java.io.Serializable;
+
+/**
+ * Optimizer settings as in the run config ({@code optimizer:} section). {@code type} is one of sgd,
+ * momentum, nesterov, adam, adamw; fields that a type does not use are ignored by it but still validated.
+ * Weight decay applies only where the parameter layout says {@code decay} (never biases or LayerNorm).
+ */
+public record OptimizerConfig(
+        String type,
+        double learningRate,
+        double momentum,
+        double beta1,
+        double beta2,
+        double epsilon,
+        double weightDecay,
+        ScheduleConfig schedule) implements Serializable {
+
+    public static final java.util.List<String> TYPES = java.util.List.of("sgd", "momentum", "nesterov", "adam", "adamw");
+
+    public OptimizerConfig {
+        if (!TYPES.contains(type)) {
+            throw new IllegalArgumentException("optimizer.type must be one of " + TYPES + ", got '" + type + "'");
+        }
+        check(learningRate > 0 && Double.isFinite(learningRate), "optimizer.learningRate must be > 0, got " + learningRate);
+        check(momentum >= 0 && momentum < 1, "optimizer.momentum must be in [0, 1), got " + momentum);
+        check(beta1 >= 0 && beta1 < 1, "optimizer.beta1 must be in [0, 1), got " + beta1);
+        check(beta2 >= 0 && beta2 < 1, "optimizer.beta2 must be in [0, 1), got " + beta2);
+        check(epsilon > 0, "optimizer.epsilon must be > 0, got " + epsilon);
+        check(weightDecay >= 0, "optimizer.weightDecay must be >= 0, got " + weightDecay);
+        if (schedule == null) {
+            schedule = ScheduleConfig.constant();
+        }
+    }
+
+    /** AdamW with the usual BERT fine-tuning defaults (betas 0.9/0.999, eps 1e-8, as PyTorch). */
+    public static OptimizerConfig adamW(double lr, double weightDecay, ScheduleConfig schedule) {
+        return new OptimizerConfig("adamw", lr, 0.0, 0.9, 0.999, 1e-8, weightDecay, schedule);
+    }
+
+    public static OptimizerConfig sgd(double lr) {
+        return new OptimizerConfig("sgd", lr, 0.0, 0.9, 0.999, 1e-8, 0.0, ScheduleConfig.constant());
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}
