@@ -60,9 +60,13 @@ public final class BertOnnxImporter {
 
     private BertWeights run(OptionalInt givenHeads) {
         List<Linear> linears = findLinears();
+        if (linears.size() % LAYER_LINEARS.length == 0 && !linears.isEmpty()) {
+            throw invalid("has " + linears.size() + " Linear weights, 6 per layer and no pooler: the export keeps only "
+                    + "the last hidden state (e.g. bge-small-en-v1.5), but BertWeights include pooler.dense");
+        }
         if (linears.size() % LAYER_LINEARS.length != 1) {
             throw invalid("has " + linears.size() + " Linear weights (MatMul/Gemm with a 2-D initializer); a BertModel "
-                    + "with a pooler has 6 per layer + 1");
+                    + "has 6 per layer + 1 for the pooler");
         }
         int layers = linears.size() / LAYER_LINEARS.length;
         Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -79,15 +83,16 @@ public final class BertOnnxImporter {
             }
             tensors.put(key, toOutIn(linear));
         }
-        for (OnnxTensor init : graph.initializers().values()) {
+        for (Map.Entry<String, OnnxTensor> e : graph.initializers().entrySet()) {
+            OnnxTensor init = e.getValue();
             boolean usedAsLinear = linears.stream().anyMatch(l -> l.weight() == init);
             if (usedAsLinear || init.dataType() != OnnxTensor.FLOAT || init.elementCount() <= 1) {
                 continue; // position_ids (INT64) and scalar constants are not parameters
             }
-            if (tensors.containsKey(init.name())) {
-                throw invalid("has initializer '" + init.name() + "' twice (also as a Linear weight)");
+            if (tensors.containsKey(e.getKey())) {
+                throw invalid("has initializer '" + e.getKey() + "' twice (also as a Linear weight)");
             }
-            tensors.put(init.name(), Tensor.ofFloats(init.floats(), init.dims()));
+            tensors.put(e.getKey(), Tensor.ofFloats(init.floats(), init.dims()));
         }
         BertConfig config = inferConfig(tensors, linearByKey, layers, givenHeads);
         try {
@@ -113,14 +118,12 @@ public final class BertOnnxImporter {
                 // The exporter adds the bias in a separate Add whose other input is the bias initializer.
                 String bias = null;
                 String output = node.outputs().get(0);
-                for (OnnxNode add : graph.consumers(output)) {
-                    if (add.opType().equals("Add")) {
-                        String other = add.inputs().get(0).equals(output) ? add.inputs().get(1) : add.inputs().get(0);
-                        if (graph.initializers().containsKey(other)) {
-                            bias = other;
-                            output = add.outputs().get(0);
-                        }
-                    }
+                List<OnnxNode> consumers = graph.consumers(output);
+                if (consumers.size() == 1 && consumers.get(0).opType().equals("Add")) {
+                    OnnxNode add = consumers.get(0);
+                    String other = add.inputs().get(0).equals(output) ? add.inputs().get(1) : add.inputs().get(0);
+                    bias = graph.initializers().containsKey(other) ? other : null;
+                    output = add.outputs().get(0);
                 }
                 out.add(new Linear(node, w, true, bias, output));
             } else {

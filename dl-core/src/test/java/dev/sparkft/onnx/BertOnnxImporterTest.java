@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -84,6 +85,57 @@ class BertOnnxImporterTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> BertOnnxImporter.importWeights(onnx, "minilm", 6));
         assertTrue(e.getMessage().contains("minilm") && e.getMessage().contains("12 heads"), e.getMessage());
+    }
+
+    @Test
+    void graphOrderMapsWeightsWhenBiasesDoNotNameThem() {
+        // Detach every Linear's Add from its named bias: the importer must fall back to graph order
+        // (query, key, value, attention output, intermediate, output per layer) and find the same weights.
+        OnnxModel unnamed = withNodes(onnx.graph().nodes().stream().map(n -> n.opType().equals("Add")
+                && n.inputs().get(0).endsWith(".bias") ? rewire(n, n.inputs().get(0), "computed_elsewhere") : n).toList());
+        BertWeights byOrder = BertOnnxImporter.importWeights(unnamed, "unnamed");
+        assertEquals(weights.config(), byOrder.config());
+        weights.tensors().forEach((k, t) -> assertArrayEquals(t.floats(), byOrder.tensors().get(k).floats(), 0f, k));
+    }
+
+    @Test
+    void brokenGraphsAreRejectedNamingTheProblem() {
+        // A Linear paired with another layer's bias collides with that layer's weight.
+        OnnxModel collision = withNodes(onnx.graph().nodes().stream().map(n -> n.name().equals(
+                "/encoder/layer.1/attention/self/query/Add")
+                ? rewire(n, "encoder.layer.1.attention.self.query.bias", "encoder.layer.0.attention.self.query.bias")
+                : n).toList());
+        assertRejected(collision, "two Linear weights to 'encoder.layer.0.attention.self.query.weight'");
+
+        // No pooler Gemm: the encoder-only export some models ship.
+        assertRejected(withNodes(onnx.graph().nodes().stream().filter(n -> !n.opType().equals("Gemm")).toList()),
+                "no pooler");
+
+        // A bias that is not where the config expects it.
+        Map<String, OnnxTensor> initializers = new LinkedHashMap<>(onnx.graph().initializers());
+        OnnxTensor bias = initializers.remove("encoder.layer.4.output.dense.bias");
+        initializers.put("encoder.layer.4.output.dense.bias_v2", bias);
+        assertRejected(new OnnxModel(onnx.irVersion(), onnx.opsetVersion(), onnx.producerName(), new OnnxGraph(
+                onnx.graph().nodes(), initializers, onnx.graph().inputs(), onnx.graph().outputs())),
+                "missing 'encoder.layer.4.output.dense.bias'", "unexpected 'encoder.layer.4.output.dense.bias_v2'");
+    }
+
+    private static void assertRejected(OnnxModel model, String... fragments) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BertOnnxImporter.importWeights(model, "edited.onnx"));
+        for (String fragment : fragments) {
+            assertTrue(e.getMessage().contains("edited.onnx") && e.getMessage().contains(fragment), e.getMessage());
+        }
+    }
+
+    private static OnnxModel withNodes(List<OnnxNode> nodes) {
+        return new OnnxModel(onnx.irVersion(), onnx.opsetVersion(), onnx.producerName(), new OnnxGraph(nodes,
+                onnx.graph().initializers(), onnx.graph().inputs(), onnx.graph().outputs()));
+    }
+
+    private static OnnxNode rewire(OnnxNode node, String from, String to) {
+        return new OnnxNode(node.name(), node.opType(), node.inputs().stream().map(i -> i.equals(from) ? to : i).toList(),
+                node.outputs(), node.intAttributes(), node.tensorAttributes());
     }
 
     /**
