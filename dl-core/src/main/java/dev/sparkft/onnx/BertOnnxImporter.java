@@ -54,8 +54,8 @@ public final class BertOnnxImporter {
         return new BertOnnxImporter(model.graph(), source).run(OptionalInt.of(numHeads));
     }
 
-    /** One use of an initializer as the weight of a Linear: MatMul(x, W) or Gemm(x, W, b). */
-    private record Linear(OnnxNode node, OnnxTensor weight, boolean inOutLayout, String biasName, String output) {
+    /** An initializer used as a Linear weight by MatMul(x, W) or Gemm(x, W, b), with its bias and output. */
+    private record Linear(OnnxTensor weight, boolean inOutLayout, String biasName, String output) {
     }
 
     private BertWeights run(OptionalInt givenHeads) {
@@ -125,11 +125,11 @@ public final class BertOnnxImporter {
                     bias = graph.initializers().containsKey(other) ? other : null;
                     output = add.outputs().get(0);
                 }
-                out.add(new Linear(node, w, true, bias, output));
+                out.add(new Linear(w, true, bias, output));
             } else {
                 long[] transB = node.intAttributes().getOrDefault("transB", new long[] {0});
                 String bias = node.inputs().size() > 2 ? node.inputs().get(2) : null;
-                out.add(new Linear(node, w, transB[0] == 0, bias, node.outputs().get(0)));
+                out.add(new Linear(w, transB[0] == 0, bias, node.outputs().get(0)));
             }
         }
         return out;
