@@ -4,43 +4,27 @@ import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.ParameterSegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Predicate;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Maximal runs of adjacent segments of a {@link ParameterLayout} that an optimizer treats alike (trainable;
- * trainable and decayed), so in-place ops run on a few large contiguous views instead of one per tensor.
+ * Maximal runs of adjacent trainable segments of a {@link ParameterLayout}, so updates work on a few large
+ * contiguous ranges instead of one per tensor, and frozen segments are never touched.
  */
 final class ParameterRanges {
-    private final int size;
-    private final long[][] trainable;
-    private final long[][] decayed;
-    private final List<Run> byDecay;
-
-    /** A run of trainable parameters [start, end) that all have the same decay flag. */
+    /** A run of trainable parameters [start, end); {@code decay} when all of them are decayed. */
     record Run(int start, int end, boolean decay) {
     }
 
+    private final int size;
+    private final List<Run> trainable;
+    private final List<Run> byDecay;
+
     ParameterRanges(ParameterLayout layout) {
         this.size = layout.size();
-        this.trainable = runs(layout, ParameterSegment::trainable);
-        this.decayed = runs(layout, s -> s.trainable() && s.decay());
-        List<Run> split = new ArrayList<>();
-        for (long[] r : runs(layout, s -> s.trainable() && s.decay())) {
-            split.add(new Run((int) r[0], (int) r[1], true));
-        }
-        for (long[] r : runs(layout, s -> s.trainable() && !s.decay())) {
-            split.add(new Run((int) r[0], (int) r[1], false));
-        }
-        split.sort(java.util.Comparator.comparingInt(Run::start));
-        this.byDecay = List.copyOf(split);
-    }
-
-    /** The trainable runs, split where the decay flag changes, in order. */
-    List<Run> trainableByDecay() {
-        return byDecay;
+        this.trainable = runs(layout, false);
+        this.byDecay = runs(layout, true);
     }
 
     /** Length of the flat vector. */
@@ -48,14 +32,19 @@ final class ParameterRanges {
         return size;
     }
 
-    /** Views of {@code flat} over the trainable runs. */
-    List<INDArray> trainable(INDArray flat) {
-        return views(flat, trainable);
+    /** The trainable runs, split where the decay flag changes, in order. */
+    List<Run> trainableByDecay() {
+        return byDecay;
     }
 
-    /** Views of {@code flat} over the runs that are both trainable and decayed. */
-    List<INDArray> decayed(INDArray flat) {
-        return views(flat, decayed);
+    /** Views of {@code flat} over the trainable runs. */
+    List<INDArray> trainable(INDArray flat) {
+        INDArray vector = flat.reshape(flat.length());
+        List<INDArray> out = new ArrayList<>(trainable.size());
+        for (Run r : trainable) {
+            out.add(vector.get(NDArrayIndex.interval(r.start(), r.end())));
+        }
+        return out;
     }
 
     /** Fails unless {@code a} is a contiguous FLOAT vector of the layout's length. */
@@ -67,31 +56,26 @@ final class ParameterRanges {
         }
     }
 
-    private static List<INDArray> views(INDArray flat, long[][] runs) {
-        INDArray vector = flat.reshape(flat.length());
-        List<INDArray> out = new ArrayList<>(runs.length);
-        for (long[] r : runs) {
-            out.add(vector.get(NDArrayIndex.interval(r[0], r[1])));
-        }
-        return out;
-    }
-
-    private static long[][] runs(ParameterLayout layout, Predicate<ParameterSegment> member) {
-        List<long[]> out = new ArrayList<>();
-        long[] open = null;
+    private static List<Run> runs(ParameterLayout layout, boolean splitOnDecay) {
+        List<Run> out = new ArrayList<>();
+        Run open = null;
         for (ParameterSegment s : layout.segments()) {
             if (s.length() == 0) {
                 continue;
             }
-            if (!member.test(s)) {
+            if (!s.trainable()) {
                 open = null;
-            } else if (open != null) {
-                open[1] = s.end();
+                continue;
+            }
+            boolean decay = splitOnDecay && s.decay();
+            if (open != null && open.decay() == decay) {
+                open = new Run(open.start(), (int) s.end(), decay);
+                out.set(out.size() - 1, open);
             } else {
-                open = new long[] {s.offset(), s.end()};
+                open = new Run((int) s.offset(), (int) s.end(), decay);
                 out.add(open);
             }
         }
-        return out.toArray(new long[0][]);
+        return List.copyOf(out);
     }
 }
