@@ -173,17 +173,19 @@ public final class Dl4jNetworkModel implements TrainableModel {
         if (t.isFloat() || t.ints().length != n) {
             throw new IllegalArgumentException("column '" + LABEL + "' must be int [n] class ids, got " + t);
         }
-        if (labels == null || labels.rows() != n) {
-            labels = Nd4j.create(dataType, n, k);
-        } else {
-            labels.assign(0);
-        }
         int[] ids = t.ints();
         for (int i = 0; i < n; i++) {
             if (ids[i] < 0 || ids[i] >= k) {
                 throw new IllegalArgumentException("label " + ids[i] + " in row " + i + " of the batch is outside the valid range [0, "
                         + (k - 1) + "] for numClasses " + k);
             }
+        }
+        if (labels == null || labels.rows() != n) {
+            labels = Nd4j.create(dataType, n, k);
+        } else {
+            labels.assign(0);
+        }
+        for (int i = 0; i < n; i++) {
             labels.putScalar(i, ids[i], 1.0);
         }
         return labels;
