@@ -60,7 +60,7 @@ def main():
     java_grad = np.fromfile(case / "gradient.bin", dtype="<f4").astype(np.float64)
     params = dict(model.named_parameters())
     torch_grad = np.zeros_like(java_grad)
-    worst_tensor, worst_rel = "", 0.0
+    worst_tensor, worst_rel = "", -1.0
     for seg in index["layout"]:
         n = int(np.prod(seg["shape"]))
         g = params[seg["name"]].grad.double().numpy().reshape(-1)
