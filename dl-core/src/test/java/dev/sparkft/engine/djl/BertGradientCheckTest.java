@@ -8,8 +8,6 @@ import ai.djl.ndarray.types.DataType;
 import dev.sparkft.model.Batch;
 import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.ParameterSegment;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,11 +60,11 @@ class BertGradientCheckTest {
         double[] theta = randomParameters(layout, 5);
         try (NDManager scope = manager.newSubManager()) {
             BertParameters params = new BertParameters(scope, layout, DataType.FLOAT64);
-            BertInputs in = BatchArrays.inputs(scope, batch, TinyBert.CONFIG);
-            NDArray labels = BatchArrays.labels(scope, batch, head);
             params.set(theta);
             double[] analytic = new double[layout.size()];
             try (NDManager step = scope.newSubManager()) {
+                BertInputs in = BatchArrays.inputs(step, batch, TinyBert.CONFIG);
+                NDArray labels = BatchArrays.labels(step, batch, head);
                 BertBackward.run(step, model, params, in, labels, (s, g) ->
                         System.arraycopy(g.toDoubleArray(), 0, analytic, (int) s.offset(), (int) s.length()));
             }
@@ -78,8 +76,8 @@ class BertGradientCheckTest {
             for (ParameterSegment s : layout.segments()) {
                 for (int k = 0; k < PROBES_PER_TENSOR; k++) {
                     int index = probe(s, ids, r);
-                    double numeric = (loss(scope, model, params, theta, in, labels, index, STEP)
-                            - loss(scope, model, params, theta, in, labels, index, -STEP)) / (2 * STEP);
+                    double numeric = (loss(scope, model, params, theta, batch, index, STEP)
+                            - loss(scope, model, params, theta, batch, index, -STEP)) / (2 * STEP);
                     double a = analytic[index];
                     double err = Math.abs(a - numeric) / Math.max(Math.max(Math.abs(a), Math.abs(numeric)), FLOOR);
                     if (err > worst) {
@@ -96,14 +94,16 @@ class BertGradientCheckTest {
         }
     }
 
+    /** The loss with one element moved; the forward's arrays live in the step manager (made from its inputs). */
     private static double loss(NDManager scope, BertClassifier model, BertParameters params, double[] theta,
-            BertInputs in, NDArray labels, int index, double delta) {
+            Batch batch, int index, double delta) {
         double saved = theta[index];
         theta[index] = saved + delta;
         params.set(theta);
         theta[index] = saved;
         try (NDManager step = scope.newSubManager()) {
-            return model.lossSum(params::get, in, labels).getDouble();
+            BertInputs in = BatchArrays.inputs(step, batch, TinyBert.CONFIG);
+            return model.lossSum(params::get, in, BatchArrays.labels(step, batch, model.head())).getDouble();
         } finally {
             params.set(theta);
         }
@@ -135,13 +135,7 @@ class BertGradientCheckTest {
         return theta;
     }
 
-    private static int nonZero(double[] values) {
-        List<Double> nz = new ArrayList<>();
-        for (double v : values) {
-            if (v != 0) {
-                nz.add(v);
-            }
-        }
-        return nz.size();
+    private static long nonZero(double[] values) {
+        return java.util.Arrays.stream(values).filter(v -> v != 0).count();
     }
 }
