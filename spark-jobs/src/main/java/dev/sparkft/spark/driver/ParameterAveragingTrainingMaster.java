@@ -1,0 +1,77 @@
+package dev.sparkft.spark.driver;
+
+import dev.sparkft.model.LossSum;
+import dev.sparkft.optim.LearningRateSchedule;
+import dev.sparkft.optim.Optimizer;
+import dev.sparkft.spark.config.TrainConfig;
+import dev.sparkft.spark.config.TrainConfig.NonFinitePolicy;
+import dev.sparkft.spark.executor.GradientNorm;
+import dev.sparkft.spark.executor.LocalStepsWorker;
+import dev.sparkft.spark.executor.OptimizerFactory;
+import dev.sparkft.spark.executor.PartialSum;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Parameter averaging (DiLoCo-style when the outer optimizer has momentum): each round covers K steps;
+ * every partition takes K local steps of the inner optimizer on its share of those global batches and
+ * returns its delta weighted by its examples; the driver applies the outer optimizer to minus the weighted
+ * mean delta. With K = 1, inner SGD and outer SGD at learning rate 1 this is synchronous SGD.
+ */
+public final class ParameterAveragingTrainingMaster implements TrainingMaster {
+    private final JavaSparkContext sc;
+    private final IndexedDataset data;
+    private final GlobalBatchPlan plan;
+    private final TrainConfig config;
+    private final OptimizerFactory optimizers;
+    private final LearningRateSchedule innerSchedule;
+
+    public ParameterAveragingTrainingMaster(JavaSparkContext sc, IndexedDataset data, GlobalBatchPlan plan,
+            TrainConfig config, OptimizerFactory optimizers) {
+        this.sc = sc;
+        this.data = data;
+        this.plan = plan;
+        this.config = config;
+        this.optimizers = optimizers;
+        this.innerSchedule = optimizers.schedule(config.optimizer());
+    }
+
+    @Override
+    public int stepsInRound(long step, long totalSteps) {
+        return (int) Math.min(config.training().averaging().localSteps(), totalSteps - step);
+    }
+
+    @Override
+    public RoundReport round(INDArray params, Optimizer outer, long step, int steps) {
+        long start = System.nanoTime();
+        long[][] batches = new long[steps][];
+        for (int k = 0; k < steps; k++) {
+            batches[k] = plan.batch(step + k);
+        }
+        float[] flat = params.toFloatVector();
+        PartialSum sum = RoundRunner.run(sc, data, flat, broadcast -> new LocalStepsWorker(config.model(),
+                data.assembler(), data.key(), broadcast, step, batches, config.training().microBatch(),
+                config.optimizer(), optimizers, config.clipping().maxGradNorm()));
+        long reduced = System.nanoTime();
+
+        LossSum loss = sum.lossSum();
+        float[] outerGradient = sum.vector();
+        boolean finite = sum.firstNonFinite() < 0 && Double.isFinite(loss.loss())
+                && GradientNorm.allFinite(outerGradient);
+        if (!finite && config.onNonFinite() == NonFinitePolicy.FAIL) {
+            throw new NonFiniteStepException(step, RoundRunner.nonFiniteMessage(step, steps, sum, config.data().train()));
+        }
+        double norm = Double.NaN;
+        if (finite) {
+            // Workers sent weight * (local - start); minus the weighted mean delta is the outer "gradient".
+            GradientNorm.scale(outerGradient, -1.0 / loss.weight());
+            norm = GradientNorm.of(outerGradient);
+            outer.step(params, Nd4j.createFromArray(outerGradient));
+        }
+        long end = System.nanoTime();
+        long bytes = 4L * flat.length;
+        return new RoundReport(step, steps, loss.mean(), sum.examples(), norm, innerSchedule.at(step), !finite,
+                end - start, sum.computeNanos(), end - reduced, bytes, bytes, sum.contributors());
+    }
+}

@@ -1,0 +1,130 @@
+package dev.sparkft.spark.driver;
+
+import dev.sparkft.model.LossSum;
+import dev.sparkft.model.ModelEngines;
+import dev.sparkft.model.ParameterLayout;
+import dev.sparkft.model.TrainableModel;
+import dev.sparkft.optim.Optimizer;
+import dev.sparkft.optim.OptimizerConfig;
+import dev.sparkft.spark.config.ConfigLoader;
+import dev.sparkft.spark.config.TrainConfig;
+import dev.sparkft.spark.config.TrainConfig.Mode;
+import dev.sparkft.spark.executor.EvaluationWorker;
+import dev.sparkft.spark.executor.OptimizerFactory;
+import dev.sparkft.spark.executor.PartialSum;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A training run, top to bottom: config -> model layout and initial parameters -> data -> optimizer ->
+ * resume -> loop of rounds -> validation. Progress, metrics and checkpoints are listeners.
+ */
+public final class TrainingLoop {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
+
+    private final SparkSession spark;
+    private final TrainConfig config;
+    private final OptimizerFactory optimizers;
+    private final PrintStream console;
+
+    public TrainingLoop(SparkSession spark, TrainConfig config, OptimizerFactory optimizers, PrintStream console) {
+        this.spark = spark;
+        this.config = config;
+        this.optimizers = optimizers;
+        this.console = console;
+    }
+
+    public TrainingResult run(boolean resume) {
+        // The model: layout, starting parameters and the columns it reads, from a driver-side instance.
+        ParameterLayout layout;
+        float[] initial;
+        List<String> columns;
+        try (TrainableModel model = ModelEngines.create(config.model())) {
+            layout = model.layout();
+            initial = model.initialParameters();
+            columns = model.inputColumns();
+        }
+        LOG.info("model {}: {} ({} trainable)", config.model().engine(), layout, layout.trainableSize());
+
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        try (IndexedDataset data = IndexedDataset.load(spark, config.data().train(), columns, config.data().partitions())) {
+            GlobalBatchPlan plan = new GlobalBatchPlan(config.run().seed(), data.count(), config.training().globalBatch());
+            long totalSteps = config.training().steps() > 0 ? config.training().steps()
+                    : config.training().epochs() * plan.stepsPerEpoch();
+            TrainingMaster master = config.training().mode() == Mode.SYNC
+                    ? new SynchronousTrainingMaster(sc, data, plan, config, optimizers)
+                    : new ParameterAveragingTrainingMaster(sc, data, plan, config, optimizers);
+
+            // The driver's optimizer: the step's optimizer, or the outer one when averaging.
+            OptimizerConfig driverConfig = config.training().mode() == Mode.SYNC
+                    ? config.optimizer() : config.training().averaging().outer();
+            Optimizer optimizer = optimizers.create(driverConfig, layout);
+            INDArray params = Nd4j.createFromArray(initial);
+            long step = 0;
+            long skipped = 0;
+
+            CheckpointStore store = new CheckpointStore(config.checkpoint().dir(),
+                    spark.sparkContext().hadoopConfiguration(), config.checkpoint().keepLast());
+            if (resume) {
+                Checkpoint c = store.latest().orElseThrow(() -> new IllegalStateException(
+                        "--resume: no complete checkpoint in " + config.checkpoint().dir()));
+                ResumeCheck.requireCompatible(c, config.checkpoint().dir() + " at step " + c.step(), config, layout,
+                        data.count());
+                params = Nd4j.createFromArray(c.params());
+                optimizer.restore(c.optimizer());
+                step = c.step();
+                skipped = c.skippedSteps();
+                LOG.info("resumed from step {} ({} skipped so far)", step, skipped);
+            }
+
+            List<TrainingListener> listeners = List.of(
+                    new ConsoleProgress(console, config.logging().everySteps()),
+                    new JsonlMetrics(Path.of(config.logging().metricsFile())),
+                    new CheckpointListener(store, config.checkpoint().everySteps(),
+                            ConfigLoader.toTree(config).toString(), Checkpoint.fingerprint(layout), data.count()));
+            try {
+                long startStep = step;
+                TrainingState state = new TrainingState(step, totalSteps, skipped, params, optimizer, Double.NaN);
+                listeners.forEach(l -> l.onStart(state));
+                List<RoundReport> rounds = new ArrayList<>();
+                while (step < totalSteps) {
+                    RoundReport round = master.round(params, optimizer, step, master.stepsInRound(step, totalSteps));
+                    rounds.add(round);
+                    skipped += round.skipped() ? round.steps() : 0;
+                    step = round.nextStep();
+                    TrainingState now = new TrainingState(step, totalSteps, skipped, params, optimizer, Double.NaN);
+                    listeners.forEach(l -> l.onRound(round, now));
+                }
+                double validationLoss = validationLoss(sc, columns, params);
+                TrainingState end = new TrainingState(step, totalSteps, skipped, params, optimizer, validationLoss);
+                listeners.forEach(l -> l.onEnd(end));
+                return new TrainingResult(params.toFloatVector(), optimizer.state(), startStep, step, skipped, rounds,
+                        validationLoss);
+            } finally {
+                listeners.forEach(TrainingListener::close);
+            }
+        }
+    }
+
+    /** Mean loss over the validation set at {@code params}, or NaN without one. */
+    private double validationLoss(JavaSparkContext sc, List<String> columns, INDArray params) {
+        if (config.data().validation() == null) {
+            return Double.NaN;
+        }
+        try (IndexedDataset validation = IndexedDataset.load(spark, config.data().validation(), columns,
+                config.data().partitions())) {
+            PartialSum sum = RoundRunner.run(sc, validation, params.toFloatVector(), broadcast -> new EvaluationWorker(
+                    config.model(), validation.assembler(), broadcast, config.training().microBatch()));
+            LossSum loss = sum.lossSum();
+            return loss.mean();
+        }
+    }
+}
