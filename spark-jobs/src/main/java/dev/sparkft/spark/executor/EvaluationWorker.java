@@ -43,7 +43,7 @@ public final class EvaluationWorker implements FlatMapFunction<Iterator<Tuple2<L
         }
         Selection all = new Selection(rows, indices.stream().mapToLong(Long::longValue).toArray());
         PartialSum result = ExecutorModels.withModel(spec, lease -> {
-            lease.ensureParameters(params.id(), params.value());
+            lease.ensureParameters(params);
             float[] scratch = new float[lease.model().layout().size()];
             MicroBatches.Sum sum = MicroBatches.accumulate(lease.model(), assembler, all, microBatch, scratch);
             return new PartialSum(null, sum.loss(), all.size(), System.nanoTime() - start, sum.firstNonFinite());

@@ -6,6 +6,8 @@ import dev.sparkft.model.TrainableModel;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.broadcast.Broadcast;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +50,7 @@ public final class ExecutorModels {
     /** Exclusive access to a cached model, remembering which parameters it holds. */
     public static final class Lease {
         private final TrainableModel model;
-        private long parametersVersion = -1;
+        private String parametersVersion = "";
         private boolean firstGradientChecked;
 
         private Lease(TrainableModel model) {
@@ -59,10 +61,14 @@ public final class ExecutorModels {
             return model;
         }
 
-        /** Loads broadcast parameters {@code version} unless the model holds them already. */
-        public void ensureParameters(long version, float[] params) {
-            if (version != parametersVersion) {
-                model.setParameters(params);
+        /**
+         * Loads the broadcast parameters unless the model holds them already (tasks of one round on one
+         * executor set them once). Broadcast ids restart with every Spark application, hence the app id.
+         */
+        public void ensureParameters(Broadcast<float[]> params) {
+            String version = SparkEnv.get().conf().getAppId() + "/" + params.id();
+            if (!version.equals(parametersVersion)) {
+                model.setParameters(params.value());
                 parametersVersion = version;
             }
         }
@@ -70,7 +76,7 @@ public final class ExecutorModels {
         /** Loads parameters that exist only in this task (local steps); a later broadcast must reload. */
         public void setLocalParameters(float[] params) {
             model.setParameters(params);
-            parametersVersion = -1;
+            parametersVersion = "";
         }
 
         /**

@@ -47,7 +47,7 @@ public final class GradientWorker implements FlatMapFunction<Iterator<Tuple2<Lon
             return List.of(PartialSum.empty(System.nanoTime() - start)).iterator();
         }
         PartialSum result = ExecutorModels.withModel(spec, lease -> {
-            lease.ensureParameters(params.id(), params.value());
+            lease.ensureParameters(params);
             float[] gradientSum = new float[lease.model().layout().size()];
             MicroBatches.Sum sum = MicroBatches.accumulate(lease.model(), assembler, share, microBatch, gradientSum);
             long firstNonFinite = sum.firstNonFinite();
