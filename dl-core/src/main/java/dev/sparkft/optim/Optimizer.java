@@ -14,7 +14,9 @@ public interface Optimizer {
 
     /**
      * Applies update number {@link #stepCount()} in place to {@code params}, given the step's mean
-     * gradient (already clipped); frozen segments are left untouched. Increments the step count.
+     * gradient (already clipped); frozen segments are left untouched, the gradient is not modified.
+     * Both are contiguous FLOAT vectors of the layout's length (views of larger arrays are fine).
+     * Increments the step count.
      */
     void step(INDArray params, INDArray gradient);
 

@@ -5,7 +5,9 @@ import java.io.Serializable;
 /**
  * Optimizer settings as in the run config ({@code optimizer:} section). {@code type} is one of sgd,
  * momentum, nesterov, adam, adamw; fields that a type does not use are ignored by it but still validated.
- * Weight decay applies only where the parameter layout says {@code decay} (never biases or LayerNorm).
+ * Weight decay is decoupled and used by adamw only (the others log a warning when it is set); it applies
+ * only where the parameter layout says {@code decay} (never biases or LayerNorm). Built by
+ * {@link Optimizers#create}; the learning rate follows {@link Schedules#of}.
  */
 public record OptimizerConfig(
         String type,

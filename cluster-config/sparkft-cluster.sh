@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Start, stop or inspect a Spark standalone cluster (one master, N workers, each a separate JVM) on this
+# host, from the jars Maven already has: no Spark distribution needed.
+#
+#   cluster-config/sparkft-cluster.sh start  [--workers 2] [--cores 1] [--memory 3g] [--home DIR]
+#   cluster-config/sparkft-cluster.sh stop   [--home DIR]
+#   cluster-config/sparkft-cluster.sh status [--home DIR]
+#
+# DIR (default: target/spark-home) is a SPARK_HOME made by cluster-config/make-spark-home.sh: a RELEASE
+# file and jars/ holding Spark's runtime jars plus SparkFT and its dependencies, so executors need nothing
+# shipped. Logs and pid files go to DIR/run. The master listens on spark://$SPARK_LOCAL_IP:${SPARK_MASTER_PORT:-7077}.
+set -euo pipefail
+
+cmd=${1:-}; shift || true
+workers=2 cores=1 memory=3g
+home=$(pwd)/target/spark-home
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --workers) workers=$2; shift 2 ;;
+    --cores) cores=$2; shift 2 ;;
+    --memory) memory=$2; shift 2 ;;
+    --home) home=$(cd "$2" && pwd); shift 2 ;;
+    *) echo "unknown argument '$1' (see the header of $0)" >&2; exit 2 ;;
+  esac
+done
+
+export SPARK_HOME=$home
+export SPARK_SCALA_VERSION=2.12
+export SPARK_LOCAL_IP=${SPARK_LOCAL_IP:-127.0.0.1}
+port=${SPARK_MASTER_PORT:-7077}
+ui_port=${SPARK_MASTER_WEBUI_PORT:-8080}
+master_url="spark://$SPARK_LOCAL_IP:$port"
+run=$home/run
+java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+opens=$(sed -n 's/^spark.executor.extraJavaOptions *//p' "$(dirname "$0")/spark-defaults.conf")
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+wait_for_log() { # file pattern seconds
+  for _ in $(seq 1 "$3"); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    sleep 1
+  done
+  echo "timed out waiting for '$2' in $1; last lines:" >&2
+  tail -20 "$1" >&2 || true
+  return 1
+}
+
+case "$cmd" in
+  start)
+    if [ ! -f "$home/RELEASE" ] || [ ! -d "$home/jars" ]; then
+      echo "$home is not a SPARK_HOME (no RELEASE or jars/): run cluster-config/make-spark-home.sh first" >&2
+      exit 1
+    fi
+    mkdir -p "$run"
+    if alive "$run/master.pid"; then echo "master already running (pid $(cat "$run/master.pid"))" >&2; exit 1; fi
+    # shellcheck disable=SC2086
+    nohup "$java" -Xmx512m $opens -cp "$home/jars/*" org.apache.spark.deploy.master.Master \
+      --host "$SPARK_LOCAL_IP" --port "$port" --webui-port "$ui_port" > "$run/master.log" 2>&1 &
+    echo $! > "$run/master.pid"
+    wait_for_log "$run/master.log" "I have been elected leader" 60
+    for i in $(seq 1 "$workers"); do
+      mkdir -p "$run/worker-$i"
+      # Executors inherit the worker's environment: one OpenMP/libtorch thread per task core (docs/cluster.md).
+      # shellcheck disable=SC2086
+      OMP_NUM_THREADS=1 nohup "$java" -Xmx512m $opens -cp "$home/jars/*" org.apache.spark.deploy.worker.Worker \
+        --host "$SPARK_LOCAL_IP" --webui-port 0 --cores "$cores" --memory "$memory" \
+        --work-dir "$run/worker-$i" "$master_url" > "$run/worker-$i.log" 2>&1 &
+      echo $! > "$run/worker-$i.pid"
+    done
+    for i in $(seq 1 "$workers"); do
+      wait_for_log "$run/worker-$i.log" "Successfully registered with master" 60
+    done
+    echo "$master_url"
+    ;;
+  stop)
+    for pidfile in "$run"/worker-*.pid "$run"/master.pid; do
+      [ -f "$pidfile" ] || continue
+      pid=$(cat "$pidfile")
+      if kill -0 "$pid" 2>/dev/null; then
+        kill "$pid"
+        for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+        kill -9 "$pid" 2>/dev/null || true
+      fi
+      rm -f "$pidfile"
+    done
+    echo "stopped"
+    ;;
+  status)
+    for pidfile in "$run"/master.pid "$run"/worker-*.pid; do
+      [ -f "$pidfile" ] || continue
+      name=$(basename "$pidfile" .pid)
+      if alive "$pidfile"; then echo "$name running (pid $(cat "$pidfile"))"; else echo "$name dead"; fi
+    done
+    ;;
+  *)
+    sed -n '2,12p' "$0" >&2
+    exit 2
+    ;;
+esac

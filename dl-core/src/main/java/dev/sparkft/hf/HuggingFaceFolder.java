@@ -1,0 +1,159 @@
+package dev.sparkft.hf;
+
+import dev.sparkft.model.Tensor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A Hugging Face model folder: {@code config.json}, {@code model.safetensors} and {@code tokenizer.json}.
+ * Loading accepts bare {@code BertModel} keys or {@code bert.}-prefixed ones with {@code classifier.*};
+ * pretraining heads ({@code cls.*}) and the {@code position_ids} buffer are dropped. Pickled checkpoints
+ * ({@code pytorch_model.bin}) are never read. Export writes a folder {@code transformers} loads.
+ */
+public final class HuggingFaceFolder {
+
+    public static final String CONFIG = "config.json";
+    public static final String WEIGHTS = "model.safetensors";
+    public static final String TOKENIZER = "tokenizer.json";
+
+    private static final Logger LOG = LoggerFactory.getLogger(HuggingFaceFolder.class);
+    private static final String PREFIX = "bert.";
+    private static final String CLASSIFIER_WEIGHT = "classifier.weight";
+    private static final String CLASSIFIER_BIAS = "classifier.bias";
+
+    private HuggingFaceFolder() {
+    }
+
+    public static HuggingFaceBert load(Path folder) throws IOException {
+        requireFiles(folder);
+        BertConfigFile config = BertConfigJson.read(folder.resolve(CONFIG));
+        Path weightsFile = folder.resolve(WEIGHTS);
+        Map<String, Tensor> raw = SafeTensors.read(weightsFile);
+        boolean prefixed = raw.keySet().stream().anyMatch(k -> k.startsWith(PREFIX));
+        Map<String, Tensor> encoder = new LinkedHashMap<>();
+        Map<String, Tensor> head = new LinkedHashMap<>();
+        List<String> dropped = new ArrayList<>();
+        for (Map.Entry<String, Tensor> e : raw.entrySet()) {
+            String key = e.getKey();
+            if (key.equals(CLASSIFIER_WEIGHT) || key.equals(CLASSIFIER_BIAS)) {
+                head.put(key, e.getValue());
+            } else if (key.startsWith("cls.") || key.endsWith("embeddings.position_ids")) {
+                dropped.add(key);
+            } else if (prefixed && !key.startsWith(PREFIX)) {
+                throw new IllegalArgumentException(weightsFile + " mixes 'bert.'-prefixed keys with '" + key
+                        + "'; expected all encoder keys to start with 'bert.'");
+            } else {
+                encoder.put(prefixed ? key.substring(PREFIX.length()) : key, e.getValue());
+            }
+        }
+        if (!dropped.isEmpty()) {
+            LOG.info("{}: ignoring {} tensors SparkFT does not use: {}", weightsFile, dropped.size(), dropped);
+        }
+        BertWeights weights;
+        try {
+            weights = new BertWeights(config.config(), encoder);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(weightsFile + " does not match its " + CONFIG + ": " + e.getMessage(), e);
+        }
+        ClassifierHead classifier = null;
+        if (config.architecture().hasClassifier()) {
+            if (head.size() != 2) {
+                throw new IllegalArgumentException(weightsFile + " lacks classifier.weight/classifier.bias, which "
+                        + config.architecture().hfName() + " (" + CONFIG + ") needs");
+            }
+            classifier = new ClassifierHead(config.labels(), head.get(CLASSIFIER_WEIGHT), head.get(CLASSIFIER_BIAS));
+        } else if (!head.isEmpty()) {
+            throw new IllegalArgumentException(weightsFile + " has a classifier but " + CONFIG + " names "
+                    + config.architecture().hfName() + "; set architectures to BertForSequenceClassification "
+                    + "or BertForTokenClassification with id2label");
+        }
+        return new HuggingFaceBert(weights, config.architecture(), classifier);
+    }
+
+    /** The folder's tokenizer.json, checked to exist. */
+    public static Path tokenizerJson(Path folder) {
+        Path file = folder.resolve(TOKENIZER);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(folder + " has no " + TOKENIZER
+                    + " (save it with the model's fast tokenizer: tokenizer.save_pretrained)");
+        }
+        return file;
+    }
+
+    /**
+     * Writes {@code model} as a new folder {@code target} (which must not exist): weights as F32 under
+     * Hugging Face's names ({@code bert.}-prefixed for the classifier classes), config.json and a copy of
+     * {@code tokenizerJson}. Everything is written into a temporary sibling folder that is then renamed.
+     */
+    public static void export(HuggingFaceBert model, Path tokenizerJson, Path target) throws IOException {
+        Path absolute = target.toAbsolutePath();
+        if (Files.exists(absolute)) {
+            throw new IllegalArgumentException("export target " + absolute + " already exists; choose a new folder");
+        }
+        if (!Files.isRegularFile(tokenizerJson)) {
+            throw new IllegalArgumentException("tokenizer " + tokenizerJson + " is not a file");
+        }
+        Files.createDirectories(absolute.getParent());
+        Path temporary = Files.createTempDirectory(absolute.getParent(), "." + absolute.getFileName() + ".tmp");
+        boolean done = false;
+        try {
+            String prefix = model.architecture() == BertArchitecture.BERT_MODEL ? "" : PREFIX;
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            model.encoder().tensors().forEach((k, v) -> tensors.put(prefix + k, v));
+            if (model.classifier() != null) {
+                tensors.put(CLASSIFIER_WEIGHT, model.classifier().weight());
+                tensors.put(CLASSIFIER_BIAS, model.classifier().bias());
+            }
+            // transformers checks this metadata key before loading a safetensors file.
+            SafeTensors.write(temporary.resolve(WEIGHTS), tensors, Map.of("format", "pt"), SafeTensors.Dtype.F32);
+            BertConfigJson.write(temporary.resolve(CONFIG), model.configFile());
+            Files.copy(tokenizerJson, temporary.resolve(TOKENIZER));
+            Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE);
+            done = true;
+        } finally {
+            if (!done) {
+                deleteRecursively(temporary);
+            }
+        }
+    }
+
+    private static void requireFiles(Path folder) {
+        if (!Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("Hugging Face model folder " + folder + " does not exist");
+        }
+        if (!Files.isRegularFile(folder.resolve(WEIGHTS))) {
+            String hint = Files.exists(folder.resolve("pytorch_model.bin"))
+                    ? "; it has pytorch_model.bin, a pickled checkpoint SparkFT never loads: convert it with "
+                    + "model.save_pretrained(dir, safe_serialization=True)"
+                    : Files.exists(folder.resolve(WEIGHTS + ".index.json"))
+                    ? "; sharded checkpoints are not supported" : "";
+            throw new IllegalArgumentException(folder + " has no " + WEIGHTS + hint);
+        }
+        if (!Files.isRegularFile(folder.resolve(CONFIG))) {
+            throw new IllegalArgumentException(folder + " has no " + CONFIG);
+        }
+        tokenizerJson(folder);
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
