@@ -38,7 +38,8 @@ public final class IndexedDataset implements AutoCloseable {
         Dataset<Row> df;
         try {
             df = spark.read().parquet(path);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Spark's AnalysisException (a missing path, a file that is not Parquet) is a checked exception.
             throw new IllegalArgumentException("cannot read Parquet dataset " + path + ": " + e.getMessage(), e);
         }
         BatchAssembler assembler = new BatchAssembler(df.schema(), columns, path);

@@ -1,13 +1,14 @@
 package dev.sparkft.spark.driver;
 
 import dev.sparkft.model.LossSum;
+import dev.sparkft.optim.GradientClipping;
 import dev.sparkft.optim.LearningRateSchedule;
 import dev.sparkft.optim.Optimizer;
+import dev.sparkft.optim.Schedules;
 import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.config.TrainConfig.NonFinitePolicy;
-import dev.sparkft.spark.executor.GradientNorm;
+import dev.sparkft.spark.executor.FloatVectors;
 import dev.sparkft.spark.executor.LocalStepsWorker;
-import dev.sparkft.spark.executor.OptimizerFactory;
 import dev.sparkft.spark.executor.PartialSum;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -24,17 +25,15 @@ public final class ParameterAveragingTrainingMaster implements TrainingMaster {
     private final IndexedDataset data;
     private final GlobalBatchPlan plan;
     private final TrainConfig config;
-    private final OptimizerFactory optimizers;
     private final LearningRateSchedule innerSchedule;
 
     public ParameterAveragingTrainingMaster(JavaSparkContext sc, IndexedDataset data, GlobalBatchPlan plan,
-            TrainConfig config, OptimizerFactory optimizers) {
+            TrainConfig config) {
         this.sc = sc;
         this.data = data;
         this.plan = plan;
         this.config = config;
-        this.optimizers = optimizers;
-        this.innerSchedule = optimizers.schedule(config.optimizer());
+        this.innerSchedule = Schedules.of(config.optimizer().schedule(), config.optimizer().learningRate());
     }
 
     @Override
@@ -52,22 +51,23 @@ public final class ParameterAveragingTrainingMaster implements TrainingMaster {
         float[] flat = params.toFloatVector();
         PartialSum sum = RoundRunner.run(sc, data, flat, broadcast -> new LocalStepsWorker(config.model(),
                 data.assembler(), data.key(), broadcast, step, batches, config.training().microBatch(),
-                config.optimizer(), optimizers, config.clipping().maxGradNorm()));
+                config.optimizer(), config.clipping().maxGradNorm()));
         long reduced = System.nanoTime();
 
         LossSum loss = sum.lossSum();
         float[] outerGradient = sum.vector();
         boolean finite = sum.firstNonFinite() < 0 && Double.isFinite(loss.loss())
-                && GradientNorm.allFinite(outerGradient);
+                && FloatVectors.allFinite(outerGradient);
         if (!finite && config.onNonFinite() == NonFinitePolicy.FAIL) {
             throw new NonFiniteStepException(step, RoundRunner.nonFiniteMessage(step, steps, sum, config.data().train()));
         }
         double norm = Double.NaN;
         if (finite) {
             // Workers sent weight * (local - start); minus the weighted mean delta is the outer "gradient".
-            GradientNorm.scale(outerGradient, -1.0 / loss.weight());
-            norm = GradientNorm.of(outerGradient);
-            outer.step(params, Nd4j.createFromArray(outerGradient));
+            FloatVectors.scale(outerGradient, -1.0 / loss.weight());
+            INDArray gradient = Nd4j.createFromArray(outerGradient);
+            norm = GradientClipping.globalNorm(gradient);
+            outer.step(params, gradient);
         }
         long end = System.nanoTime();
         long bytes = 4L * flat.length;

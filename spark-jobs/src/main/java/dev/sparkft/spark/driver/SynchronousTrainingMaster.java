@@ -1,13 +1,14 @@
 package dev.sparkft.spark.driver;
 
 import dev.sparkft.model.LossSum;
+import dev.sparkft.optim.GradientClipping;
 import dev.sparkft.optim.LearningRateSchedule;
 import dev.sparkft.optim.Optimizer;
+import dev.sparkft.optim.Schedules;
 import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.config.TrainConfig.NonFinitePolicy;
-import dev.sparkft.spark.executor.GradientNorm;
+import dev.sparkft.spark.executor.FloatVectors;
 import dev.sparkft.spark.executor.GradientWorker;
-import dev.sparkft.spark.executor.OptimizerFactory;
 import dev.sparkft.spark.executor.PartialSum;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,12 +27,12 @@ public final class SynchronousTrainingMaster implements TrainingMaster {
     private final LearningRateSchedule schedule;
 
     public SynchronousTrainingMaster(JavaSparkContext sc, IndexedDataset data, GlobalBatchPlan plan,
-            TrainConfig config, OptimizerFactory optimizers) {
+            TrainConfig config) {
         this.sc = sc;
         this.data = data;
         this.plan = plan;
         this.config = config;
-        this.schedule = optimizers.schedule(config.optimizer());
+        this.schedule = Schedules.of(config.optimizer().schedule(), config.optimizer().learningRate());
     }
 
     @Override
@@ -51,15 +52,18 @@ public final class SynchronousTrainingMaster implements TrainingMaster {
         LossSum loss = sum.lossSum();
         float[] gradient = sum.vector();
         double lr = schedule.at(optimizer.stepCount());
-        boolean finite = sum.firstNonFinite() < 0 && Double.isFinite(loss.loss()) && GradientNorm.allFinite(gradient);
+        boolean finite = sum.firstNonFinite() < 0 && Double.isFinite(loss.loss()) && FloatVectors.allFinite(gradient);
         if (!finite && config.onNonFinite() == NonFinitePolicy.FAIL) {
             throw new NonFiniteStepException(step, RoundRunner.nonFiniteMessage(step, 1, sum, config.data().train()));
         }
         double norm = Double.NaN;
         if (finite) {
-            GradientNorm.scale(gradient, 1.0 / loss.weight());
-            norm = GradientNorm.clip(gradient, config.clipping().maxGradNorm());
-            optimizer.step(params, Nd4j.createFromArray(gradient));
+            FloatVectors.scale(gradient, 1.0 / loss.weight());
+            INDArray meanGradient = Nd4j.createFromArray(gradient);
+            double maxNorm = config.clipping().maxGradNorm();
+            norm = maxNorm > 0 ? GradientClipping.clipGlobalNorm(meanGradient, maxNorm)
+                    : GradientClipping.globalNorm(meanGradient);
+            optimizer.step(params, meanGradient);
         }
         long end = System.nanoTime();
         long bytes = 4L * flat.length;

@@ -6,11 +6,11 @@ import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.TrainableModel;
 import dev.sparkft.optim.Optimizer;
 import dev.sparkft.optim.OptimizerConfig;
+import dev.sparkft.optim.Optimizers;
 import dev.sparkft.spark.config.ConfigLoader;
 import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.config.TrainConfig.Mode;
 import dev.sparkft.spark.executor.EvaluationWorker;
-import dev.sparkft.spark.executor.OptimizerFactory;
 import dev.sparkft.spark.executor.PartialSum;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -32,13 +32,11 @@ public final class TrainingLoop {
 
     private final SparkSession spark;
     private final TrainConfig config;
-    private final OptimizerFactory optimizers;
     private final PrintStream console;
 
-    public TrainingLoop(SparkSession spark, TrainConfig config, OptimizerFactory optimizers, PrintStream console) {
+    public TrainingLoop(SparkSession spark, TrainConfig config, PrintStream console) {
         this.spark = spark;
         this.config = config;
-        this.optimizers = optimizers;
         this.console = console;
     }
 
@@ -60,13 +58,13 @@ public final class TrainingLoop {
             long totalSteps = config.training().steps() > 0 ? config.training().steps()
                     : config.training().epochs() * plan.stepsPerEpoch();
             TrainingMaster master = config.training().mode() == Mode.SYNC
-                    ? new SynchronousTrainingMaster(sc, data, plan, config, optimizers)
-                    : new ParameterAveragingTrainingMaster(sc, data, plan, config, optimizers);
+                    ? new SynchronousTrainingMaster(sc, data, plan, config)
+                    : new ParameterAveragingTrainingMaster(sc, data, plan, config);
 
             // The driver's optimizer: the step's optimizer, or the outer one when averaging.
             OptimizerConfig driverConfig = config.training().mode() == Mode.SYNC
                     ? config.optimizer() : config.training().averaging().outer();
-            Optimizer optimizer = optimizers.create(driverConfig, layout);
+            Optimizer optimizer = Optimizers.create(driverConfig, layout);
             INDArray params = Nd4j.createFromArray(initial);
             long step = 0;
             long skipped = 0;

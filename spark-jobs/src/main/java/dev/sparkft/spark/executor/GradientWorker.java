@@ -51,7 +51,7 @@ public final class GradientWorker implements FlatMapFunction<Iterator<Tuple2<Lon
             float[] gradientSum = new float[lease.model().layout().size()];
             MicroBatches.Sum sum = MicroBatches.accumulate(lease.model(), assembler, share, microBatch, gradientSum);
             long firstNonFinite = sum.firstNonFinite();
-            if (firstNonFinite < 0 && !GradientNorm.allFinite(gradientSum)) {
+            if (firstNonFinite < 0 && !FloatVectors.allFinite(gradientSum)) {
                 firstNonFinite = share.indices()[0];
             }
             if (firstNonFinite < 0) {

@@ -2,9 +2,11 @@ package dev.sparkft.spark.executor;
 
 import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ModelSpec;
+import dev.sparkft.optim.GradientClipping;
 import dev.sparkft.optim.Optimizer;
 import dev.sparkft.optim.OptimizerConfig;
 import dev.sparkft.optim.OptimizerState;
+import dev.sparkft.optim.Optimizers;
 import dev.sparkft.spark.executor.PartitionMemo.IndexedRows;
 import dev.sparkft.spark.executor.PartitionMemo.Selection;
 import java.util.Iterator;
@@ -38,12 +40,10 @@ public final class LocalStepsWorker implements FlatMapFunction<Iterator<Tuple2<L
     private final long[][] globalBatches;
     private final int microBatch;
     private final OptimizerConfig inner;
-    private final OptimizerFactory optimizers;
     private final double maxGradNorm;
 
     public LocalStepsWorker(ModelSpec spec, BatchAssembler assembler, String dataKey, Broadcast<float[]> params,
-            long firstStep, long[][] globalBatches, int microBatch, OptimizerConfig inner,
-            OptimizerFactory optimizers, double maxGradNorm) {
+            long firstStep, long[][] globalBatches, int microBatch, OptimizerConfig inner, double maxGradNorm) {
         this.spec = spec;
         this.assembler = assembler;
         this.dataKey = dataKey;
@@ -52,7 +52,6 @@ public final class LocalStepsWorker implements FlatMapFunction<Iterator<Tuple2<L
         this.globalBatches = globalBatches;
         this.microBatch = microBatch;
         this.inner = inner;
-        this.optimizers = optimizers;
         this.maxGradNorm = maxGradNorm;
     }
 
@@ -63,7 +62,7 @@ public final class LocalStepsWorker implements FlatMapFunction<Iterator<Tuple2<L
         PartialSum result = ExecutorModels.withModel(spec, lease -> {
             float[] startParams = params.value();
             INDArray local = Nd4j.createFromArray(startParams.clone());
-            Optimizer optimizer = optimizers.create(inner, lease.model().layout());
+            Optimizer optimizer = Optimizers.create(inner, lease.model().layout());
             OptimizerState fresh = optimizer.state();
             optimizer.restore(new OptimizerState(fresh.optimizer(), firstStep, fresh.buffers()));
 
@@ -80,15 +79,18 @@ public final class LocalStepsWorker implements FlatMapFunction<Iterator<Tuple2<L
                 MicroBatches.Sum sum = MicroBatches.accumulate(lease.model(), assembler, share, microBatch, gradient);
                 total = total.plus(sum.loss());
                 examples += share.size();
-                if (sum.firstNonFinite() >= 0 || !GradientNorm.allFinite(gradient)) {
+                if (sum.firstNonFinite() >= 0 || !FloatVectors.allFinite(gradient)) {
                     // Nothing sensible can follow a non-finite local step; the driver decides (fail or skip).
                     firstNonFinite = sum.firstNonFinite() >= 0 ? sum.firstNonFinite() : share.indices()[0];
                     break;
                 }
                 lease.checkFirstGradient(gradient, firstStep + k);
-                GradientNorm.scale(gradient, 1.0 / sum.loss().weight());
-                GradientNorm.clip(gradient, maxGradNorm);
-                optimizer.step(local, Nd4j.createFromArray(gradient));
+                FloatVectors.scale(gradient, 1.0 / sum.loss().weight());
+                INDArray meanGradient = Nd4j.createFromArray(gradient);
+                if (maxGradNorm > 0) {
+                    GradientClipping.clipGlobalNorm(meanGradient, maxGradNorm);
+                }
+                optimizer.step(local, meanGradient);
             }
             if (examples == 0) {
                 return PartialSum.empty(System.nanoTime() - start);

@@ -5,6 +5,7 @@ import dev.sparkft.model.LossSum;
 import dev.sparkft.model.Tensor;
 import dev.sparkft.optim.Optimizer;
 import dev.sparkft.optim.OptimizerConfig;
+import dev.sparkft.optim.Optimizers;
 import dev.sparkft.spark.driver.GlobalBatchPlan;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -22,7 +23,7 @@ public final class ReferenceTrainer {
     public static float[] train(Blobs data, Map<String, Object> modelOptions, OptimizerConfig optimizerConfig,
             long seed, int globalBatch, long steps) {
         SoftmaxRegressionModel model = new SoftmaxRegressionModel(modelOptions);
-        Optimizer optimizer = new TestSgd(optimizerConfig, model.layout().size());
+        Optimizer optimizer = Optimizers.create(optimizerConfig, model.layout());
         INDArray params = Nd4j.createFromArray(model.initialParameters());
         GlobalBatchPlan plan = new GlobalBatchPlan(seed, data.labels().length, globalBatch);
         int dims = data.features()[0].length;
