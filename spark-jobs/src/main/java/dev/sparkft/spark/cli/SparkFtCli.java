@@ -13,7 +13,7 @@ import org.apache.spark.SparkException;
 /**
  * {@code sparkft train --config FILE [--set key.path=value ...] [--resume]}: parses the arguments into a
  * {@link TrainConfig} and runs {@link TrainingService}. Errors are one line on stderr; exit codes:
- * 0 done, 1 training failed, 2 bad arguments or config (nothing was started).
+ * 0 done, 1 training failed, 2 bad arguments, config, model options or dataset (nothing was trained).
  */
 public final class SparkFtCli {
     static final int OK = 0;
@@ -55,6 +55,9 @@ public final class SparkFtCli {
         } catch (NonFiniteStepException e) {
             err.println("sparkft: training stopped at " + e.getMessage());
             return FAILED;
+        } catch (IllegalArgumentException e) {
+            err.println("sparkft: " + firstLine(e));
+            return BAD_INPUT;
         } catch (Exception e) {
             // Spark's AnalysisException is checked but thrown from unchecked signatures: catch every Exception.
             err.println("sparkft: training failed: " + firstLine(e));

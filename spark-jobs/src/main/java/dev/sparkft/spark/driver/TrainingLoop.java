@@ -16,6 +16,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -30,12 +31,13 @@ import org.slf4j.LoggerFactory;
 public final class TrainingLoop {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
 
-    private final SparkSession spark;
+    private final Supplier<SparkSession> sparkSession;
     private final TrainConfig config;
     private final PrintStream console;
 
-    public TrainingLoop(SparkSession spark, TrainConfig config, PrintStream console) {
-        this.spark = spark;
+    /** {@code spark} is asked for the session once the model is built, so bad model options fail before Spark starts. */
+    public TrainingLoop(Supplier<SparkSession> spark, TrainConfig config, PrintStream console) {
+        this.sparkSession = spark;
         this.config = config;
         this.console = console;
     }
@@ -52,6 +54,7 @@ public final class TrainingLoop {
         }
         LOG.info("model {}: {} ({} trainable)", config.model().engine(), layout, layout.trainableSize());
 
+        SparkSession spark = sparkSession.get();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         try (IndexedDataset data = IndexedDataset.load(spark, config.data().train(), columns, config.data().partitions())) {
             GlobalBatchPlan plan = new GlobalBatchPlan(config.run().seed(), data.count(), config.training().globalBatch());
@@ -101,7 +104,7 @@ public final class TrainingLoop {
                     TrainingState now = new TrainingState(step, totalSteps, skipped, params, optimizer, Double.NaN);
                     listeners.forEach(l -> l.onRound(round, now));
                 }
-                double validationLoss = validationLoss(sc, columns, params);
+                double validationLoss = validationLoss(spark, columns, params);
                 TrainingState end = new TrainingState(step, totalSteps, skipped, params, optimizer, validationLoss);
                 listeners.forEach(l -> l.onEnd(end));
                 return new TrainingResult(params.toFloatVector(), optimizer.state(), startStep, step, skipped, rounds,
@@ -113,12 +116,13 @@ public final class TrainingLoop {
     }
 
     /** Mean loss over the validation set at {@code params}, or NaN without one. */
-    private double validationLoss(JavaSparkContext sc, List<String> columns, INDArray params) {
+    private double validationLoss(SparkSession spark, List<String> columns, INDArray params) {
         if (config.data().validation() == null) {
             return Double.NaN;
         }
         try (IndexedDataset validation = IndexedDataset.load(spark, config.data().validation(), columns,
                 config.data().partitions())) {
+            JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             PartialSum sum = RoundRunner.run(sc, validation, params.toFloatVector(), broadcast -> new EvaluationWorker(
                     config.model(), validation.assembler(), broadcast, config.training().microBatch()));
             LossSum loss = sum.lossSum();

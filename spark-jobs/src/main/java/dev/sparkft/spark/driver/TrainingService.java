@@ -2,28 +2,33 @@ package dev.sparkft.spark.driver;
 
 import dev.sparkft.spark.config.TrainConfig;
 import java.io.PrintStream;
-import java.util.Optional;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Runs a training config: what the CLI calls. Uses the Spark session already active in this JVM (as under
- * a notebook or a test) and leaves it running; otherwise starts one from {@code run.master} and stops it.
+ * Runs a training config: what the CLI calls. Spark starts only once the model is built (a bad model option
+ * fails fast). The session already active in this JVM (a notebook, a test) is used and left running;
+ * otherwise one is started from {@code run.master} and stopped at the end.
  */
 public final class TrainingService {
     private TrainingService() {
     }
 
     public static TrainingResult train(TrainConfig config, boolean resume, PrintStream console) {
-        Optional<SparkSession> existing = SparkSession.getActiveSession().isDefined()
-                ? Optional.of(SparkSession.getActiveSession().get())
-                : SparkSession.getDefaultSession().isDefined()
-                        ? Optional.of(SparkSession.getDefaultSession().get()) : Optional.empty();
-        SparkSession spark = existing.orElseGet(() -> SparkSessions.builder(config.run()).getOrCreate());
+        SparkSession[] started = {null};
         try {
-            return new TrainingLoop(spark, config, console).run(resume);
+            return new TrainingLoop(() -> {
+                if (SparkSession.getActiveSession().isDefined()) {
+                    return SparkSession.getActiveSession().get();
+                }
+                if (SparkSession.getDefaultSession().isDefined()) {
+                    return SparkSession.getDefaultSession().get();
+                }
+                started[0] = SparkSessions.builder(config.run()).getOrCreate();
+                return started[0];
+            }, config, console).run(resume);
         } finally {
-            if (existing.isEmpty()) {
-                spark.stop();
+            if (started[0] != null) {
+                started[0].stop();
             }
         }
     }

@@ -77,12 +77,24 @@ class SparkFtCliTest {
     }
 
     @Test
-    void trainingFailuresExitWithOne() {
+    void badModelOptionsAndDataExitWithTwo() {
+        Outcome option = run("train", "--config", config.toString(), "--set", "model.options.clases=3");
+        assertEquals(2, option.code());
+        assertTrue(option.err().startsWith("sparkft: unknown option 'model.options.clases'"), option.err());
+
         Outcome missing = run("train", "--config", config.toString(), "--set", "data.train=" + dir.resolve("nope"));
-        assertEquals(1, missing.code());
-        assertTrue(missing.err().startsWith("sparkft: training failed: cannot read Parquet dataset " + dir.resolve("nope")),
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().startsWith("sparkft: cannot read Parquet dataset " + dir.resolve("nope")),
                 missing.err());
         assertEquals(1, missing.err().lines().count());
+    }
+
+    @Test
+    void trainingFailuresExitWithOne() {
+        Outcome otherRun = run("train", "--config", config.toString(), "--set", "optimizer.learningRate=0.5",
+                "--resume");
+        assertEquals(1, otherRun.code());
+        assertTrue(otherRun.err().startsWith("sparkft: training failed: "), otherRun.err());
 
         Outcome nonFinite = run("train", "--config", config.toString(), "--set", "data.train=" + nan.path(),
                 "--set", "run.outputDir=" + dir.resolve("nan"));

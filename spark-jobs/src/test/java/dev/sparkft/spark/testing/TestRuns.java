@@ -45,6 +45,6 @@ public final class TestRuns {
     }
 
     public static TrainingResult train(TrainConfig config, boolean resume) {
-        return new TrainingLoop(TestSpark.session(), config, System.out).run(resume);
+        return new TrainingLoop(TestSpark::session, config, System.out).run(resume);
     }
 }
