@@ -44,7 +44,7 @@ public final class CheckpointListener implements TrainingListener {
 
     private void save(TrainingState state) {
         Checkpoint c = new Checkpoint(state.step(), state.skippedSteps(), examples, layoutFingerprint, configJson,
-                state.params().toFloatVector(), state.optimizer().state());
+                state.params().toArray(), state.params().optimizer().state());
         LOG.info("checkpoint at step {}: {}", state.step(), store.save(c));
         lastSaved = state.step();
     }

@@ -1,9 +1,8 @@
 package dev.sparkft.spark.driver;
 
 import dev.sparkft.model.LossSum;
-import dev.sparkft.optim.GradientClipping;
+import dev.sparkft.optim.FlatParameters;
 import dev.sparkft.optim.LearningRateSchedule;
-import dev.sparkft.optim.Optimizer;
 import dev.sparkft.optim.Schedules;
 import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.config.TrainConfig.NonFinitePolicy;
@@ -11,8 +10,6 @@ import dev.sparkft.spark.executor.FloatVectors;
 import dev.sparkft.spark.executor.LocalStepsWorker;
 import dev.sparkft.spark.executor.PartialSum;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Parameter averaging (DiLoCo-style when the outer optimizer has momentum): each round covers K steps;
@@ -42,13 +39,13 @@ public final class ParameterAveragingTrainingMaster implements TrainingMaster {
     }
 
     @Override
-    public RoundReport round(INDArray params, Optimizer outer, long step, int steps) {
+    public RoundReport round(FlatParameters params, long step, int steps) {
         long start = System.nanoTime();
         long[][] batches = new long[steps][];
         for (int k = 0; k < steps; k++) {
             batches[k] = plan.batch(step + k);
         }
-        float[] flat = params.toFloatVector();
+        float[] flat = params.toArray();
         PartialSum sum = RoundRunner.run(sc, data, flat, broadcast -> new LocalStepsWorker(config.model(),
                 data.assembler(), data.key(), broadcast, step, batches, config.training().microBatch(),
                 config.optimizer(), config.clipping().maxGradNorm()));
@@ -65,9 +62,7 @@ public final class ParameterAveragingTrainingMaster implements TrainingMaster {
         if (finite) {
             // Workers sent weight * (local - start); minus the weighted mean delta is the outer "gradient".
             FloatVectors.scale(outerGradient, -1.0 / loss.weight());
-            INDArray gradient = Nd4j.createFromArray(outerGradient);
-            norm = GradientClipping.globalNorm(gradient);
-            outer.step(params, gradient);
+            norm = params.step(outerGradient, 0);
         }
         long end = System.nanoTime();
         long bytes = 4L * flat.length;

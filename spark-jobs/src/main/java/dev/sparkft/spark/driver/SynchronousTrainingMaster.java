@@ -1,9 +1,8 @@
 package dev.sparkft.spark.driver;
 
 import dev.sparkft.model.LossSum;
-import dev.sparkft.optim.GradientClipping;
+import dev.sparkft.optim.FlatParameters;
 import dev.sparkft.optim.LearningRateSchedule;
-import dev.sparkft.optim.Optimizer;
 import dev.sparkft.optim.Schedules;
 import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.config.TrainConfig.NonFinitePolicy;
@@ -11,8 +10,6 @@ import dev.sparkft.spark.executor.FloatVectors;
 import dev.sparkft.spark.executor.GradientWorker;
 import dev.sparkft.spark.executor.PartialSum;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Synchronous data parallelism, one step per round: every partition returns the gradient sum over its
@@ -41,17 +38,17 @@ public final class SynchronousTrainingMaster implements TrainingMaster {
     }
 
     @Override
-    public RoundReport round(INDArray params, Optimizer optimizer, long step, int steps) {
+    public RoundReport round(FlatParameters params, long step, int steps) {
         long start = System.nanoTime();
         long[] batch = plan.batch(step);
-        float[] flat = params.toFloatVector();
+        float[] flat = params.toArray();
         PartialSum sum = RoundRunner.run(sc, data, flat, broadcast -> new GradientWorker(config.model(),
                 data.assembler(), data.key(), broadcast, step, batch, config.training().microBatch()));
         long reduced = System.nanoTime();
 
         LossSum loss = sum.lossSum();
         float[] gradient = sum.vector();
-        double lr = schedule.at(optimizer.stepCount());
+        double lr = schedule.at(params.optimizer().stepCount());
         boolean finite = sum.firstNonFinite() < 0 && Double.isFinite(loss.loss()) && FloatVectors.allFinite(gradient);
         if (!finite && config.onNonFinite() == NonFinitePolicy.FAIL) {
             throw new NonFiniteStepException(step, RoundRunner.nonFiniteMessage(step, 1, sum, config.data().train()));
@@ -59,11 +56,7 @@ public final class SynchronousTrainingMaster implements TrainingMaster {
         double norm = Double.NaN;
         if (finite) {
             FloatVectors.scale(gradient, 1.0 / loss.weight());
-            INDArray meanGradient = Nd4j.createFromArray(gradient);
-            double maxNorm = config.clipping().maxGradNorm();
-            norm = maxNorm > 0 ? GradientClipping.clipGlobalNorm(meanGradient, maxNorm)
-                    : GradientClipping.globalNorm(meanGradient);
-            optimizer.step(params, meanGradient);
+            norm = params.step(gradient, config.clipping().maxGradNorm());
         }
         long end = System.nanoTime();
         long bytes = 4L * flat.length;

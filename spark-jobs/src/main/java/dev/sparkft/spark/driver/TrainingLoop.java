@@ -4,7 +4,7 @@ import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ModelEngines;
 import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.TrainableModel;
-import dev.sparkft.optim.Optimizer;
+import dev.sparkft.optim.FlatParameters;
 import dev.sparkft.optim.OptimizerConfig;
 import dev.sparkft.optim.Optimizers;
 import dev.sparkft.spark.config.ConfigLoader;
@@ -19,8 +19,6 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,8 +65,7 @@ public final class TrainingLoop {
             // The driver's optimizer: the step's optimizer, or the outer one when averaging.
             OptimizerConfig driverConfig = config.training().mode() == Mode.SYNC
                     ? config.optimizer() : config.training().averaging().outer();
-            Optimizer optimizer = Optimizers.create(driverConfig, layout);
-            INDArray params = Nd4j.createFromArray(initial);
+            FlatParameters params = new FlatParameters(initial, Optimizers.create(driverConfig, layout));
             long step = 0;
             long skipped = 0;
 
@@ -79,8 +76,8 @@ public final class TrainingLoop {
                         "--resume: no complete checkpoint in " + config.checkpoint().dir()));
                 ResumeCheck.requireCompatible(c, config.checkpoint().dir() + " at step " + c.step(), config, layout,
                         data.count());
-                params = Nd4j.createFromArray(c.params());
-                optimizer.restore(c.optimizer());
+                params = new FlatParameters(c.params(), Optimizers.create(driverConfig, layout));
+                params.optimizer().restore(c.optimizer());
                 step = c.step();
                 skipped = c.skippedSteps();
                 LOG.info("resumed from step {} ({} skipped so far)", step, skipped);
@@ -93,21 +90,21 @@ public final class TrainingLoop {
                             ConfigLoader.toTree(config).toString(), Checkpoint.fingerprint(layout), data.count()));
             try {
                 long startStep = step;
-                TrainingState state = new TrainingState(step, totalSteps, skipped, params, optimizer, Double.NaN);
+                TrainingState state = new TrainingState(step, totalSteps, skipped, params, Double.NaN);
                 listeners.forEach(l -> l.onStart(state));
                 List<RoundReport> rounds = new ArrayList<>();
                 while (step < totalSteps) {
-                    RoundReport round = master.round(params, optimizer, step, master.stepsInRound(step, totalSteps));
+                    RoundReport round = master.round(params, step, master.stepsInRound(step, totalSteps));
                     rounds.add(round);
                     skipped += round.skipped() ? round.steps() : 0;
                     step = round.nextStep();
-                    TrainingState now = new TrainingState(step, totalSteps, skipped, params, optimizer, Double.NaN);
+                    TrainingState now = new TrainingState(step, totalSteps, skipped, params, Double.NaN);
                     listeners.forEach(l -> l.onRound(round, now));
                 }
                 double validationLoss = validationLoss(spark, columns, params);
-                TrainingState end = new TrainingState(step, totalSteps, skipped, params, optimizer, validationLoss);
+                TrainingState end = new TrainingState(step, totalSteps, skipped, params, validationLoss);
                 listeners.forEach(l -> l.onEnd(end));
-                return new TrainingResult(params.toFloatVector(), optimizer.state(), startStep, step, skipped, rounds,
+                return new TrainingResult(params.toArray(), params.optimizer().state(), startStep, step, skipped, rounds,
                         validationLoss);
             } finally {
                 listeners.forEach(TrainingListener::close);
@@ -116,14 +113,14 @@ public final class TrainingLoop {
     }
 
     /** Mean loss over the validation set at {@code params}, or NaN without one. */
-    private double validationLoss(SparkSession spark, List<String> columns, INDArray params) {
+    private double validationLoss(SparkSession spark, List<String> columns, FlatParameters params) {
         if (config.data().validation() == null) {
             return Double.NaN;
         }
         try (IndexedDataset validation = IndexedDataset.load(spark, config.data().validation(), columns,
                 config.data().partitions())) {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            PartialSum sum = RoundRunner.run(sc, validation, params.toFloatVector(), broadcast -> new EvaluationWorker(
+            PartialSum sum = RoundRunner.run(sc, validation, params.toArray(), broadcast -> new EvaluationWorker(
                     config.model(), validation.assembler(), broadcast, config.training().microBatch()));
             LossSum loss = sum.lossSum();
             return loss.mean();

@@ -2,7 +2,7 @@ package dev.sparkft.spark.executor;
 
 import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ModelSpec;
-import dev.sparkft.optim.GradientClipping;
+import dev.sparkft.optim.FlatParameters;
 import dev.sparkft.optim.Optimizer;
 import dev.sparkft.optim.OptimizerConfig;
 import dev.sparkft.optim.OptimizerState;
@@ -15,8 +15,6 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import scala.Tuple2;
 
 /**
@@ -61,10 +59,10 @@ public final class LocalStepsWorker implements FlatMapFunction<Iterator<Tuple2<L
         IndexedRows rows = PartitionMemo.get(dataKey, TaskContext.getPartitionId(), partition);
         PartialSum result = ExecutorModels.withModel(spec, lease -> {
             float[] startParams = params.value();
-            INDArray local = Nd4j.createFromArray(startParams.clone());
             Optimizer optimizer = Optimizers.create(inner, lease.model().layout());
             OptimizerState fresh = optimizer.state();
             optimizer.restore(new OptimizerState(fresh.optimizer(), firstStep, fresh.buffers()));
+            FlatParameters local = new FlatParameters(startParams, optimizer);
 
             LossSum total = LossSum.ZERO;
             long examples = 0;
@@ -74,7 +72,7 @@ public final class LocalStepsWorker implements FlatMapFunction<Iterator<Tuple2<L
                 if (share.isEmpty()) {
                     continue;
                 }
-                lease.setLocalParameters(k == 0 ? startParams : local.toFloatVector());
+                lease.setLocalParameters(k == 0 ? startParams : local.toArray());
                 float[] gradient = new float[startParams.length];
                 MicroBatches.Sum sum = MicroBatches.accumulate(lease.model(), assembler, share, microBatch, gradient);
                 total = total.plus(sum.loss());
@@ -86,16 +84,12 @@ public final class LocalStepsWorker implements FlatMapFunction<Iterator<Tuple2<L
                 }
                 lease.checkFirstGradient(gradient, firstStep + k);
                 FloatVectors.scale(gradient, 1.0 / sum.loss().weight());
-                INDArray meanGradient = Nd4j.createFromArray(gradient);
-                if (maxGradNorm > 0) {
-                    GradientClipping.clipGlobalNorm(meanGradient, maxGradNorm);
-                }
-                optimizer.step(local, meanGradient);
+                local.step(gradient, maxGradNorm);
             }
             if (examples == 0) {
                 return PartialSum.empty(System.nanoTime() - start);
             }
-            float[] delta = local.toFloatVector();
+            float[] delta = local.toArray();
             double weight = total.weight();
             for (int i = 0; i < delta.length; i++) {
                 delta[i] = (float) ((delta[i] - startParams[i]) * weight);

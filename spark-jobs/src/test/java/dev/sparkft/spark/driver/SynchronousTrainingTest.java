@@ -35,9 +35,10 @@ class SynchronousTrainingTest {
                 "optimizer.learningRate=0.1");
         TrainingResult result = TestRuns.train(config, false);
 
-        float[] expected = ReferenceTrainer.train(data, config.model().options(), config.optimizer(),
+        float[] expected = ReferenceTrainer.train(data, config.model(), config.optimizer(),
                 config.run().seed(), 16, 20);
         double diff = ReferenceTrainer.relativeDifference(result.params(), expected);
+        System.out.printf("sync softmax, %d partitions vs single process: relative difference %.2e%n", partitions, diff);
         assertTrue(diff <= 1e-5, "relative difference " + diff + " with " + partitions + " partitions");
         assertEquals(20, result.rounds().size());
         assertEquals(20, result.endStep());
@@ -55,9 +56,25 @@ class SynchronousTrainingTest {
     void referenceDiffersFromAnotherSeedSoTheComparisonIsMeaningful() {
         OptimizerConfig sgd = OptimizerConfig.sgd(0.5);
         TrainConfig config = TestRuns.config(data.path(), dir.resolve("unused"));
-        float[] a = ReferenceTrainer.train(data, config.model().options(), sgd, 11, 16, 20);
-        float[] b = ReferenceTrainer.train(data, config.model().options(), sgd, 12, 16, 20);
+        float[] a = ReferenceTrainer.train(data, config.model(), sgd, 11, 16, 20);
+        float[] b = ReferenceTrainer.train(data, config.model(), sgd, 12, 16, 20);
         assertTrue(ReferenceTrainer.relativeDifference(a, b) > 1e-3);
+    }
+
+    /** The same exactness with a real engine: a DL4J MLP found through ServiceLoader like any model. */
+    @Test
+    void dl4jNetworkTrainsExactlyAsSingleProcess() {
+        TrainConfig config = TestRuns.config(data.path(), dir.resolve("dl4j"), "model.engine=dl4j",
+                "model.options={architecture: mlp, inputShape: [1, 1, 5], numClasses: 3, hidden: [8]}",
+                "optimizer.type=nesterov", "optimizer.momentum=0.9", "optimizer.learningRate=0.05",
+                "training.steps=12");
+        TrainingResult result = TestRuns.train(config, false);
+        float[] expected = ReferenceTrainer.train(data, config.model(), config.optimizer(), config.run().seed(), 16, 12);
+        double diff = ReferenceTrainer.relativeDifference(result.params(), expected);
+        System.out.printf("sync DL4J MLP, 2 partitions vs single process: relative difference %.2e%n", diff);
+        assertTrue(diff <= 1e-5, "DL4J MLP, 2 partitions vs single process: relative difference " + diff);
+        double[] losses = result.losses();
+        assertTrue(losses[11] < losses[0], "loss should drop: " + java.util.Arrays.toString(losses));
     }
 
     private static double mean(double[] v, int from, int to) {

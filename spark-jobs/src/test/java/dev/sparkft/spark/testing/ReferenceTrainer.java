@@ -2,14 +2,15 @@ package dev.sparkft.spark.testing;
 
 import dev.sparkft.model.Batch;
 import dev.sparkft.model.LossSum;
+import dev.sparkft.model.ModelEngines;
+import dev.sparkft.model.ModelSpec;
 import dev.sparkft.model.Tensor;
-import dev.sparkft.optim.Optimizer;
+import dev.sparkft.model.TrainableModel;
+import dev.sparkft.optim.FlatParameters;
 import dev.sparkft.optim.OptimizerConfig;
 import dev.sparkft.optim.Optimizers;
 import dev.sparkft.spark.driver.GlobalBatchPlan;
 import java.util.Map;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Single-process training, no Spark: for each step the whole global batch from {@link GlobalBatchPlan} in
@@ -20,11 +21,17 @@ public final class ReferenceTrainer {
     private ReferenceTrainer() {
     }
 
-    public static float[] train(Blobs data, Map<String, Object> modelOptions, OptimizerConfig optimizerConfig,
-            long seed, int globalBatch, long steps) {
-        SoftmaxRegressionModel model = new SoftmaxRegressionModel(modelOptions);
-        Optimizer optimizer = Optimizers.create(optimizerConfig, model.layout());
-        INDArray params = Nd4j.createFromArray(model.initialParameters());
+    public static float[] train(Blobs data, ModelSpec spec, OptimizerConfig optimizerConfig, long seed,
+            int globalBatch, long steps) {
+        try (TrainableModel model = ModelEngines.create(spec)) {
+            return train(model, data, optimizerConfig, seed, globalBatch, steps);
+        }
+    }
+
+    private static float[] train(TrainableModel model, Blobs data, OptimizerConfig optimizerConfig, long seed,
+            int globalBatch, long steps) {
+        FlatParameters params = new FlatParameters(model.initialParameters(),
+                Optimizers.create(optimizerConfig, model.layout()));
         GlobalBatchPlan plan = new GlobalBatchPlan(seed, data.labels().length, globalBatch);
         int dims = data.features()[0].length;
         for (long t = 0; t < steps; t++) {
@@ -35,16 +42,16 @@ public final class ReferenceTrainer {
                 System.arraycopy(data.features()[(int) batch[i]], 0, x, i * dims, dims);
                 y[i] = data.labels()[(int) batch[i]];
             }
-            model.setParameters(params.toFloatVector());
+            model.setParameters(params.toArray());
             float[] gradient = new float[model.layout().size()];
             LossSum loss = model.accumulateGradient(new Batch(Map.of("features", Tensor.ofFloats(x, batch.length, dims),
                     "label", Tensor.ofInts(y, batch.length))), gradient);
             for (int i = 0; i < gradient.length; i++) {
                 gradient[i] = (float) (gradient[i] * (1.0 / loss.weight()));
             }
-            optimizer.step(params, Nd4j.createFromArray(gradient));
+            params.step(gradient, 0);
         }
-        return params.toFloatVector();
+        return params.toArray();
     }
 
     /** ||a - b|| / ||b|| in double. */
