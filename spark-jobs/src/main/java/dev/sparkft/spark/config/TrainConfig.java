@@ -3,8 +3,10 @@ package dev.sparkft.spark.config;
 import dev.sparkft.model.ModelSpec;
 import dev.sparkft.optim.OptimizerConfig;
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * One training run, as read from a YAML/JSON file plus overrides by {@link ConfigLoader}. Every section is
@@ -59,12 +61,7 @@ public record TrainConfig(
         }
 
         public static Mode parse(String value, String path) {
-            for (Mode m : values()) {
-                if (m.key.equals(value)) {
-                    return m;
-                }
-            }
-            throw new IllegalArgumentException("key '" + path + "' must be one of [sync, averaging], got '" + value + "'");
+            return byKey(values(), Mode::key, value, path);
         }
     }
 
@@ -83,12 +80,7 @@ public record TrainConfig(
         }
 
         public static NonFinitePolicy parse(String value, String path) {
-            for (NonFinitePolicy p : values()) {
-                if (p.key.equals(value)) {
-                    return p;
-                }
-            }
-            throw new IllegalArgumentException("key '" + path + "' must be one of [fail, skip], got '" + value + "'");
+            return byKey(values(), NonFinitePolicy::key, value, path);
         }
     }
 
@@ -168,6 +160,17 @@ public record TrainConfig(
             require(everySteps >= 1, "logging.everySteps must be >= 1, got " + everySteps);
             require(metricsFile != null && !metricsFile.isBlank(), "logging.metricsFile must not be empty");
         }
+    }
+
+    /** The constant whose config key is {@code value}; fails naming the key path and the allowed values. */
+    private static <E> E byKey(E[] values, Function<E, String> key, String value, String path) {
+        for (E e : values) {
+            if (key.apply(e).equals(value)) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException("key '" + path + "' must be one of "
+                + Arrays.stream(values).map(key).toList() + ", got '" + value + "'");
     }
 
     private static void require(boolean ok, String message) {

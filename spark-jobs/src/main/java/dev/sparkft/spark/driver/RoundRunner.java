@@ -32,11 +32,11 @@ final class RoundRunner {
 
     /** Message for a non-finite round, naming the steps and, when known, the first suspicious example. */
     static String nonFiniteMessage(long step, int steps, PartialSum sum, String trainPath) {
-        String steps1 = steps == 1 ? "step " + step : "steps " + step + ".." + (step + steps - 1);
+        String which = steps == 1 ? "step " + step : "steps " + step + ".." + (step + steps - 1);
         String where = sum.firstNonFinite() >= 0
                 ? " (first in the micro-batch starting at example " + sum.firstNonFinite() + " of " + trainPath + ")"
                 : "";
-        return steps1 + ": non-finite loss or gradient" + where
+        return which + ": non-finite loss or gradient" + where
                 + "; check the data for NaN/Inf values or lower the learning rate, or set onNonFinite: skip";
     }
 }

@@ -3,7 +3,10 @@ package dev.sparkft.spark.driver;
 import dev.sparkft.spark.config.TrainConfig;
 import org.apache.spark.sql.SparkSession;
 
-/** The Spark settings a training round is designed for (see /docs/design.md and the cost of a round). */
+/**
+ * The Spark settings a training round is designed for: every round broadcasts the parameters and brings
+ * one vector per partition back, so Kryo, no broadcast compression and no cap on result sizes.
+ */
 public final class SparkSessions {
     private SparkSessions() {
     }

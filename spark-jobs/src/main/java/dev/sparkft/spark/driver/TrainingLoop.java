@@ -65,23 +65,23 @@ public final class TrainingLoop {
             // The driver's optimizer: the step's optimizer, or the outer one when averaging.
             OptimizerConfig driverConfig = config.training().mode() == Mode.SYNC
                     ? config.optimizer() : config.training().averaging().outer();
-            FlatParameters params = new FlatParameters(initial, Optimizers.create(driverConfig, layout));
-            long step = 0;
-            long skipped = 0;
-
             CheckpointStore store = new CheckpointStore(config.checkpoint().dir(),
                     spark.sparkContext().hadoopConfiguration(), config.checkpoint().keepLast());
+            Checkpoint resumed = null;
             if (resume) {
-                Checkpoint c = store.latest().orElseThrow(() -> new IllegalStateException(
+                resumed = store.latest().orElseThrow(() -> new IllegalStateException(
                         "--resume: no complete checkpoint in " + config.checkpoint().dir()));
-                ResumeCheck.requireCompatible(c, config.checkpoint().dir() + " at step " + c.step(), config, layout,
-                        data.count());
-                params = new FlatParameters(c.params(), Optimizers.create(driverConfig, layout));
-                params.optimizer().restore(c.optimizer());
-                step = c.step();
-                skipped = c.skippedSteps();
-                LOG.info("resumed from step {} ({} skipped so far)", step, skipped);
+                ResumeCheck.requireCompatible(resumed, config.checkpoint().dir() + " at step " + resumed.step(),
+                        config, layout, data.count());
+                LOG.info("resuming from step {} ({} skipped so far)", resumed.step(), resumed.skippedSteps());
             }
+            FlatParameters params = new FlatParameters(resumed == null ? initial : resumed.params(),
+                    Optimizers.create(driverConfig, layout));
+            if (resumed != null) {
+                params.optimizer().restore(resumed.optimizer());
+            }
+            long step = resumed == null ? 0 : resumed.step();
+            long skipped = resumed == null ? 0 : resumed.skippedSteps();
 
             List<TrainingListener> listeners = List.of(
                     new ConsoleProgress(console, config.logging().everySteps()),

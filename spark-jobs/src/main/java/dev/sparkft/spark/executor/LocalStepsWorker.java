@@ -25,7 +25,8 @@ import scala.Tuple2;
  *
  * <p>The inner optimizer starts fresh every round (its step count set to {@code firstStep}, so the schedule
  * follows the global step): its state lives in no executor, the result does not depend on where a partition
- * runs, and a checkpoint between rounds is exact.
+ * runs, and a checkpoint between rounds is exact. For Adam-type inner optimizers this means the moments
+ * restart every round while the bias correction follows the global step.
  */
 public final class LocalStepsWorker implements FlatMapFunction<Iterator<Tuple2<Long, Row>>, PartialSum> {
     private static final long serialVersionUID = 1L;
