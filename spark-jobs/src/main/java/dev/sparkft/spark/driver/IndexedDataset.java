@@ -35,13 +35,7 @@ public final class IndexedDataset implements AutoCloseable {
     }
 
     public static IndexedDataset load(SparkSession spark, String path, List<String> columns, int partitions) {
-        Dataset<Row> df;
-        try {
-            df = spark.read().parquet(path);
-        } catch (Exception e) {
-            // Spark's AnalysisException (a missing path, a file that is not Parquet) is a checked exception.
-            throw new IllegalArgumentException("cannot read Parquet dataset " + path + ": " + e.getMessage(), e);
-        }
+        Dataset<Row> df = read(spark, path);
         BatchAssembler assembler = new BatchAssembler(df.schema(), columns, path);
         Column[] selected = columns.stream().map(functions::col).toArray(Column[]::new);
         JavaPairRDD<Long, Row> indexed = df.select(selected).javaRDD().zipWithIndex()
@@ -57,6 +51,20 @@ public final class IndexedDataset implements AutoCloseable {
         LOG.info("dataset {}: {} examples in {} partitions, columns {}", path, count, partitions, columns);
         String key = spark.sparkContext().applicationId() + ":" + indexed.id();
         return new IndexedDataset(indexed, count, assembler, key);
+    }
+
+    /** Fails, naming the path and column, unless {@code path} is Parquet with the model's columns (reads only the schema). */
+    public static void checkSchema(SparkSession spark, String path, List<String> columns) {
+        new BatchAssembler(read(spark, path).schema(), columns, path);
+    }
+
+    private static Dataset<Row> read(SparkSession spark, String path) {
+        try {
+            return spark.read().parquet(path);
+        } catch (Exception e) {
+            // Spark's AnalysisException (a missing path, a file that is not Parquet) is a checked exception.
+            throw new IllegalArgumentException("cannot read Parquet dataset " + path + ": " + e.getMessage(), e);
+        }
     }
 
     public JavaPairRDD<Long, Row> rows() {

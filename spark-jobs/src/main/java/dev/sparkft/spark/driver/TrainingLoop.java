@@ -23,8 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A training run, top to bottom: config -> model layout and initial parameters -> data -> optimizer ->
- * resume -> loop of rounds -> validation. Progress, metrics and checkpoints are listeners.
+ * A training run, top to bottom: config -> model layout and initial parameters -> data (both schemas
+ * checked before step 1) -> optimizer -> resume -> loop of rounds -> validation. Progress, metrics and checkpoints are listeners.
  */
 public final class TrainingLoop {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
@@ -54,6 +54,9 @@ public final class TrainingLoop {
 
         SparkSession spark = sparkSession.get();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        if (config.data().validation() != null) {
+            IndexedDataset.checkSchema(spark, config.data().validation(), columns);
+        }
         try (IndexedDataset data = IndexedDataset.load(spark, config.data().train(), columns, config.data().partitions())) {
             GlobalBatchPlan plan = new GlobalBatchPlan(config.run().seed(), data.count(), config.training().globalBatch());
             long totalSteps = config.training().steps() > 0 ? config.training().steps()

@@ -87,6 +87,14 @@ class SparkFtCliTest {
         assertTrue(missing.err().startsWith("sparkft: cannot read Parquet dataset " + dir.resolve("nope")),
                 missing.err());
         assertEquals(1, missing.err().lines().count());
+
+        // A bad validation set is found before training, not after it.
+        Outcome validation = run("train", "--config", config.toString(), "--set",
+                "data.validation=" + dir.resolve("nope-val"), "--set", "run.outputDir=" + dir.resolve("val"));
+        assertEquals(2, validation.code());
+        assertTrue(validation.err().startsWith("sparkft: cannot read Parquet dataset " + dir.resolve("nope-val")),
+                validation.err());
+        assertTrue(validation.out().isEmpty(), "no step may run: " + validation.out());
     }
 
     @Test
