@@ -1,0 +1,64 @@
+package dev.sparkft.engine.djl;
+
+import ai.djl.ndarray.NDArray;
+import dev.sparkft.hf.BertConfig;
+import java.util.function.Function;
+
+/**
+ * A classification head on {@link BertEncoder}: logits and summed cross-entropy. Sequence classification
+ * pools (HF pooler, or masked mean) and applies {@code classifier}; token classification applies it to every
+ * token and ignores labels of -100, as {@code BertForTokenClassification} does. No dropout (deterministic).
+ */
+public final class BertClassifier {
+    /** Label value of tokens that carry no label (HF's {@code ignore_index}). */
+    public static final int IGNORED_LABEL = -100;
+
+    private final BertEncoder encoder;
+    private final BertHead head;
+
+    public BertClassifier(BertConfig config, BertHead head) {
+        this.encoder = new BertEncoder(config);
+        this.head = head;
+    }
+
+    public BertHead head() {
+        return head;
+    }
+
+    public BertConfig config() {
+        return encoder.config();
+    }
+
+    /** Logits: [n, labels] for sequence classification, [n, seq, labels] for token classification. */
+    public NDArray logits(Function<String, NDArray> params, BertInputs in) {
+        BertEncoder.Output out = encoder.forward(params, in, head.usesPooler());
+        NDArray features;
+        if (head.task() == BertTask.TOKEN_CLASSIFICATION) {
+            features = out.hidden();
+        } else if (head.pooling() == Pooling.CLS) {
+            features = out.pooled();
+        } else {
+            NDArray mask = in.attentionMask().toType(out.hidden().getDataType(), false).expandDims(-1);
+            NDArray counts = mask.sum(new int[] {1}).maximum(1e-9);
+            features = out.hidden().mul(mask).sum(new int[] {1}).div(counts);
+        }
+        return BertEncoder.linear(features, params, "classifier");
+    }
+
+    /**
+     * Summed cross-entropy (a scalar) over examples, or over labelled tokens. {@code labels} is int64 [n]
+     * or [n, seq] and already validated: in [0, numLabels), or -100 for unlabelled tokens.
+     */
+    public NDArray lossSum(Function<String, NDArray> params, BertInputs in, NDArray labels) {
+        NDArray logits = logits(params, in);
+        long classes = head.numLabels();
+        NDArray logProbs = logits.reshape(-1, classes).logSoftmax(-1);
+        NDArray flat = labels.reshape(-1, 1);
+        if (head.task() == BertTask.SEQUENCE_CLASSIFICATION) {
+            return logProbs.gather(flat, 1).sum().neg();
+        }
+        NDArray labelled = flat.neq(IGNORED_LABEL);
+        NDArray safe = flat.mul(labelled.toType(flat.getDataType(), false));
+        return logProbs.gather(safe, 1).mul(labelled.toType(logProbs.getDataType(), false)).sum().neg();
+    }
+}

@@ -1,0 +1,106 @@
+package dev.sparkft.engine.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.sparkft.hf.BertConfig;
+import java.util.function.Function;
+
+/**
+ * Hugging Face-exact BERT encoder as a function of named parameters ({@link BertParameterNames}), composed
+ * from libtorch primitives: embeddings (word + token type + position) and LayerNorm, then per layer
+ * post-LN self-attention with HF's additive mask (the dtype's lowest value at padded keys) and an FFN
+ * with exact erf GELU; the pooler is tanh(dense(hidden[:, 0])). No dropout (deterministic training).
+ * DJL's own BertBlock differs from HF (normalisation, residuals, pooler), so it is not used.
+ *
+ * <p>Arrays are created in the inputs' manager; the dtype follows the parameters (fp32, or fp64 in tests).
+ */
+public final class BertEncoder {
+    private final BertConfig config;
+
+    public BertEncoder(BertConfig config) {
+        this.config = config;
+    }
+
+    public BertConfig config() {
+        return config;
+    }
+
+    /** The last hidden state [n, seq, hidden] and, when {@code withPooler}, the pooled output [n, hidden]. */
+    public Output forward(Function<String, NDArray> params, BertInputs in, boolean withPooler) {
+        String p = BertParameterNames.ENCODER_PREFIX;
+        int n = in.batchSize();
+        int seq = in.sequenceLength();
+        NDArray words = params.apply(p + "embeddings.word_embeddings.weight");
+        DataType dtype = words.getDataType();
+
+        NDArray positions = in.inputIds().getManager().arange(0L, (long) seq, 1L, DataType.INT64);
+        NDArray x = embedding(in.inputIds(), words)
+                .add(embedding(in.tokenTypeIds(), params.apply(p + "embeddings.token_type_embeddings.weight")))
+                .add(embedding(positions, params.apply(p + "embeddings.position_embeddings.weight")));
+        x = layerNorm(x, params, p + "embeddings.LayerNorm");
+
+        // [n, 1, 1, seq]: 0 where a key may be attended, the dtype's lowest value where it is padding.
+        NDArray maskBias = in.attentionMask().toType(dtype, false).neg().add(1).mul(lowest(dtype))
+                .reshape(n, 1, 1, seq);
+        for (int i = 0; i < config.numLayers(); i++) {
+            x = layer(x, maskBias, params, BertParameterNames.layer(i), n, seq);
+        }
+        NDArray pooled = null;
+        if (withPooler) {
+            NDArray first = x.get(":, 0, :");
+            pooled = linear(first, params, p + "pooler.dense").tanh();
+        }
+        return new Output(x, pooled);
+    }
+
+    private NDArray layer(NDArray x, NDArray maskBias, Function<String, NDArray> params, String l, int n, int seq) {
+        int heads = config.numHeads();
+        int d = config.headSize();
+        NDArray q = heads(linear(x, params, l + "attention.self.query"), n, seq, heads, d);
+        NDArray k = heads(linear(x, params, l + "attention.self.key"), n, seq, heads, d);
+        NDArray v = heads(linear(x, params, l + "attention.self.value"), n, seq, heads, d);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(d)).add(maskBias);
+        NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(n, seq, (long) heads * d);
+        NDArray attended = layerNorm(linear(context, params, l + "attention.output.dense").add(x),
+                params, l + "attention.output.LayerNorm");
+        NDArray inner = JniUtils.gelu(pt(linear(attended, params, l + "intermediate.dense")));
+        return layerNorm(linear(inner, params, l + "output.dense").add(attended), params, l + "output.LayerNorm");
+    }
+
+    private static NDArray heads(NDArray t, int n, int seq, int heads, int d) {
+        return t.reshape(n, seq, heads, d).transpose(0, 2, 1, 3);
+    }
+
+    static NDArray linear(NDArray x, Function<String, NDArray> params, String name) {
+        return JniUtils.linear(pt(x), pt(params.apply(name + ".weight")), pt(params.apply(name + ".bias")));
+    }
+
+    private NDArray layerNorm(NDArray x, Function<String, NDArray> params, String name) {
+        return JniUtils.layerNorm(pt(x), new Shape(config.hiddenSize()), pt(params.apply(name + ".weight")),
+                pt(params.apply(name + ".bias")), config.layerNormEps());
+    }
+
+    private static NDArray embedding(NDArray ids, NDArray table) {
+        return JniUtils.embedding(pt(ids), pt(table), false);
+    }
+
+    private static PtNDArray pt(NDArray a) {
+        return (PtNDArray) a;
+    }
+
+    /** What HF adds at masked keys: {@code torch.finfo(dtype).min}. */
+    static double lowest(DataType dtype) {
+        return switch (dtype) {
+            case FLOAT32 -> -Float.MAX_VALUE;
+            case FLOAT64 -> -Double.MAX_VALUE;
+            default -> throw new IllegalArgumentException("BERT parameters must be fp32 or fp64, got " + dtype);
+        };
+    }
+
+    /** Last hidden state [n, seq, hidden]; pooled [n, hidden] or null without a pooler. */
+    public record Output(NDArray hidden, NDArray pooled) {
+    }
+}

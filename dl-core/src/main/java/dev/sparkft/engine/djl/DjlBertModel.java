@@ -1,0 +1,116 @@
+package dev.sparkft.engine.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.sparkft.model.Batch;
+import dev.sparkft.model.LossSum;
+import dev.sparkft.model.ParameterLayout;
+import dev.sparkft.model.Tensor;
+import dev.sparkft.model.TrainableModel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * A Hugging Face-exact BERT classifier on DJL's PyTorch engine behind the model seam (executor side).
+ * Parameters live in one off-heap buffer ({@link BertParameters}); each gradient step runs in its own
+ * NDManager, closed before returning, so native memory does not grow from step to step.
+ */
+public final class DjlBertModel implements TrainableModel {
+    private final BertModelOptions options;
+    private final Supplier<Map<String, Tensor>> weights;
+    private final ParameterLayout layout;
+    private final BertClassifier classifier;
+    private final NDManager manager;
+    private final BertParameters params;
+    private final FlatGradient export = new FlatGradient();
+    private boolean loaded;
+
+    /**
+     * @param weights the starting weights by Hugging Face name ({@link BertWeights}); called by
+     *                {@link #initialParameters()} only
+     * @param manager a PyTorch manager the model owns and closes
+     */
+    public DjlBertModel(BertModelOptions options, Supplier<Map<String, Tensor>> weights, NDManager manager) {
+        this.options = options;
+        this.weights = weights;
+        this.layout = frozen(BertParameterNames.layout(options.config(), options.head()), options.freeze());
+        this.classifier = new BertClassifier(options.config(), options.head());
+        this.manager = manager;
+        this.params = new BertParameters(manager, layout, DataType.FLOAT32);
+    }
+
+    @Override
+    public ParameterLayout layout() {
+        return layout;
+    }
+
+    /** Loads the weights source on every call: the driver asks once. */
+    @Override
+    public float[] initialParameters() {
+        return BertWeights.flatten(layout, weights.get(), options.seed());
+    }
+
+    @Override
+    public List<String> inputColumns() {
+        List<String> columns = new ArrayList<>(BatchArrays.INPUT_COLUMNS);
+        columns.add(options.head().task().labelColumn());
+        return columns;
+    }
+
+    @Override
+    public void setParameters(float[] flat) {
+        params.set(flat);
+        loaded = true;
+    }
+
+    @Override
+    public LossSum accumulateGradient(Batch batch, float[] gradientSum) {
+        requireLoaded();
+        if (gradientSum.length != layout.size()) {
+            throw new IllegalArgumentException("gradient buffer has " + gradientSum.length
+                    + " values, the layout needs " + layout.size());
+        }
+        long weight = BatchArrays.lossWeight(batch, options.head());
+        try (NDManager step = manager.newSubManager()) {
+            BertInputs in = BatchArrays.inputs(step, batch, options.config());
+            NDArray labels = BatchArrays.labels(step, batch, options.head());
+            double loss = BertBackward.run(step, classifier, params, in, labels,
+                    (segment, grad) -> export.addInto(segment, grad, gradientSum));
+            return new LossSum(loss, weight);
+        }
+    }
+
+    @Override
+    public Tensor predict(Batch batch) {
+        requireLoaded();
+        try (NDManager step = manager.newSubManager()) {
+            NDArray logits = BertBackward.logits(classifier, params, BatchArrays.inputs(step, batch, options.config()));
+            return Tensor.ofFloats(logits.toFloatArray(), logits.getShape().getShape());
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    private void requireLoaded() {
+        if (!loaded) {
+            throw new IllegalStateException("setParameters must be called before computing with the model");
+        }
+    }
+
+    private static ParameterLayout frozen(ParameterLayout layout, List<String> prefixes) {
+        for (String p : prefixes) {
+            if (layout.segments().stream().noneMatch(s -> s.name().startsWith(p))) {
+                throw new IllegalArgumentException("option 'model.options.freeze' prefix '" + p
+                        + "' matches no parameter (names look like bert.embeddings.word_embeddings.weight,"
+                        + " bert.encoder.layer.0.attention.self.query.weight, classifier.weight)");
+            }
+        }
+        return layout.freeze(name -> prefixes.stream().anyMatch(name::startsWith));
+    }
+}

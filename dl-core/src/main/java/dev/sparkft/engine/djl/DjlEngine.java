@@ -1,0 +1,27 @@
+package dev.sparkft.engine.djl;
+
+import ai.djl.engine.Engine;
+import dev.sparkft.model.ModelEngine;
+import dev.sparkft.model.ModelSpec;
+import dev.sparkft.model.ParameterLayout;
+import dev.sparkft.model.TrainableModel;
+
+/** The {@code djl-pytorch} engine: Hugging Face-exact BERT classifiers on DJL's PyTorch engine. */
+public final class DjlEngine implements ModelEngine {
+    public static final String NAME = "djl-pytorch";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public TrainableModel create(ModelSpec spec) {
+        BertModelOptions options = BertModelOptions.parse(spec.options());
+        Engine torch = Engine.getEngine("PyTorch");
+        TorchThreads.logOnce();
+        ParameterLayout layout = BertParameterNames.layout(options.config(), options.head());
+        // The single place where a starting-weights source is chosen; pretrained readers plug in here.
+        return new DjlBertModel(options, new RandomBertWeights(layout, options.seed()), torch.newBaseManager());
+    }
+}

@@ -1,0 +1,33 @@
+package dev.sparkft.engine.djl;
+
+import ai.djl.ndarray.NDArray;
+import dev.sparkft.model.ParameterSegment;
+import java.nio.FloatBuffer;
+
+/**
+ * Adds fp32 gradient arrays into a flat {@code float[]} sum through a direct view of libtorch's memory (no
+ * intermediate copy of the whole tensor), a fixed-size chunk at a time so the add loop vectorises.
+ */
+final class FlatGradient {
+    private static final int CHUNK = 1 << 16;
+
+    private final float[] chunk = new float[CHUNK];
+
+    void addInto(ParameterSegment segment, NDArray grad, float[] sum) {
+        FloatBuffer view = grad.toByteBuffer(true).asFloatBuffer();
+        int base = (int) segment.offset();
+        int length = (int) segment.length();
+        if (view.remaining() != length) {
+            throw new IllegalStateException("gradient of " + segment.name() + " has " + view.remaining()
+                    + " values, expected " + length);
+        }
+        for (int start = 0; start < length; start += CHUNK) {
+            int n = Math.min(CHUNK, length - start);
+            view.get(start, chunk, 0, n);
+            int at = base + start;
+            for (int i = 0; i < n; i++) {
+                sum[at + i] += chunk[i];
+            }
+        }
+    }
+}

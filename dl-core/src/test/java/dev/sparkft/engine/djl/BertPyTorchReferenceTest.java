@@ -1,0 +1,108 @@
+package dev.sparkft.engine.djl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparkft.model.Batch;
+import dev.sparkft.model.LossSum;
+import dev.sparkft.model.ModelEngines;
+import dev.sparkft.model.ParameterSegment;
+import dev.sparkft.model.TrainableModel;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Compares logits, summed loss and its gradient with Hugging Face transformers (PyTorch) on the same tiny config and
+ * weights, through scripts/reference/bert_reference.py (tolerance 1e-5). Runs only where the reference
+ * venv exists (/work/venv or -Dsparkft.python=...): the build never depends on Python.
+ */
+class BertPyTorchReferenceTest {
+    private static final Path SCRIPT = Path.of("..", "scripts", "reference", "bert_reference.py");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void sequenceClassificationMatchesTransformers() throws Exception {
+        compare("sequence-classification");
+    }
+
+    @Test
+    void tokenClassificationMatchesTransformers() throws Exception {
+        compare("token-classification");
+    }
+
+    private void compare(String task) throws Exception {
+        Path python = Path.of(System.getProperty("sparkft.python", "/work/venv/bin/python"));
+        assumeTrue(Files.isExecutable(python) && Files.exists(SCRIPT), "no Python reference venv at " + python);
+        Path caseDir = Files.createDirectories(dir.resolve(task));
+        Batch batch = TinyBert.batch(4, 7, 3, 21);
+        try (TrainableModel m = ModelEngines.create(TinyBert.spec(task, "cls", List.of()))) {
+            float[] flat = wideParameters(m);
+            m.setParameters(flat);
+            float[] gradient = new float[flat.length];
+            LossSum loss = m.accumulateGradient(batch, gradient);
+            float[] logits = m.predict(batch).floats();
+            write(caseDir, m, flat, batch, task, logits, loss.loss());
+            writeFloats(caseDir.resolve("gradient.bin"), gradient);
+        }
+        Process p = new ProcessBuilder(python.toString(), SCRIPT.toString(), caseDir.toString(), "1e-5")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assumeTrue(p.waitFor(120, TimeUnit.SECONDS), "reference timed out");
+        System.out.println("reference " + task + ": " + out.trim());
+        assertEquals(0, p.exitValue(), out);
+    }
+
+    /** HF-style weights are so small that logits hardly depend on them; wider values test more. */
+    private static float[] wideParameters(TrainableModel m) {
+        Random r = new Random(99);
+        float[] flat = new float[m.layout().size()];
+        for (ParameterSegment s : m.layout().segments()) {
+            float base = s.name().contains("LayerNorm.weight") ? 1f : 0f;
+            for (long i = s.offset(); i < s.end(); i++) {
+                flat[(int) i] = base + (float) (0.3 * r.nextGaussian());
+            }
+        }
+        return flat;
+    }
+
+    private static void writeFloats(Path file, float[] values) throws IOException {
+        ByteBuffer bytes = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(values);
+        Files.write(file, bytes.array());
+    }
+
+    private static void write(Path caseDir, TrainableModel m, float[] flat, Batch batch, String task,
+            float[] logits, double loss) throws IOException {
+        writeFloats(caseDir.resolve("weights.bin"), flat);
+        List<Map<String, Object>> layout = new ArrayList<>();
+        for (ParameterSegment s : m.layout().segments()) {
+            layout.add(Map.of("name", s.name(), "shape", s.shape(), "offset", s.offset()));
+        }
+        Map<String, Object> index = new LinkedHashMap<>();
+        index.put("config", TinyBert.configMap());
+        index.put("num_labels", 3);
+        index.put("task", task);
+        index.put("layout", layout);
+        index.put("batch_shape", batch.get("input_ids").shape());
+        for (String column : List.of("input_ids", "attention_mask", "token_type_ids", "label", "labels")) {
+            index.put(column, batch.get(column).ints());
+        }
+        index.put("java_logits", logits);
+        index.put("java_loss_sum", loss);
+        new ObjectMapper().writeValue(caseDir.resolve("index.json").toFile(), index);
+    }
+}

@@ -1,0 +1,273 @@
+package dev.sparkft.engine.djl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sparkft.model.Batch;
+import dev.sparkft.model.LossSum;
+import dev.sparkft.model.ModelEngines;
+import dev.sparkft.model.ModelSpec;
+import dev.sparkft.model.ParameterLayout;
+import dev.sparkft.model.ParameterSegment;
+import dev.sparkft.model.Tensor;
+import dev.sparkft.model.TrainableModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/** The engine through the model seam, in fp32: gradient sums, accumulation, threads, freezing, options. */
+class DjlBertModelTest {
+
+    private static TrainableModel create(String task, String pooling, List<String> freeze) {
+        TrainableModel m = ModelEngines.create(TinyBert.spec(task, pooling, freeze));
+        m.setParameters(m.initialParameters());
+        return m;
+    }
+
+    private static float[] gradient(TrainableModel m, Batch b) {
+        float[] g = new float[m.layout().size()];
+        m.accumulateGradient(b, g);
+        return g;
+    }
+
+    @Test
+    void fullBatchGradientIsTheSumOfHalfBatchGradients() {
+        for (String task : List.of("sequence-classification", "token-classification")) {
+            try (TrainableModel m = create(task, "cls", List.of())) {
+                Batch full = TinyBert.batch(6, 7, 3, 1);
+                float[] whole = new float[m.layout().size()];
+                LossSum wholeLoss = m.accumulateGradient(full, whole);
+                float[] halves = new float[m.layout().size()];
+                LossSum halvesLoss = m.accumulateGradient(TinyBert.rows(full, 0, 3), halves)
+                        .plus(m.accumulateGradient(TinyBert.rows(full, 3, 6), halves));
+                double rel = relativeDifference(whole, halves);
+                System.out.printf("%s: |full - halves| / |full| = %.3g, loss %.6f vs %.6f, weight %.0f%n",
+                        task, rel, wholeLoss.loss(), halvesLoss.loss(), wholeLoss.weight());
+                assertTrue(rel <= 1e-5, task + ": relative difference " + rel);
+                assertEquals(wholeLoss.loss(), halvesLoss.loss(), 1e-5 * Math.abs(wholeLoss.loss()));
+                assertEquals(wholeLoss.weight(), halvesLoss.weight());
+                assertTrue(norm(whole) > 0);
+            }
+        }
+    }
+
+    @Test
+    void lossWeightCountsExamplesOrLabelledTokens() {
+        Batch b = TinyBert.batch(4, 6, 3, 2);
+        long labelled = java.util.Arrays.stream(b.get("labels").ints()).filter(v -> v != -100).count();
+        try (TrainableModel seq = create("sequence-classification", "mean", List.of());
+                TrainableModel tok = create("token-classification", "cls", List.of())) {
+            assertEquals(4, seq.accumulateGradient(b, new float[seq.layout().size()]).weight());
+            assertEquals(labelled, tok.accumulateGradient(b, new float[tok.layout().size()]).weight());
+            assertTrue(labelled < 4 * 6, "the batch must contain ignored tokens");
+        }
+    }
+
+    @Test
+    void twoCallsAccumulateExactlyTwice() {
+        try (TrainableModel m = create("sequence-classification", "cls", List.of())) {
+            Batch b = TinyBert.batch(4, 6, 3, 3);
+            float[] once = gradient(m, b);
+            float[] twice = new float[once.length];
+            m.accumulateGradient(b, twice);
+            m.accumulateGradient(b, twice);
+            for (int i = 0; i < once.length; i++) {
+                assertEquals(2 * once[i], twice[i], "element " + i + ": a stale gradient would show here");
+            }
+            assertArrayEquals(once, gradient(m, b), "a third call must see no leftover gradient");
+        }
+    }
+
+    @Test
+    void concurrentModelsOnTwoThreadsMatchSequentialRuns() throws Exception {
+        Batch a = TinyBert.batch(4, 6, 3, 4);
+        Batch b = TinyBert.batch(5, 7, 3, 5);
+        float[] seqA;
+        float[] seqB;
+        try (TrainableModel m = create("sequence-classification", "cls", List.of())) {
+            seqA = gradient(m, a);
+            seqB = gradient(m, b);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (TrainableModel m1 = create("sequence-classification", "cls", List.of());
+                TrainableModel m2 = create("sequence-classification", "cls", List.of())) {
+            for (int round = 0; round < 5; round++) {
+                Future<float[]> fa = pool.submit(() -> gradient(m1, a));
+                Future<float[]> fb = pool.submit(() -> gradient(m2, b));
+                assertArrayEquals(seqA, fa.get(), "thread 1, round " + round);
+                assertArrayEquals(seqB, fb.get(), "thread 2, round " + round);
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void frozenSegmentsGetExactlyZeroGradient() {
+        List<String> freeze = List.of("bert.embeddings", "bert.encoder.layer.0.");
+        try (TrainableModel m = create("sequence-classification", "cls", freeze)) {
+            float[] g = gradient(m, TinyBert.batch(4, 6, 3, 6));
+            int frozen = 0;
+            for (ParameterSegment s : m.layout().segments()) {
+                boolean shouldFreeze = freeze.stream().anyMatch(s.name()::startsWith);
+                assertEquals(!shouldFreeze, s.trainable(), s.name());
+                double n = 0;
+                for (long i = s.offset(); i < s.end(); i++) {
+                    n += Math.abs(g[(int) i]);
+                }
+                if (shouldFreeze) {
+                    frozen++;
+                    assertEquals(0.0, n, s.name() + " is frozen");
+                } else if (!s.name().contains("attention.self.key.bias")) {
+                    assertTrue(n > 0, s.name() + " is trainable and must get a gradient");
+                }
+            }
+            assertEquals(5 + 16, frozen);
+        }
+    }
+
+    @Test
+    void layoutFollowsHuggingFaceNamesAndDecayRules() {
+        try (TrainableModel cls = create("sequence-classification", "cls", List.of());
+                TrainableModel tok = create("token-classification", "cls", List.of())) {
+            ParameterLayout l = cls.layout();
+            assertEquals("bert.embeddings.word_embeddings.weight", l.segments().get(0).name());
+            assertTrue(l.segment("bert.embeddings.word_embeddings.weight").decay());
+            assertTrue(l.segment("bert.encoder.layer.1.attention.self.query.weight").decay());
+            assertFalse(l.segment("bert.encoder.layer.1.attention.self.query.bias").decay());
+            assertFalse(l.segment("bert.embeddings.LayerNorm.weight").decay());
+            assertFalse(l.segment("bert.encoder.layer.0.output.LayerNorm.weight").decay());
+            assertArrayEquals(new long[] {16, 8}, l.segment("bert.encoder.layer.0.intermediate.dense.weight").shape());
+            assertArrayEquals(new long[] {3, 8}, l.segment("classifier.weight").shape());
+            assertTrue(l.segments().stream().anyMatch(s -> s.name().startsWith("bert.pooler.")));
+            assertTrue(tok.layout().segments().stream().noneMatch(s -> s.name().startsWith("bert.pooler.")));
+            assertEquals(List.of("input_ids", "attention_mask", "token_type_ids", "label"), cls.inputColumns());
+            assertEquals(List.of("input_ids", "attention_mask", "token_type_ids", "labels"), tok.inputColumns());
+        }
+    }
+
+    @Test
+    void predictGivesLogitsPerExampleOrToken() {
+        Batch b = TinyBert.batch(3, 5, 3, 7);
+        try (TrainableModel seq = create("sequence-classification", "cls", List.of());
+                TrainableModel tok = create("token-classification", "cls", List.of())) {
+            Tensor s = seq.predict(b);
+            Tensor t = tok.predict(b);
+            assertArrayEquals(new long[] {3, 3}, s.shape());
+            assertArrayEquals(new long[] {3, 5, 3}, t.shape());
+            assertTrue(Math.abs(s.floats()[0] - s.floats()[1]) > 0);
+        }
+    }
+
+    @Test
+    void paddingDoesNotChangeSequenceLogits() {
+        Batch b = TinyBert.batch(3, 5, 3, 8);
+        try (TrainableModel m = create("sequence-classification", "mean", List.of())) {
+            Tensor before = m.predict(b);
+            int[] ids = b.get("input_ids").ints().clone();
+            int[] mask = b.get("attention_mask").ints();
+            for (int i = 0; i < ids.length; i++) {
+                if (mask[i] == 0) {
+                    ids[i] = 17;
+                }
+            }
+            Map<String, Tensor> changed = new LinkedHashMap<>(b.tensors());
+            changed.put("input_ids", Tensor.ofInts(ids, 3, 5));
+            float[] after = m.predict(new Batch(changed)).floats();
+            for (int i = 0; i < after.length; i++) {
+                assertEquals(before.floats()[i], after[i], 1e-6, "padded tokens must not be attended");
+            }
+        }
+    }
+
+    @Test
+    void badOptionsAndDataFailNamingTheCause() {
+        Map<String, Object> o = new LinkedHashMap<>(TinyBert.spec("sequence-classification", "cls", List.of()).options());
+        o.put("numLabel", 3);
+        IllegalArgumentException typo = assertThrows(IllegalArgumentException.class,
+                () -> ModelEngines.create(new ModelSpec("djl-pytorch", o)));
+        assertTrue(typo.getMessage().contains("numLabel"), typo.getMessage());
+
+        IllegalArgumentException freeze = assertThrows(IllegalArgumentException.class,
+                () -> create("sequence-classification", "cls", List.of("bert.embedding.")));
+        assertTrue(freeze.getMessage().contains("bert.embedding."), freeze.getMessage());
+
+        try (TrainableModel m = create("sequence-classification", "cls", List.of())) {
+            Batch b = TinyBert.batch(3, 5, 3, 9);
+            Map<String, Tensor> bad = new LinkedHashMap<>(b.tensors());
+            bad.put("label", Tensor.ofInts(new int[] {0, 5, 1}, 3));
+            IllegalArgumentException label = assertThrows(IllegalArgumentException.class,
+                    () -> m.accumulateGradient(new Batch(bad), new float[m.layout().size()]));
+            assertTrue(label.getMessage().contains("'label' row 1 holds 5"), label.getMessage());
+        }
+    }
+
+    @Test
+    void configCanBeReadFromAConfigJson(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path json = dir.resolve("config.json");
+        Files.writeString(json, "{\"architectures\":[\"BertModel\"],\"model_type\":\"bert\",\"vocab_size\":30,"
+                + "\"hidden_size\":8,\"num_hidden_layers\":2,\"num_attention_heads\":2,\"intermediate_size\":16,"
+                + "\"max_position_embeddings\":16,\"type_vocab_size\":2,\"layer_norm_eps\":1e-12,"
+                + "\"hidden_act\":\"gelu\"}");
+        assertEquals(TinyBert.CONFIG, BertModelOptions.config(json.toString()));
+    }
+
+    /**
+     * A leaked step (≈ 200 temporaries of [8, 16, 8]) would add ≈ 1 MB per step. Resident memory first grows
+     * with the Java heap the steps' small objects touch, then levels off; after that it must stay flat.
+     */
+    @Test
+    void stepsDoNotGrowNativeMemory() throws Exception {
+        try (TrainableModel m = create("sequence-classification", "cls", List.of())) {
+            Batch b = TinyBert.batch(8, 16, 3, 10);
+            float[] g = new float[m.layout().size()];
+            for (int i = 0; i < 3000; i++) {
+                m.accumulateGradient(b, g);
+            }
+            System.gc();
+            long before = residentKb();
+            for (int i = 0; i < 2000; i++) {
+                m.accumulateGradient(b, g);
+            }
+            System.gc();
+            long grown = residentKb() - before;
+            System.out.println("resident memory change over 2000 steps after warm-up: " + grown + " kB");
+            assertTrue(grown < 16_000, "resident memory grew by " + grown + " kB over 2000 steps");
+        }
+    }
+
+    private static long residentKb() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
+    }
+
+    private static double norm(float[] a) {
+        double s = 0;
+        for (float v : a) {
+            s += (double) v * v;
+        }
+        return Math.sqrt(s);
+    }
+
+    private static double relativeDifference(float[] a, float[] b) {
+        double d = 0;
+        for (int i = 0; i < a.length; i++) {
+            double x = a[i] - b[i];
+            d += x * x;
+        }
+        return Math.sqrt(d) / norm(a);
+    }
+}
