@@ -1,0 +1,39 @@
+package dev.sparkft.optim;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A flat parameter vector and the optimizer that updates it, behind plain {@code float[]}s: the Spark
+ * trainer (driver and executors) keeps ND4J out of its own packages and steps through this class.
+ */
+public final class FlatParameters {
+    private final INDArray params;
+    private final Optimizer optimizer;
+
+    public FlatParameters(float[] initial, Optimizer optimizer) {
+        this.params = Nd4j.createFromArray(initial.clone());
+        this.optimizer = optimizer;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** A copy of the current parameters. */
+    public float[] toArray() {
+        return params.toFloatVector();
+    }
+
+    /**
+     * Clips {@code meanGradient} to global norm {@code maxGradNorm} (0 = no clipping; the caller's array is
+     * not modified), applies one optimizer step and returns the gradient's global norm before clipping.
+     */
+    public double step(float[] meanGradient, double maxGradNorm) {
+        INDArray gradient = Nd4j.createFromArray(meanGradient);
+        double norm = maxGradNorm > 0 ? GradientClipping.clipGlobalNorm(gradient, maxGradNorm)
+                : GradientClipping.globalNorm(gradient);
+        optimizer.step(params, gradient);
+        return norm;
+    }
+}

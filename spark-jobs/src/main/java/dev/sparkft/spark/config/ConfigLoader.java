@@ -1,0 +1,223 @@
+package dev.sparkft.spark.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.sparkft.model.ModelSpec;
+import dev.sparkft.optim.OptimizerConfig;
+import dev.sparkft.optim.ScheduleConfig;
+import dev.sparkft.spark.config.TrainConfig.Averaging;
+import dev.sparkft.spark.config.TrainConfig.Checkpointing;
+import dev.sparkft.spark.config.TrainConfig.Clipping;
+import dev.sparkft.spark.config.TrainConfig.Data;
+import dev.sparkft.spark.config.TrainConfig.Logging;
+import dev.sparkft.spark.config.TrainConfig.Mode;
+import dev.sparkft.spark.config.TrainConfig.NonFinitePolicy;
+import dev.sparkft.spark.config.TrainConfig.Run;
+import dev.sparkft.spark.config.TrainConfig.Training;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Reads a {@link TrainConfig} from YAML or JSON plus {@code key.path=value} overrides (values parsed as YAML
+ * scalars, so {@code training.globalBatch=64} is a number). Unknown keys and ill-typed values are errors
+ * naming the full key path; {@link #toTree} writes the canonical form stored in checkpoints.
+ */
+public final class ConfigLoader {
+    private static final ObjectMapper YAML = new YAMLMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ConfigLoader() {
+    }
+
+    public static TrainConfig load(Path file, List<String> overrides) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+        String name = file.getFileName().toString().toLowerCase();
+        boolean json = name.endsWith(".json");
+        try {
+            return parse(text, json, overrides);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Parses config text ({@code json} true for JSON, else YAML) and applies the overrides in order. */
+    public static TrainConfig parse(String text, boolean json, List<String> overrides) {
+        JsonNode tree;
+        try {
+            tree = (json ? JSON : YAML).readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not valid " + (json ? "JSON" : "YAML") + ": "
+                    + e.getOriginalMessage() + locationOf(e), e);
+        }
+        if (tree == null || tree.isMissingNode() || tree.isNull()) {
+            tree = JSON.createObjectNode();
+        }
+        if (!tree.isObject()) {
+            throw new IllegalArgumentException("a config must be a mapping of sections (run, data, model, ...)");
+        }
+        ObjectNode root = (ObjectNode) tree;
+        for (String o : overrides) {
+            applyOverride(root, o);
+        }
+        return fromTree(root);
+    }
+
+    /** Builds a config from a tree, rejecting unknown keys in every section. */
+    public static TrainConfig fromTree(ObjectNode tree) {
+        ConfigNode root = ConfigNode.root(tree);
+
+        ConfigNode r = root.section("run");
+        String name = r.string("name", "sparkft");
+        Run run = new Run(name, r.string("master", "local[2]"), r.longValue("seed", 42L),
+                r.string("outputDir", "runs/" + name));
+        r.rejectUnknown();
+
+        ConfigNode d = root.section("data");
+        Data data = new Data(d.string("train", null), d.has("validation") ? d.string("validation", null) : null,
+                d.integer("partitions", 2));
+        d.rejectUnknown();
+
+        ConfigNode m = root.section("model");
+        ModelSpec model = new ModelSpec(m.string("engine", null), m.plainMap("options"));
+        m.rejectUnknown();
+
+        ConfigNode t = root.section("training");
+        ConfigNode a = t.section("averaging");
+        ConfigNode outer = a.section("outer");
+        OptimizerConfig outerConfig = new OptimizerConfig(outer.string("type", "sgd"),
+                outer.number("learningRate", 1.0), outer.number("momentum", 0.0),
+                0.9, 0.999, 1e-8, 0.0, ScheduleConfig.constant());
+        outer.rejectUnknown();
+        Averaging averaging = new Averaging(a.integer("localSteps", 1), outerConfig);
+        a.rejectUnknown();
+        int globalBatch = t.integer("globalBatch", null);
+        Training training = new Training(Mode.parse(t.string("mode", "sync"), "training.mode"), globalBatch,
+                t.integer("microBatch", globalBatch), t.longValue("steps", 0L), t.integer("epochs", 0), averaging);
+        t.rejectUnknown();
+
+        OptimizerConfig optimizer = optimizer(root.section("optimizer"));
+
+        ConfigNode c = root.section("clipping");
+        Clipping clipping = new Clipping(c.number("maxGradNorm", 0.0));
+        c.rejectUnknown();
+
+        ConfigNode k = root.section("checkpoint");
+        Checkpointing checkpoint = new Checkpointing(k.string("dir", run.outputDir() + "/checkpoints"),
+                k.longValue("everySteps", 0L), k.integer("keepLast", 3));
+        k.rejectUnknown();
+
+        NonFinitePolicy onNonFinite = NonFinitePolicy.parse(root.string("onNonFinite", "fail"), "onNonFinite");
+
+        ConfigNode l = root.section("logging");
+        Logging logging = new Logging(l.longValue("everySteps", 10L),
+                l.string("metricsFile", run.outputDir() + "/metrics.jsonl"));
+        l.rejectUnknown();
+
+        root.rejectUnknown();
+        return new TrainConfig(run, data, model, training, optimizer, clipping, checkpoint, onNonFinite, logging);
+    }
+
+    private static OptimizerConfig optimizer(ConfigNode o) {
+        ConfigNode s = o.section("schedule");
+        ScheduleConfig schedule = new ScheduleConfig(s.string("type", "constant"), s.longValue("warmupSteps", 0L),
+                s.longValue("totalSteps", 0L), s.number("finalFraction", 0.0));
+        s.rejectUnknown();
+        OptimizerConfig config = new OptimizerConfig(o.string("type", "adamw"), o.number("learningRate", null),
+                o.number("momentum", 0.0), o.number("beta1", 0.9), o.number("beta2", 0.999),
+                o.number("epsilon", 1e-8), o.number("weightDecay", 0.0), schedule);
+        o.rejectUnknown();
+        return config;
+    }
+
+    /** The canonical tree of a config: every key explicit, readable back by {@link #fromTree}. */
+    public static ObjectNode toTree(TrainConfig c) {
+        ObjectNode root = JSON.createObjectNode();
+        ObjectNode run = root.putObject("run");
+        run.put("name", c.run().name()).put("master", c.run().master()).put("seed", c.run().seed())
+                .put("outputDir", c.run().outputDir());
+        ObjectNode data = root.putObject("data");
+        data.put("train", c.data().train());
+        if (c.data().validation() != null) {
+            data.put("validation", c.data().validation());
+        }
+        data.put("partitions", c.data().partitions());
+        ObjectNode model = root.putObject("model");
+        model.put("engine", c.model().engine());
+        model.set("options", JSON.valueToTree(c.model().options()));
+        ObjectNode training = root.putObject("training");
+        training.put("mode", c.training().mode().key()).put("globalBatch", c.training().globalBatch())
+                .put("microBatch", c.training().microBatch());
+        if (c.training().steps() > 0) {
+            training.put("steps", c.training().steps());
+        } else {
+            training.put("epochs", c.training().epochs());
+        }
+        ObjectNode averaging = training.putObject("averaging");
+        averaging.put("localSteps", c.training().averaging().localSteps());
+        OptimizerConfig outer = c.training().averaging().outer();
+        averaging.putObject("outer").put("type", outer.type()).put("learningRate", outer.learningRate())
+                .put("momentum", outer.momentum());
+        OptimizerConfig o = c.optimizer();
+        ObjectNode opt = root.putObject("optimizer");
+        opt.put("type", o.type()).put("learningRate", o.learningRate()).put("momentum", o.momentum())
+                .put("beta1", o.beta1()).put("beta2", o.beta2()).put("epsilon", o.epsilon())
+                .put("weightDecay", o.weightDecay());
+        opt.putObject("schedule").put("type", o.schedule().type()).put("warmupSteps", o.schedule().warmupSteps())
+                .put("totalSteps", o.schedule().totalSteps()).put("finalFraction", o.schedule().finalFraction());
+        root.putObject("clipping").put("maxGradNorm", c.clipping().maxGradNorm());
+        root.putObject("checkpoint").put("dir", c.checkpoint().dir()).put("everySteps", c.checkpoint().everySteps())
+                .put("keepLast", c.checkpoint().keepLast());
+        root.put("onNonFinite", c.onNonFinite().key());
+        root.putObject("logging").put("everySteps", c.logging().everySteps())
+                .put("metricsFile", c.logging().metricsFile());
+        return root;
+    }
+
+    private static void applyOverride(ObjectNode root, String override) {
+        int eq = override.indexOf('=');
+        if (eq <= 0) {
+            throw new IllegalArgumentException("override '" + override + "' must look like key.path=value");
+        }
+        String key = override.substring(0, eq).trim();
+        String[] parts = key.split("\\.");
+        ObjectNode node = root;
+        for (int i = 0; i < parts.length - 1; i++) {
+            JsonNode child = node.get(parts[i]);
+            if (child == null || child.isNull()) {
+                child = node.putObject(parts[i]);
+            } else if (!child.isObject()) {
+                throw new IllegalArgumentException("override '" + key + "': '"
+                        + String.join(".", List.of(parts).subList(0, i + 1)) + "' is not a section");
+            }
+            node = (ObjectNode) child;
+        }
+        node.set(parts[parts.length - 1], scalar(override.substring(eq + 1).trim(), key));
+    }
+
+    private static JsonNode scalar(String text, String key) {
+        if (text.isEmpty()) {
+            return JSON.getNodeFactory().textNode("");
+        }
+        try {
+            JsonNode v = YAML.readTree(text);
+            return v == null ? JSON.getNodeFactory().nullNode() : v;
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("override '" + key + "': cannot parse value '" + text + "'", e);
+        }
+    }
+
+    private static String locationOf(JsonProcessingException e) {
+        return e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
+                + e.getLocation().getColumnNr() + ")";
+    }
+}

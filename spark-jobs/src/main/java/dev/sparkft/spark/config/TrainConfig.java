@@ -1,0 +1,181 @@
+package dev.sparkft.spark.config;
+
+import dev.sparkft.model.ModelSpec;
+import dev.sparkft.optim.OptimizerConfig;
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * One training run, as read from a YAML/JSON file plus overrides by {@link ConfigLoader}. Every section is
+ * an immutable record validated in its constructor; checks that span sections run here, before Spark starts.
+ */
+public record TrainConfig(
+        Run run,
+        Data data,
+        ModelSpec model,
+        Training training,
+        OptimizerConfig optimizer,
+        Clipping clipping,
+        Checkpointing checkpoint,
+        NonFinitePolicy onNonFinite,
+        Logging logging) implements Serializable {
+
+    public TrainConfig {
+        Objects.requireNonNull(run, "run");
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(training, "training");
+        Objects.requireNonNull(optimizer, "optimizer");
+        Objects.requireNonNull(clipping, "clipping");
+        Objects.requireNonNull(checkpoint, "checkpoint");
+        Objects.requireNonNull(onNonFinite, "onNonFinite");
+        Objects.requireNonNull(logging, "logging");
+        if (training.mode() == Mode.AVERAGING) {
+            int k = training.averaging().localSteps();
+            // A checkpoint must fall on a round boundary, or resuming would split a round of K local steps.
+            if (checkpoint.everySteps() % k != 0) {
+                throw new IllegalArgumentException("checkpoint.everySteps (" + checkpoint.everySteps()
+                        + ") must be a multiple of training.averaging.localSteps (" + k + ")");
+            }
+        }
+    }
+
+    /** How executors' work is combined each round. */
+    public enum Mode {
+        /** Every step: gradients of the global batch summed over partitions, one driver optimizer step. */
+        SYNC("sync"),
+        /** Every K steps: partitions take K local steps; their weighted mean delta feeds an outer optimizer. */
+        AVERAGING("averaging");
+
+        private final String key;
+
+        Mode(String key) {
+            this.key = key;
+        }
+
+        public String key() {
+            return key;
+        }
+
+        public static Mode parse(String value, String path) {
+            return byKey(values(), Mode::key, value, path);
+        }
+    }
+
+    /** What to do with a step whose loss or gradient is NaN or infinite. */
+    public enum NonFinitePolicy {
+        FAIL("fail"), SKIP("skip");
+
+        private final String key;
+
+        NonFinitePolicy(String key) {
+            this.key = key;
+        }
+
+        public String key() {
+            return key;
+        }
+
+        public static NonFinitePolicy parse(String value, String path) {
+            return byKey(values(), NonFinitePolicy::key, value, path);
+        }
+    }
+
+    /** Run identity and where Spark runs. {@code seed} drives the data order (and nothing else). */
+    public record Run(String name, String master, long seed, String outputDir) implements Serializable {
+        public Run {
+            require(name != null && !name.isBlank(), "run.name must not be empty");
+            require(master != null && !master.isBlank(), "run.master must not be empty");
+            require(outputDir != null && !outputDir.isBlank(), "run.outputDir must not be empty");
+        }
+    }
+
+    /** Parquet datasets following the dataset convention (docs/design.md); {@code validation} may be null. */
+    public record Data(String train, String validation, int partitions) implements Serializable {
+        public Data {
+            require(train != null && !train.isBlank(), "data.train (a Parquet path) is required");
+            require(partitions >= 1, "data.partitions must be >= 1, got " + partitions);
+        }
+    }
+
+    /**
+     * The optimisation schedule: {@code globalBatch} examples per step whatever the partition count,
+     * at most {@code microBatch} per forward/backward on an executor; {@code steps} or {@code epochs}
+     * (exactly one of them positive).
+     */
+    public record Training(Mode mode, int globalBatch, int microBatch, long steps, int epochs, Averaging averaging)
+            implements Serializable {
+        public Training {
+            Objects.requireNonNull(mode, "training.mode");
+            Objects.requireNonNull(averaging, "training.averaging");
+            require(globalBatch >= 1, "training.globalBatch must be >= 1, got " + globalBatch);
+            require(microBatch >= 1, "training.microBatch must be >= 1, got " + microBatch);
+            require(microBatch <= globalBatch, "training.microBatch (" + microBatch
+                    + ") must be <= training.globalBatch (" + globalBatch + ")");
+            require(steps >= 0 && epochs >= 0, "training.steps and training.epochs must be >= 0");
+            require((steps > 0) != (epochs > 0),
+                    "set exactly one of training.steps or training.epochs (got steps=" + steps + ", epochs=" + epochs + ")");
+        }
+    }
+
+    /**
+     * Parameter averaging: each round, every partition takes {@code localSteps} inner-optimizer steps on its
+     * share of the global batches; the driver applies {@code outer} to minus the weighted mean delta
+     * (sgd with learningRate 1 is plain averaging; nesterov with momentum 0.9 and learningRate 0.7 is DiLoCo's).
+     */
+    public record Averaging(int localSteps, OptimizerConfig outer) implements Serializable {
+        private static final List<String> OUTER_TYPES = List.of("sgd", "momentum", "nesterov");
+
+        public Averaging {
+            require(localSteps >= 1, "training.averaging.localSteps must be >= 1, got " + localSteps);
+            Objects.requireNonNull(outer, "training.averaging.outer");
+            require(OUTER_TYPES.contains(outer.type()), "training.averaging.outer.type must be one of "
+                    + OUTER_TYPES + ", got '" + outer.type() + "'");
+        }
+    }
+
+    /** Global-norm gradient clipping on the driver; 0 turns it off. */
+    public record Clipping(double maxGradNorm) implements Serializable {
+        public Clipping {
+            require(maxGradNorm >= 0 && Double.isFinite(maxGradNorm),
+                    "clipping.maxGradNorm must be >= 0 (0 = off), got " + maxGradNorm);
+        }
+    }
+
+    /** Checkpoints under {@code dir} (any Hadoop FS URI) every {@code everySteps} (0 = only at the end). */
+    public record Checkpointing(String dir, long everySteps, int keepLast) implements Serializable {
+        public Checkpointing {
+            require(dir != null && !dir.isBlank(), "checkpoint.dir must not be empty");
+            require(everySteps >= 0, "checkpoint.everySteps must be >= 0 (0 = only at the end), got " + everySteps);
+            require(keepLast >= 1, "checkpoint.keepLast must be >= 1, got " + keepLast);
+        }
+    }
+
+    /** Console line every {@code everySteps}; one JSON line per round into {@code metricsFile}. */
+    public record Logging(long everySteps, String metricsFile) implements Serializable {
+        public Logging {
+            require(everySteps >= 1, "logging.everySteps must be >= 1, got " + everySteps);
+            require(metricsFile != null && !metricsFile.isBlank(), "logging.metricsFile must not be empty");
+        }
+    }
+
+    /** The constant whose config key is {@code value}; fails naming the key path and the allowed values. */
+    private static <E> E byKey(E[] values, Function<E, String> key, String value, String path) {
+        for (E e : values) {
+            if (key.apply(e).equals(value)) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException("key '" + path + "' must be one of "
+                + Arrays.stream(values).map(key).toList() + ", got '" + value + "'");
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

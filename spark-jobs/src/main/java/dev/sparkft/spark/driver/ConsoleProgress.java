@@ -1,0 +1,52 @@
+package dev.sparkft.spark.driver;
+
+import java.io.PrintStream;
+import java.time.Duration;
+
+/** One progress line every {@code everySteps} steps: step, loss, lr, grad norm, samples/s, round cost, ETA. */
+public final class ConsoleProgress implements TrainingListener {
+    private final PrintStream out;
+    private final long everySteps;
+    private long startNanos;
+    private long startStep;
+
+    public ConsoleProgress(PrintStream out, long everySteps) {
+        this.out = out;
+        this.everySteps = everySteps;
+    }
+
+    @Override
+    public void onStart(TrainingState state) {
+        startNanos = System.nanoTime();
+        startStep = state.step();
+        out.printf("training from step %d to %d%n", state.step(), state.totalSteps());
+    }
+
+    @Override
+    public void onRound(RoundReport r, TrainingState state) {
+        boolean last = state.step() >= state.totalSteps();
+        if (!last && r.nextStep() / everySteps == r.step() / everySteps) {
+            return;
+        }
+        long elapsed = System.nanoTime() - startNanos;
+        long done = state.step() - startStep;
+        long etaSeconds = done == 0 ? 0 : (long) (elapsed / 1e9 * (state.totalSteps() - state.step()) / done);
+        out.printf("step %d/%d | loss %.4f | lr %.3e | grad %.3f | %.1f samples/s | round %d ms (compute %d ms,"
+                        + " overhead %d ms) | %s%s%n",
+                state.step(), state.totalSteps(), r.loss(), r.learningRate(), r.gradNorm(), r.samplesPerSecond(),
+                r.wallNanos() / 1_000_000, r.computeNanos() / 1_000_000, r.overheadNanos() / 1_000_000,
+                last ? "done" : "ETA " + format(Duration.ofSeconds(etaSeconds)),
+                state.skippedSteps() > 0 ? " | skipped " + state.skippedSteps() : "");
+    }
+
+    @Override
+    public void onEnd(TrainingState state) {
+        if (!Double.isNaN(state.validationLoss())) {
+            out.printf("validation loss %.4f at step %d%n", state.validationLoss(), state.step());
+        }
+    }
+
+    private static String format(Duration d) {
+        return String.format("%d:%02d:%02d", d.toHours(), d.toMinutesPart(), d.toSecondsPart());
+    }
+}

@@ -1,0 +1,83 @@
+package dev.sparkft.spark.driver;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * One JSON object per round appended to a local file (a resumed run continues the same file), flushed
+ * at once so a crash loses nothing: losses, learning rate, norms, throughput, round time split into
+ * compute / update / overhead, and payload bytes per worker each way.
+ */
+public final class JsonlMetrics implements TrainingListener {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path file;
+    private BufferedWriter writer;
+
+    public JsonlMetrics(Path file) {
+        this.file = file;
+    }
+
+    @Override
+    public void onStart(TrainingState state) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open logging.metricsFile " + file, e);
+        }
+    }
+
+    @Override
+    public void onRound(RoundReport r, TrainingState state) {
+        ObjectNode line = JSON.createObjectNode();
+        line.put("step", r.step()).put("steps", r.steps()).put("loss", r.loss()).put("lr", r.learningRate())
+                .put("gradNorm", r.gradNorm()).put("examples", r.examples()).put("skipped", r.skipped())
+                .put("samplesPerSec", r.samplesPerSecond()).put("roundMs", r.wallNanos() / 1e6)
+                .put("computeMs", r.computeNanos() / 1e6).put("updateMs", r.updateNanos() / 1e6)
+                .put("overheadMs", r.overheadNanos() / 1e6).put("bytesToWorker", r.bytesToWorker())
+                .put("bytesFromWorker", r.bytesFromWorker()).put("workers", r.workers())
+                .put("skippedTotal", state.skippedSteps());
+        write(line);
+    }
+
+    @Override
+    public void onEnd(TrainingState state) {
+        if (!Double.isNaN(state.validationLoss())) {
+            write(JSON.createObjectNode().put("step", state.step()).put("validationLoss", state.validationLoss()));
+        }
+    }
+
+    @Override
+    public void close() {
+        if (writer != null) {
+            try {
+                writer.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot close " + file, e);
+            }
+            writer = null;
+        }
+    }
+
+    private void write(ObjectNode line) {
+        try {
+            writer.write(JSON.writeValueAsString(line));
+            writer.newLine();
+            writer.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write to logging.metricsFile " + file, e);
+        }
+    }
+}

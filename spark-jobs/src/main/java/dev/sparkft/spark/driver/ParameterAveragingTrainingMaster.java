@@ -1,0 +1,72 @@
+package dev.sparkft.spark.driver;
+
+import dev.sparkft.model.LossSum;
+import dev.sparkft.optim.FlatParameters;
+import dev.sparkft.optim.LearningRateSchedule;
+import dev.sparkft.optim.Schedules;
+import dev.sparkft.spark.config.TrainConfig;
+import dev.sparkft.spark.config.TrainConfig.NonFinitePolicy;
+import dev.sparkft.spark.executor.FloatVectors;
+import dev.sparkft.spark.executor.LocalStepsWorker;
+import dev.sparkft.spark.executor.PartialSum;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * Parameter averaging (DiLoCo-style when the outer optimizer has momentum): each round covers K steps;
+ * every partition takes K local steps of the inner optimizer on its share of those global batches and
+ * returns its delta weighted by its examples; the driver applies the outer optimizer to minus the weighted
+ * mean delta. With K = 1, inner SGD and outer SGD at learning rate 1 this is synchronous SGD.
+ */
+public final class ParameterAveragingTrainingMaster implements TrainingMaster {
+    private final JavaSparkContext sc;
+    private final IndexedDataset data;
+    private final GlobalBatchPlan plan;
+    private final TrainConfig config;
+    private final LearningRateSchedule innerSchedule;
+
+    public ParameterAveragingTrainingMaster(JavaSparkContext sc, IndexedDataset data, GlobalBatchPlan plan,
+            TrainConfig config) {
+        this.sc = sc;
+        this.data = data;
+        this.plan = plan;
+        this.config = config;
+        this.innerSchedule = Schedules.of(config.optimizer().schedule(), config.optimizer().learningRate());
+    }
+
+    @Override
+    public int stepsInRound(long step, long totalSteps) {
+        return (int) Math.min(config.training().averaging().localSteps(), totalSteps - step);
+    }
+
+    @Override
+    public RoundReport round(FlatParameters params, long step, int steps) {
+        long start = System.nanoTime();
+        long[][] batches = new long[steps][];
+        for (int k = 0; k < steps; k++) {
+            batches[k] = plan.batch(step + k);
+        }
+        float[] flat = params.toArray();
+        PartialSum sum = RoundRunner.run(sc, data, flat, broadcast -> new LocalStepsWorker(config.model(),
+                data.assembler(), data.key(), broadcast, step, batches, config.training().microBatch(),
+                config.optimizer(), config.clipping().maxGradNorm()));
+        long reduced = System.nanoTime();
+
+        LossSum loss = sum.lossSum();
+        float[] outerGradient = sum.vector();
+        boolean finite = sum.firstNonFinite() < 0 && Double.isFinite(loss.loss())
+                && FloatVectors.allFinite(outerGradient);
+        if (!finite && config.onNonFinite() == NonFinitePolicy.FAIL) {
+            throw new NonFiniteStepException(step, RoundRunner.nonFiniteMessage(step, steps, sum, config.data().train()));
+        }
+        double norm = Double.NaN;
+        if (finite) {
+            // Workers sent weight * (local - start); minus the weighted mean delta is the outer "gradient".
+            FloatVectors.scale(outerGradient, -1.0 / loss.weight());
+            norm = params.step(outerGradient, 0);
+        }
+        long end = System.nanoTime();
+        long bytes = 4L * flat.length;
+        return new RoundReport(step, steps, loss.mean(), sum.examples(), norm, innerSchedule.at(step), !finite,
+                end - start, sum.computeNanos(), end - reduced, bytes, bytes, sum.contributors());
+    }
+}

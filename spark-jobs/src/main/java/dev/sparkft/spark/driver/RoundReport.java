@@ -1,0 +1,37 @@
+package dev.sparkft.spark.driver;
+
+/**
+ * What one round did: steps {@code [step, step + steps)}, the mean loss over its examples, the gradient's
+ * global norm before clipping (in averaging mode: the norm of the outer gradient, minus the mean delta),
+ * the learning rate used, whether it was skipped as non-finite, and its cost: wall time, the slowest
+ * partition's compute time, the driver's update time and the payload bytes sent to and from each worker.
+ */
+public record RoundReport(
+        long step,
+        int steps,
+        double loss,
+        long examples,
+        double gradNorm,
+        double learningRate,
+        boolean skipped,
+        long wallNanos,
+        long computeNanos,
+        long updateNanos,
+        long bytesToWorker,
+        long bytesFromWorker,
+        int workers) {
+
+    /** The step after this round. */
+    public long nextStep() {
+        return step + steps;
+    }
+
+    public double samplesPerSecond() {
+        return wallNanos == 0 ? 0 : examples * 1e9 / wallNanos;
+    }
+
+    /** Round time not spent computing on the slowest worker or updating on the driver: the cost of Spark. */
+    public long overheadNanos() {
+        return Math.max(0, wallNanos - computeNanos - updateNanos);
+    }
+}

@@ -1,0 +1,42 @@
+package dev.sparkft.spark.driver;
+
+import dev.sparkft.spark.executor.PartialSum;
+import java.util.Iterator;
+import java.util.function.Function;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import scala.Tuple2;
+
+/**
+ * The communication of a round: broadcast the flat parameters, run a worker on every partition
+ * ({@code mapPartitions}, one result each), sum the results with {@code treeReduce} (no zero value
+ * shipped to tasks) and destroy the broadcast.
+ */
+final class RoundRunner {
+    private static final int TREE_DEPTH = 2;
+
+    private RoundRunner() {
+    }
+
+    static PartialSum run(JavaSparkContext sc, IndexedDataset data, float[] params,
+            Function<Broadcast<float[]>, FlatMapFunction<Iterator<Tuple2<Long, Row>>, PartialSum>> workerFor) {
+        Broadcast<float[]> broadcast = sc.broadcast(params);
+        try {
+            return data.rows().mapPartitions(workerFor.apply(broadcast)).treeReduce(PartialSum::merge, TREE_DEPTH);
+        } finally {
+            broadcast.destroy();
+        }
+    }
+
+    /** Message for a non-finite round, naming the steps and, when known, the first suspicious example. */
+    static String nonFiniteMessage(long step, int steps, PartialSum sum, String trainPath) {
+        String which = steps == 1 ? "step " + step : "steps " + step + ".." + (step + steps - 1);
+        String where = sum.firstNonFinite() >= 0
+                ? " (first in the micro-batch starting at example " + sum.firstNonFinite() + " of " + trainPath + ")"
+                : "";
+        return which + ": non-finite loss or gradient" + where
+                + "; check the data for NaN/Inf values or lower the learning rate, or set onNonFinite: skip";
+    }
+}

@@ -1,0 +1,187 @@
+package dev.sparkft.spark.executor;
+
+import dev.sparkft.model.Batch;
+import dev.sparkft.model.Tensor;
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Turns dataset rows into a {@link Batch} following the dataset convention (docs/design.md):
+ * {@code array<float>} / {@code array<int>} columns become {@code [n, len]} tensors, scalar {@code float} /
+ * {@code int} columns {@code [n]}, {@code binary} columns (raw uint8) {@code [n, bytes]} floats in [0, 1].
+ * Rows hold exactly the model's input columns, in {@link #columns()} order.
+ */
+public final class BatchAssembler implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private enum Kind { FLOAT_ARRAY, INT_ARRAY, FLOAT, INT, BINARY }
+
+    private final List<String> columns;
+    private final Kind[] kinds;
+    private final String path;
+
+    /** Checks the schema (naming the column and {@code path} on any mismatch) and remembers each column's kind. */
+    public BatchAssembler(StructType schema, List<String> columns, String path) {
+        this.columns = List.copyOf(columns);
+        this.path = path;
+        this.kinds = new Kind[columns.size()];
+        for (int i = 0; i < columns.size(); i++) {
+            kinds[i] = kindOf(schema, columns.get(i), path);
+        }
+    }
+
+    public List<String> columns() {
+        return columns;
+    }
+
+    /** A batch of {@code rows}; {@code indices} are their global example indices, used to name a bad row. */
+    public Batch assemble(List<Row> rows, long[] indices) {
+        int n = rows.size();
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (int c = 0; c < columns.size(); c++) {
+            tensors.put(columns.get(c), column(rows, indices, c, n));
+        }
+        return new Batch(tensors);
+    }
+
+    private Tensor column(List<Row> rows, long[] indices, int c, int n) {
+        switch (kinds[c]) {
+            case FLOAT: {
+                float[] out = new float[n];
+                for (int r = 0; r < n; r++) {
+                    out[r] = ((Number) value(rows, indices, r, c)).floatValue();
+                }
+                return Tensor.ofFloats(out, n);
+            }
+            case INT: {
+                int[] out = new int[n];
+                for (int r = 0; r < n; r++) {
+                    out[r] = ((Number) value(rows, indices, r, c)).intValue();
+                }
+                return Tensor.ofInts(out, n);
+            }
+            case BINARY: {
+                int len = -1;
+                float[] out = null;
+                for (int r = 0; r < n; r++) {
+                    byte[] bytes = (byte[]) value(rows, indices, r, c);
+                    len = checkLength(len, bytes.length, indices, r, c);
+                    if (out == null) {
+                        out = new float[n * len];
+                    }
+                    for (int j = 0; j < len; j++) {
+                        out[r * len + j] = (bytes[j] & 0xff) / 255f;
+                    }
+                }
+                return Tensor.ofFloats(out == null ? new float[0] : out, n, Math.max(len, 0));
+            }
+            case FLOAT_ARRAY: {
+                int len = -1;
+                float[] out = null;
+                for (int r = 0; r < n; r++) {
+                    List<Object> values = rows.get(r).getList(c);
+                    requireNonNull(values, indices, r, c);
+                    len = checkLength(len, values.size(), indices, r, c);
+                    if (out == null) {
+                        out = new float[n * len];
+                    }
+                    for (int j = 0; j < len; j++) {
+                        out[r * len + j] = ((Number) elementOf(values, j, indices, r, c)).floatValue();
+                    }
+                }
+                return Tensor.ofFloats(out == null ? new float[0] : out, n, Math.max(len, 0));
+            }
+            case INT_ARRAY: {
+                int len = -1;
+                int[] out = null;
+                for (int r = 0; r < n; r++) {
+                    List<Object> values = rows.get(r).getList(c);
+                    requireNonNull(values, indices, r, c);
+                    len = checkLength(len, values.size(), indices, r, c);
+                    if (out == null) {
+                        out = new int[n * len];
+                    }
+                    for (int j = 0; j < len; j++) {
+                        out[r * len + j] = ((Number) elementOf(values, j, indices, r, c)).intValue();
+                    }
+                }
+                return Tensor.ofInts(out == null ? new int[0] : out, n, Math.max(len, 0));
+            }
+            default:
+                throw new IllegalStateException("unhandled column kind " + kinds[c]);
+        }
+    }
+
+    private Object value(List<Row> rows, long[] indices, int r, int c) {
+        Object v = rows.get(r).get(c);
+        requireNonNull(v, indices, r, c);
+        return v;
+    }
+
+    private Object elementOf(List<Object> values, int j, long[] indices, int r, int c) {
+        Object v = values.get(j);
+        if (v == null) {
+            throw rowError(indices, r, c, "has a null element at position " + j);
+        }
+        return v;
+    }
+
+    private void requireNonNull(Object v, long[] indices, int r, int c) {
+        if (v == null) {
+            throw rowError(indices, r, c, "is null; drop or fill such rows when preparing the dataset");
+        }
+    }
+
+    private int checkLength(int expected, int actual, long[] indices, int r, int c) {
+        if (expected >= 0 && actual != expected) {
+            throw rowError(indices, r, c, "has " + actual + " values but example " + indices[0] + " has "
+                    + expected + "; every row needs the same length (pad or truncate when preparing the dataset)");
+        }
+        return actual;
+    }
+
+    private IllegalArgumentException rowError(long[] indices, int r, int c, String what) {
+        return new IllegalArgumentException("column '" + columns.get(c) + "' of example " + indices[r]
+                + " in " + path + " " + what);
+    }
+
+    private static Kind kindOf(StructType schema, String column, String path) {
+        StructField field = null;
+        for (StructField f : schema.fields()) {
+            if (f.name().equals(column)) {
+                field = f;
+            }
+        }
+        if (field == null) {
+            throw new IllegalArgumentException("dataset " + path + " has no column '" + column
+                    + "' that the model reads; its columns are " + List.of(schema.fieldNames()));
+        }
+        DataType t = field.dataType();
+        if (t.equals(DataTypes.FloatType)) {
+            return Kind.FLOAT;
+        }
+        if (t.equals(DataTypes.IntegerType)) {
+            return Kind.INT;
+        }
+        if (t.equals(DataTypes.BinaryType)) {
+            return Kind.BINARY;
+        }
+        if (t instanceof ArrayType a && a.elementType().equals(DataTypes.FloatType)) {
+            return Kind.FLOAT_ARRAY;
+        }
+        if (t instanceof ArrayType a && a.elementType().equals(DataTypes.IntegerType)) {
+            return Kind.INT_ARRAY;
+        }
+        throw new IllegalArgumentException("column '" + column + "' in " + path + " has type " + t.simpleString()
+                + "; the dataset convention allows array<float>, array<int>, float, int or binary"
+                + " (cast it when preparing the dataset)");
+    }
+}

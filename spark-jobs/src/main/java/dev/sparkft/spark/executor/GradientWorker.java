@@ -1,0 +1,64 @@
+package dev.sparkft.spark.executor;
+
+import dev.sparkft.model.ModelSpec;
+import dev.sparkft.spark.executor.PartitionMemo.IndexedRows;
+import dev.sparkft.spark.executor.PartitionMemo.Selection;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import scala.Tuple2;
+
+/**
+ * One synchronous step on one partition: loads the broadcast parameters into this executor's model, selects
+ * the partition's members of the step's global batch and returns the gradient of their summed loss as ONE
+ * {@link PartialSum}, computed in micro-batches of at most {@code microBatch} examples.
+ */
+public final class GradientWorker implements FlatMapFunction<Iterator<Tuple2<Long, Row>>, PartialSum> {
+    private static final long serialVersionUID = 1L;
+
+    private final ModelSpec spec;
+    private final BatchAssembler assembler;
+    private final String dataKey;
+    private final Broadcast<float[]> params;
+    private final long step;
+    private final long[] globalBatch;
+    private final int microBatch;
+
+    public GradientWorker(ModelSpec spec, BatchAssembler assembler, String dataKey, Broadcast<float[]> params,
+            long step, long[] globalBatch, int microBatch) {
+        this.spec = spec;
+        this.assembler = assembler;
+        this.dataKey = dataKey;
+        this.params = params;
+        this.step = step;
+        this.globalBatch = globalBatch;
+        this.microBatch = microBatch;
+    }
+
+    @Override
+    public Iterator<PartialSum> call(Iterator<Tuple2<Long, Row>> partition) {
+        long start = System.nanoTime();
+        IndexedRows rows = PartitionMemo.get(dataKey, TaskContext.getPartitionId(), partition);
+        Selection share = rows.select(globalBatch);
+        if (share.isEmpty()) {
+            return List.of(PartialSum.empty(System.nanoTime() - start)).iterator();
+        }
+        PartialSum result = ExecutorModels.withModel(spec, lease -> {
+            lease.ensureParameters(params);
+            float[] gradientSum = new float[lease.model().layout().size()];
+            MicroBatches.Sum sum = MicroBatches.accumulate(lease.model(), assembler, share, microBatch, gradientSum);
+            long firstNonFinite = sum.firstNonFinite();
+            if (firstNonFinite < 0 && !FloatVectors.allFinite(gradientSum)) {
+                firstNonFinite = share.indices()[0];
+            }
+            if (firstNonFinite < 0) {
+                lease.checkFirstGradient(gradientSum, step);
+            }
+            return new PartialSum(gradientSum, sum.loss(), share.size(), System.nanoTime() - start, firstNonFinite);
+        });
+        return List.of(result).iterator();
+    }
+}

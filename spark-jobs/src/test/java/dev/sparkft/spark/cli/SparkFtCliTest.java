@@ -1,0 +1,113 @@
+package dev.sparkft.spark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sparkft.spark.testing.Blobs;
+import dev.sparkft.spark.testing.TestRuns;
+import dev.sparkft.spark.testing.TestSpark;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line: arguments to config to training, exit codes and one-line errors. */
+class SparkFtCliTest {
+    @TempDir
+    static Path dir;
+    static Path config;
+    static Blobs nan;
+
+    @BeforeAll
+    static void writeDataAndConfig() throws Exception {
+        Blobs data = Blobs.write(TestSpark.session(), dir, 64, TestRuns.DIMS, TestRuns.CLASSES, 2, -1);
+        nan = Blobs.write(TestSpark.session(), dir, 64, TestRuns.DIMS, TestRuns.CLASSES, 2, 0);
+        config = dir.resolve("run.yaml");
+        Files.writeString(config, String.join("\n",
+                "run: {name: cli, outputDir: " + dir.resolve("out") + "}",
+                "data: {train: " + data.path() + "}",
+                "model: {engine: test-softmax, options: {features: 5, classes: 3}}",
+                "training: {globalBatch: 16, microBatch: 8, steps: 4}",
+                "optimizer: {type: adamw, learningRate: 0.05}",
+                ""));
+    }
+
+    private record Outcome(int code, String out, String err) {
+    }
+
+    private static Outcome run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = SparkFtCli.run(new ArrayList<>(List.of(args)), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void trainsThenResumes() {
+        Outcome first = run("train", "--config", config.toString());
+        assertEquals(0, first.code(), first.err());
+        assertTrue(first.out().contains("sparkft: trained steps 0..4 of run 'cli'"), first.out());
+
+        Outcome second = run("train", "--config", config.toString(), "--set", "training.steps=6", "--resume");
+        assertEquals(0, second.code(), second.err());
+        assertTrue(second.out().contains("sparkft: trained steps 4..6 of run 'cli'"), second.out());
+    }
+
+    @Test
+    void badArgumentsAndConfigsExitWithTwoAndOneLine() {
+        Outcome noConfig = run("train");
+        assertEquals(2, noConfig.code());
+        assertEquals("sparkft: --config FILE is required; " + TrainArguments.USAGE + "\n", noConfig.err());
+
+        Outcome typo = run("train", "--config", config.toString(), "--set", "training.glbalBatch=8");
+        assertEquals(2, typo.code());
+        assertTrue(typo.err().startsWith("sparkft: " + config + ": unknown key 'training.glbalBatch'"), typo.err());
+        assertEquals(1, typo.err().lines().count());
+
+        Outcome command = run("fit");
+        assertEquals(2, command.code());
+        assertTrue(command.err().startsWith("sparkft: unknown command 'fit'"), command.err());
+    }
+
+    @Test
+    void badModelOptionsAndDataExitWithTwo() {
+        Outcome option = run("train", "--config", config.toString(), "--set", "model.options.clases=3");
+        assertEquals(2, option.code());
+        assertTrue(option.err().startsWith("sparkft: unknown option 'model.options.clases'"), option.err());
+
+        Outcome missing = run("train", "--config", config.toString(), "--set", "data.train=" + dir.resolve("nope"));
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().startsWith("sparkft: cannot read Parquet dataset " + dir.resolve("nope")),
+                missing.err());
+        assertEquals(1, missing.err().lines().count());
+
+        // A bad validation set is found before training, not after it.
+        Outcome validation = run("train", "--config", config.toString(), "--set",
+                "data.validation=" + dir.resolve("nope-val"), "--set", "run.outputDir=" + dir.resolve("val"));
+        assertEquals(2, validation.code());
+        assertTrue(validation.err().startsWith("sparkft: cannot read Parquet dataset " + dir.resolve("nope-val")),
+                validation.err());
+        assertTrue(validation.out().isEmpty(), "no step may run: " + validation.out());
+    }
+
+    @Test
+    void trainingFailuresExitWithOne() {
+        Outcome otherRun = run("train", "--config", config.toString(), "--set", "optimizer.learningRate=0.5",
+                "--resume");
+        assertEquals(1, otherRun.code());
+        assertTrue(otherRun.err().startsWith("sparkft: training failed: "), otherRun.err());
+
+        Outcome nonFinite = run("train", "--config", config.toString(), "--set", "data.train=" + nan.path(),
+                "--set", "run.outputDir=" + dir.resolve("nan"));
+        assertEquals(1, nonFinite.code());
+        assertTrue(nonFinite.err().matches("sparkft: training stopped at step \\d+: non-finite loss or gradient.*\\n"),
+                nonFinite.err());
+    }
+}

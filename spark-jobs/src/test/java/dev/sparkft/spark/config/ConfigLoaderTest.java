@@ -1,0 +1,117 @@
+package dev.sparkft.spark.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    private static final String MINIMAL = String.join("\n",
+            "data: {train: /data/train.parquet}",
+            "model:",
+            "  engine: dl4j",
+            "  options: {network: mlp, hidden: [64, 32], dropout: 0.1}",
+            "training: {globalBatch: 32, steps: 100}",
+            "optimizer: {type: adamw, learningRate: 0.001}",
+            "");
+
+    private static IllegalArgumentException fails(String yaml, String... overrides) {
+        return assertThrows(IllegalArgumentException.class, () -> ConfigLoader.parse(yaml, false, List.of(overrides)));
+    }
+
+    @Test
+    void defaultsAndPassThroughModelOptions() {
+        TrainConfig c = ConfigLoader.parse(MINIMAL, false, List.of());
+        assertEquals("local[2]", c.run().master());
+        assertEquals("runs/sparkft", c.run().outputDir());
+        assertEquals(TrainConfig.Mode.SYNC, c.training().mode());
+        assertEquals(32, c.training().microBatch(), "microBatch defaults to the global batch");
+        assertNull(c.data().validation());
+        assertEquals("runs/sparkft/checkpoints", c.checkpoint().dir());
+        assertEquals(TrainConfig.NonFinitePolicy.FAIL, c.onNonFinite());
+        assertEquals(Map.of("network", "mlp", "hidden", List.of(64, 32), "dropout", 0.1), c.model().options());
+        assertEquals("sgd", c.training().averaging().outer().type());
+        assertEquals(1.0, c.training().averaging().outer().learningRate());
+    }
+
+    @Test
+    void unknownKeysAreNamedWithTheirPath() {
+        IllegalArgumentException e = fails(MINIMAL + "training2: {}\n");
+        assertTrue(e.getMessage().startsWith("unknown key 'training2'"), e.getMessage());
+        e = fails(MINIMAL, "training.glbalBatch=64");
+        assertTrue(e.getMessage().startsWith("unknown key 'training.glbalBatch'"), e.getMessage());
+        e = fails(MINIMAL, "training.averaging.outer.lr=0.7");
+        assertTrue(e.getMessage().startsWith("unknown key 'training.averaging.outer.lr'"), e.getMessage());
+        e = fails(MINIMAL, "optimizer.schedule.warmup=10");
+        assertTrue(e.getMessage().startsWith("unknown key 'optimizer.schedule.warmup'"), e.getMessage());
+    }
+
+    @Test
+    void illTypedValuesAreNamed() {
+        IllegalArgumentException e = fails(MINIMAL, "training.globalBatch=lots");
+        assertEquals("key 'training.globalBatch' must be an integer, got \"lots\"", e.getMessage());
+        e = fails(MINIMAL, "training.steps=1.5");
+        assertTrue(e.getMessage().startsWith("key 'training.steps' must be an integer"), e.getMessage());
+        e = fails(MINIMAL, "optimizer.learningRate=fast");
+        assertTrue(e.getMessage().startsWith("key 'optimizer.learningRate' must be a number"), e.getMessage());
+        e = fails(MINIMAL.replace("training: {globalBatch: 32, steps: 100}", "training: 5"));
+        assertTrue(e.getMessage().startsWith("key 'training' must be a section"), e.getMessage());
+        e = fails(MINIMAL, "training.mode=async");
+        assertTrue(e.getMessage().contains("'training.mode' must be one of [sync, averaging]"), e.getMessage());
+    }
+
+    @Test
+    void overridesApplyInOrderAndParseScalars() {
+        TrainConfig c = ConfigLoader.parse(MINIMAL, false, List.of("training.globalBatch=64", "training.microBatch=16",
+                "run.seed=7", "onNonFinite=skip", "data.validation=/data/val.parquet", "model.options.dropout=0.2",
+                "training.globalBatch=128"));
+        assertEquals(128, c.training().globalBatch());
+        assertEquals(16, c.training().microBatch());
+        assertEquals(7, c.run().seed());
+        assertEquals(TrainConfig.NonFinitePolicy.SKIP, c.onNonFinite());
+        assertEquals("/data/val.parquet", c.data().validation());
+        assertEquals(0.2, c.model().options().get("dropout"));
+    }
+
+    @Test
+    void crossFieldChecksRunBeforeSpark() {
+        IllegalArgumentException e = fails(MINIMAL, "training.microBatch=64");
+        assertEquals("training.microBatch (64) must be <= training.globalBatch (32)", e.getMessage());
+        e = fails(MINIMAL, "training.epochs=2");
+        assertTrue(e.getMessage().startsWith("set exactly one of training.steps or training.epochs"), e.getMessage());
+        e = fails(MINIMAL, "training.mode=averaging", "training.averaging.localSteps=4", "checkpoint.everySteps=10");
+        assertTrue(e.getMessage().contains("must be a multiple of training.averaging.localSteps (4)"), e.getMessage());
+        e = fails(MINIMAL.replace("data: {train: /data/train.parquet}\n", ""));
+        assertEquals("missing required key 'data.train'", e.getMessage());
+    }
+
+    @Test
+    void canonicalTreeReadsBackToTheSameConfig(@TempDir Path dir) throws Exception {
+        TrainConfig c = ConfigLoader.parse(MINIMAL, false, List.of("training.mode=averaging",
+                "training.averaging.localSteps=4", "training.averaging.outer.type=nesterov",
+                "training.averaging.outer.momentum=0.9", "optimizer.schedule.type=cosine",
+                "optimizer.schedule.totalSteps=100", "optimizer.schedule.warmupSteps=10"));
+        Path json = dir.resolve("run.json");
+        Files.writeString(json, ConfigLoader.toTree(c).toPrettyString());
+        assertEquals(c, ConfigLoader.load(json, List.of()));
+    }
+
+    @Test
+    void fileErrorsNameTheFile(@TempDir Path dir) throws Exception {
+        Path yaml = dir.resolve("bad.yaml");
+        Files.writeString(yaml, MINIMAL + "logging: {everySteps: 0}\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ConfigLoader.load(yaml, List.of()));
+        assertEquals(yaml + ": logging.everySteps must be >= 1, got 0", e.getMessage());
+        Files.writeString(yaml, "data: [unclosed");
+        e = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(yaml, List.of()));
+        assertTrue(e.getMessage().startsWith(yaml + ": not valid YAML"), e.getMessage());
+    }
+}

@@ -1,0 +1,50 @@
+package dev.sparkft.spark.testing;
+
+import dev.sparkft.spark.config.ConfigLoader;
+import dev.sparkft.spark.config.TrainConfig;
+import dev.sparkft.spark.driver.TrainingLoop;
+import dev.sparkft.spark.driver.TrainingResult;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Configs for trainer tests (through the real loader) and runs on the shared Spark session. */
+public final class TestRuns {
+    public static final int DIMS = 5;
+    public static final int CLASSES = 3;
+
+    private TestRuns() {
+    }
+
+    /** A config training {@code test-softmax} on {@code trainPath}, outputs under {@code out}, plus overrides. */
+    public static TrainConfig config(String trainPath, Path out, String... overrides) {
+        String yaml = String.join("\n",
+                "run:",
+                "  name: test",
+                "  seed: 11",
+                "  outputDir: " + out,
+                "data:",
+                "  train: " + trainPath,
+                "  partitions: 2",
+                "model:",
+                "  engine: test-softmax",
+                "  options: {features: " + DIMS + ", classes: " + CLASSES + "}",
+                "training:",
+                "  globalBatch: 16",
+                "  microBatch: 5",
+                "  steps: 20",
+                "optimizer:",
+                "  type: sgd",
+                "  learningRate: 0.5",
+                "logging:",
+                "  everySteps: 5",
+                "");
+        List<String> all = new ArrayList<>(Arrays.asList(overrides));
+        return ConfigLoader.parse(yaml, false, all);
+    }
+
+    public static TrainingResult train(TrainConfig config, boolean resume) {
+        return new TrainingLoop(TestSpark::session, config, System.out).run(resume);
+    }
+}
