@@ -1,8 +1,10 @@
 package dev.sparkft.it;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -81,9 +83,10 @@ final class StandaloneCluster implements AutoCloseable {
     }
 
     private void script(String... args) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(List.of("bash", script.toString()));
-        pb.command().addAll(List.of(args));
-        pb.command().addAll(List.of("--home", home.toString()));
+        List<String> cmd = new ArrayList<>(List.of("bash", script.toString()));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("--home", home.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         Process p = pb.start();
@@ -91,7 +94,7 @@ final class StandaloneCluster implements AutoCloseable {
         if (!p.waitFor(90, TimeUnit.SECONDS) || p.exitValue() != 0) {
             p.destroyForcibly();
             throw new IllegalStateException("sparkft-cluster.sh " + String.join(" ", args) + " failed:\n"
-                    + new String(out, java.nio.charset.StandardCharsets.UTF_8));
+                    + new String(out, StandardCharsets.UTF_8));
         }
     }
 }
