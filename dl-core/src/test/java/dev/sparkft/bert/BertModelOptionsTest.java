@@ -70,10 +70,12 @@ class BertModelOptionsTest {
         wider.put("intermediate_size", 32);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> BertModelOptions.parse(options(folder.toString(), wider, 3)));
-        assertTrue(e.getMessage().contains("intermediate_size = 32") && e.getMessage().contains("intermediate_size = 16")
+        assertTrue(e.getMessage().contains("intermediate_size = 32")
+                && e.getMessage().contains("intermediate_size = 16")
                 && e.getMessage().contains(folder.toString()), e.getMessage());
 
-        e = assertThrows(IllegalArgumentException.class, () -> BertModelOptions.parse(options(folder.toString(), null, 4)));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> BertModelOptions.parse(options(folder.toString(), null, 4)));
         assertTrue(e.getMessage().contains("classifier for 3 labels [a, b, c]")
                 && e.getMessage().contains("numLabels' is 4"), e.getMessage());
     }
@@ -115,7 +117,8 @@ class BertModelOptionsTest {
         assertEquals(RandomBertWeights.tensor("classifier.weight", head.shape(), 99).floats()[4],
                 seeded[(int) head.offset() + 4]);
         var pooler = layout.segment("bert.pooler.dense.weight");
-        assertEquals(saved.encoder().tensors().get("pooler.dense.weight").floats()[7], seeded[(int) pooler.offset() + 7]);
+        assertEquals(saved.encoder().tensors().get("pooler.dense.weight").floats()[7],
+                seeded[(int) pooler.offset() + 7]);
 
         var fourLabels = BertParameterNames.layout(o.config(),
                 new BertHead(BertTask.SEQUENCE_CLASSIFICATION, 4, Pooling.CLS));

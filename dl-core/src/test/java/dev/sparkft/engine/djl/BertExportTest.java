@@ -58,7 +58,8 @@ class BertExportTest {
                 trained = sgdStep(m, batch, m.initialParameters());
                 m.setParameters(trained);
                 logits = m.predict(batch).floats();
-                BertExport.write(BertModelOptions.parse(spec.options()), m.layout(), trained, LABELS, tokenizer, folder);
+                BertExport.write(BertModelOptions.parse(spec.options()), m.layout(), trained, LABELS, tokenizer,
+                        folder);
             }
             BertArchitecture expected = task.startsWith("token") ? BertArchitecture.TOKEN_CLASSIFICATION
                     : BertArchitecture.SEQUENCE_CLASSIFICATION;
@@ -179,7 +180,8 @@ class BertExportTest {
             List<Path> all = files.toList();
             assertEquals(3, all.size(), all.toString());
             for (Path f : all) {
-                assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)), f.toString());
+                assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)),
+                        f.toString());
             }
         }
     }

@@ -28,7 +28,8 @@ class MiniLmOnnxRuntimeTest {
     private static final double TOLERANCE = 1e-4;
     @Test
     void lastHiddenStateMatchesOnnxRuntime(@TempDir Path dir) throws Exception {
-        long[][][] inputs = MiniLmText.tokenise(MiniLmText.tokenizerJson(dir), MiniLmText.TEXTS); // ids, mask, types: [n][seq]
+        // ids, mask, types: [n][seq]
+        long[][][] inputs = MiniLmText.tokenise(MiniLmText.tokenizerJson(dir), MiniLmText.TEXTS);
         float[][][] expected = onnxRuntime(inputs);
 
         Map<String, Object> options = new LinkedHashMap<>();
