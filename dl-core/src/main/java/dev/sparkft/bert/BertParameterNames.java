@@ -1,4 +1,4 @@
-package dev.sparkft.engine.djl;
+package dev.sparkft.bert;
 
 import dev.sparkft.hf.BertConfig;
 import dev.sparkft.model.ParameterLayout;

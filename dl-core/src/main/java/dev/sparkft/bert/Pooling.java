@@ -1,4 +1,4 @@
-package dev.sparkft.engine.djl;
+package dev.sparkft.bert;
 
 /** How a sequence classifier turns the encoder's token states into one vector per example. */
 public enum Pooling {

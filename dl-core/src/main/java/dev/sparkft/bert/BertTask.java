@@ -1,4 +1,4 @@
-package dev.sparkft.engine.djl;
+package dev.sparkft.bert;
 
 /** What the head on top of the BERT encoder predicts, named as in the model options. */
 public enum BertTask {

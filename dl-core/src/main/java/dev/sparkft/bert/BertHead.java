@@ -1,4 +1,4 @@
-package dev.sparkft.engine.djl;
+package dev.sparkft.bert;
 
 /**
  * The task head on the encoder: task, number of labels and (for sequence classification) pooling.
