@@ -1,7 +1,5 @@
 package dev.sparkft.data.text;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -9,10 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.UUID;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Column;
@@ -39,7 +35,7 @@ import static org.apache.spark.sql.functions.col;
  * of all splits; the list is written as {@code labels.json}. Rows with an empty text or pair, a missing or
  * unknown label go to {@code <split>/_rejects} with a {@code reason} column (Spark skips {@code _}
  * folders when reading the split). Tokenisation runs on the executors; the whole output is written under
- * a temporary name and renamed at the end, and an existing output is never overwritten.
+ * a temporary name and renamed at the end ({@link AtomicOutput}); an existing output is never replaced.
  *
  * <pre>
  * out/labels.json
@@ -89,30 +85,19 @@ public final class TokenizeTextStage {
         }
         boolean pairs = checkSchemas(splits);
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        Path out = new Path(outDir);
-        FileSystem fs = fileSystem(out, conf);
-        failIfExists(fs, out);
+        AtomicOutput.checkAbsent(outDir, conf);
 
         LabelVocabulary labels = explicitLabels != null ? explicitLabels : discoverLabels(splits);
         LOG.info("tokenising splits {} with {} (maxLength {}), {} labels {}", splits.keySet(),
                 tokenizer.tokenizerJson(), tokenizer.maxLength(), labels.size(), labels.labels());
 
-        Path tmp = new Path(out.getParent(), "." + out.getName() + ".tmp-" + UUID.randomUUID());
         Map<String, SplitCounts> counts = new LinkedHashMap<>();
-        try {
+        AtomicOutput.write(outDir, conf, tmp -> {
             for (Map.Entry<String, Dataset<Row>> split : splits.entrySet()) {
                 counts.put(split.getKey(), writeSplit(split.getKey(), split.getValue(), labels, pairs, new Path(tmp, split.getKey())));
             }
             labels.save(tmp, conf);
-            failIfExists(fs, out);
-            if (!fs.rename(tmp, out)) {
-                throw new IOException("rename " + tmp + " -> " + out + " failed");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write tokenised dataset " + out, e);
-        } finally {
-            deleteQuietly(fs, tmp);
-        }
+        });
         return new Result(labels, counts);
     }
 
@@ -277,33 +262,5 @@ public final class TokenizeTextStage {
             throw new IllegalArgumentException("no labels found in the input: every row's label is null or blank");
         }
         return new LabelVocabulary(new ArrayList<>(labels));
-    }
-
-    private static FileSystem fileSystem(Path path, Configuration conf) {
-        try {
-            return path.getFileSystem(conf);
-        } catch (IOException e) {
-            throw new UncheckedIOException("no file system for " + path, e);
-        }
-    }
-
-    private static void failIfExists(FileSystem fs, Path out) {
-        try {
-            if (fs.exists(out)) {
-                throw new IllegalArgumentException("output " + out + " already exists; delete it or choose another path");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot check output " + out, e);
-        }
-    }
-
-    private static void deleteQuietly(FileSystem fs, Path tmp) {
-        try {
-            if (fs.exists(tmp)) {
-                fs.delete(tmp, true);
-            }
-        } catch (IOException e) {
-            LOG.warn("could not delete temporary output {}: {}", tmp, e.toString());
-        }
     }
 }
