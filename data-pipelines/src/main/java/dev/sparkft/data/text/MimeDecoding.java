@@ -38,8 +38,8 @@ final class MimeDecoding {
     }
 
     /**
-     * Text in an unknown charset is read as windows-1252: it decodes every byte, and mailers of the
-     * time labelled it ISO-8859-1 or sent it unlabelled (browsers make the same substitution).
+     * Text in an unknown charset is read as windows-1252: mailers of the time labelled it ISO-8859-1 or
+     * sent it unlabelled (browsers make the same substitution); its five unassigned bytes become U+FFFD.
      */
     static final Charset FALLBACK = Charset.forName("windows-1252");
 

@@ -58,7 +58,7 @@ public final class TextTokenizer implements Serializable {
     }
 
     /**
-     * Tokenises pre-split words (no further splitting on whitespace) and aligns word labels to tokens:
+     * Tokenises a sentence given as words (transformers' {@code is_split_into_words}) and aligns word labels:
      * the first sub-token of each word gets the word's label id, every other position
      * {@link #IGNORE_LABEL}. Words cut off by truncation lose their labels.
      */

@@ -1,10 +1,17 @@
 package dev.sparkft.data.text;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
@@ -132,6 +139,41 @@ class TokenizeTextStageTest {
         try (var listing = Files.list(tmp)) {
             assertEquals(List.of(tmp.resolve("pairs")), listing.toList(), "no temporary folder left behind");
         }
+    }
+
+    /**
+     * The shipped examples/data/spam sample (1,500 real messages) through the stage at maxLength 128:
+     * every row's input_ids must hash to what transformers produced for the same text
+     * (text/spam-sample-ids-sha256.json, from scripts/reference/make_tokenizer_expected.py).
+     */
+    @Test
+    void shippedSampleTokenisesExactlyLikeTransformers(@TempDir Path tmp) throws Exception {
+        Path sample = Path.of("..", "examples", "data", "spam").toAbsolutePath().normalize();
+        Map<String, Dataset<Row>> splits = new LinkedHashMap<>();
+        splits.put("train", spark.read().parquet(sample.resolve("train").toString()));
+        splits.put("test", spark.read().parquet(sample.resolve("test").toString()));
+        String out = tmp.resolve("spam").toString();
+
+        TokenizeTextStage.Result result = new TokenizeTextStage(
+                new TextTokenizer(TestResources.miniLmTokenizer(), 128), null).run(spark, splits, out);
+
+        assertEquals(List.of("ham", "spam"), result.labels().labels());
+        assertEquals(Map.of("ham", 824L, "spam", 376L), result.splits().get("train").keptByLabel());
+        assertEquals(Map.of("ham", 206L, "spam", 94L), result.splits().get("test").keptByLabel());
+        JsonNode expected = new ObjectMapper().readTree(TestResources.path("text/spam-sample-ids-sha256.json").toFile())
+                .get("sha256_of_input_ids");
+        assertEquals(1500, expected.size());
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        int compared = 0;
+        for (String split : List.of("train", "test")) {
+            for (Row r : spark.read().parquet(out + "/" + split).select("id", "input_ids").collectAsList()) {
+                String joined = r.getList(1).stream().map(String::valueOf).collect(Collectors.joining(","));
+                String digest = HexFormat.of().formatHex(sha.digest(joined.getBytes(StandardCharsets.US_ASCII)));
+                assertEquals(expected.get(r.getString(0)).asText(), digest, "input_ids of " + r.getString(0));
+                compared++;
+            }
+        }
+        assertEquals(1500, compared);
     }
 
     @Test
