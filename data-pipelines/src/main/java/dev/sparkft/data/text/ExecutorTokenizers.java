@@ -21,6 +21,11 @@ final class ExecutorTokenizers {
     private static final Map<Key, HuggingFaceTokenizer> OPEN = new ConcurrentHashMap<>();
 
     static {
+        // DJL's tokenizer factories call Ec2Utils.callHome, which probes the EC2 metadata endpoint and sends
+        // telemetry unless this is set: executors tokenising data must not reach out to the network.
+        if (System.getenv("OPT_OUT_TRACKING") == null && System.getProperty("OPT_OUT_TRACKING") == null) {
+            System.setProperty("OPT_OUT_TRACKING", "true");
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(ExecutorTokenizers::closeAll, "sparkft-tokenizers-close"));
     }
 
