@@ -1,5 +1,6 @@
 package dev.sparkft.data.text;
 
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,9 +24,9 @@ final class HtmlText {
     private HtmlText() {
     }
 
-    /** True when a part without a declared type still looks like HTML (common in spam). */
+    /** True when a part typed (or defaulted to) text/plain is really HTML, as in much of the spam. */
     static boolean looksLikeHtml(String text) {
-        String head = text.substring(0, Math.min(text.length(), 2000)).toLowerCase(java.util.Locale.ROOT);
+        String head = text.substring(0, Math.min(text.length(), 2000)).toLowerCase(Locale.ROOT);
         return head.contains("<html") || head.contains("<body") || head.contains("<p>") || head.contains("<font");
     }
 
@@ -48,6 +49,6 @@ final class HtmlText {
             int code = Integer.parseInt(name.substring(hex ? 2 : 1), hex ? 16 : 10);
             return Character.isValidCodePoint(code) && code != 0 ? new String(Character.toChars(code)) : " ";
         }
-        return NAMED.getOrDefault(name.toLowerCase(java.util.Locale.ROOT), literal);
+        return NAMED.getOrDefault(name.toLowerCase(Locale.ROOT), literal);
     }
 }
