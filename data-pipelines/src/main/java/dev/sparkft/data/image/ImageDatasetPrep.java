@@ -37,12 +37,12 @@ public final class ImageDatasetPrep {
 
     public static PrepReport run(SparkSession spark, ImagePrepConfig config) {
         LabelledImages train = read(config.train());
-        List<Row> rows = new ArrayList<>();
-        addRows(rows, config.train(), train, config.validationFraction(), config.seed(), TRAIN, VALIDATION);
-        List<String> splits = new ArrayList<>(List.of(TRAIN));
+        Map<String, List<Row>> rowsBySplit = new LinkedHashMap<>();
+        rowsBySplit.put(TRAIN, new ArrayList<>());
         if (config.validationFraction() > 0) {
-            splits.add(VALIDATION);
+            rowsBySplit.put(VALIDATION, new ArrayList<>());
         }
+        addRows(rowsBySplit, config.train(), train, config.validationFraction(), config.seed(), TRAIN, VALIDATION);
         if (config.test() != null) {
             LabelledImages test = read(config.test());
             if (test.rows() != train.rows() || test.cols() != train.cols()) {
@@ -50,12 +50,18 @@ public final class ImageDatasetPrep {
                         + test.cols() + " images but " + train.images().source() + " holds " + train.rows() + "x"
                         + train.cols() + "; train and test images must have the same size");
             }
-            addRows(rows, config.test(), test, 0.0, config.seed(), TEST, null);
-            splits.add(TEST);
+            rowsBySplit.put(TEST, new ArrayList<>());
+            addRows(rowsBySplit, config.test(), test, 0.0, config.seed(), TEST, null);
         }
+        List<String> splits = new ArrayList<>(rowsBySplit.keySet());
 
+        // each split spread over its own partitions, in file order: every output table gets even files
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Dataset<Row> raw = spark.createDataFrame(jsc.parallelize(rows, config.partitions()), ImageRows.RAW);
+        Dataset<Row> raw = null;
+        for (List<Row> rows : rowsBySplit.values()) {
+            Dataset<Row> part = spark.createDataFrame(jsc.parallelize(rows, config.partitions()), ImageRows.RAW);
+            raw = raw == null ? part : raw.union(part);
+        }
         Dataset<Row> converted = ImageRows.convert(raw, train.rows() * train.cols(), config.numClasses())
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
@@ -86,9 +92,9 @@ public final class ImageDatasetPrep {
         return set;
     }
 
-    /** Driver-side: one raw row per kept item, tagged with its split; items are kept in file order. */
-    private static void addRows(List<Row> rows, IdxSource source, LabelledImages set, double validationFraction,
-            long seed, String mainSplit, String validationSplit) {
+    /** Driver-side: one raw row per kept item, grouped by split; items are kept in file order. */
+    private static void addRows(Map<String, List<Row>> rowsBySplit, IdxSource source, LabelledImages set,
+            double validationFraction, long seed, String mainSplit, String validationSplit) {
         int[] labels = new int[set.count()];
         for (int i = 0; i < labels.length; i++) {
             labels[i] = set.labels().unsignedAt(i);
@@ -98,7 +104,7 @@ public final class ImageDatasetPrep {
         for (int i = 0; i < labels.length; i++) {
             if (assigned[i] != StratifiedSplit.DROPPED) {
                 String split = assigned[i] == StratifiedSplit.VALIDATION ? validationSplit : mainSplit;
-                rows.add(RowFactory.create(name, (long) i, split, labels[i], set.images().item(i)));
+                rowsBySplit.get(split).add(RowFactory.create(name, (long) i, split, labels[i], set.images().item(i)));
             }
         }
     }
