@@ -20,26 +20,32 @@ public final class ParquetOutput {
     }
 
     public static void replace(Dataset<Row> table, String target) {
-        Path dest = new Path(target);
-        String tag = UUID.randomUUID().toString();
-        Path tmp = new Path(dest.getParent(), "." + dest.getName() + ".tmp-" + tag);
-        Path old = new Path(dest.getParent(), "." + dest.getName() + ".old-" + tag);
-        table.write().mode(SaveMode.ErrorIfExists).parquet(tmp.toString());
         try {
-            FileSystem fs = dest.getFileSystem(table.sparkSession().sparkContext().hadoopConfiguration());
+            Path given = new Path(target);
+            FileSystem fs = given.getFileSystem(table.sparkSession().sparkContext().hadoopConfiguration());
+            Path dest = fs.makeQualified(given);
+            String tag = UUID.randomUUID().toString();
+            Path tmp = new Path(dest.getParent(), "." + dest.getName() + ".tmp-" + tag);
+            Path old = new Path(dest.getParent(), "." + dest.getName() + ".old-" + tag);
+            try {
+                table.write().mode(SaveMode.ErrorIfExists).parquet(tmp.toString());
+            } catch (Exception e) { // Spark throws its checked SparkException undeclared
+                fs.delete(tmp, true); // a failed job leaves a partial table behind; the target is untouched
+                throw e;
+            }
             boolean hadOld = fs.exists(dest);
             if (hadOld && !fs.rename(dest, old)) {
-                throw new IOException("cannot move the existing " + dest + " aside to " + old);
+                throw new IOException("cannot move the existing table aside to " + old);
             }
             if (!fs.rename(tmp, dest)) {
-                throw new IOException("cannot rename " + tmp + " to " + dest
+                throw new IOException("cannot rename " + tmp + " into place"
                         + (hadOld ? "; the previous table is kept at " + old : ""));
             }
             if (hadOld) {
                 fs.delete(old, true);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("writing Parquet table " + dest + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("writing Parquet table " + target + ": " + e.getMessage(), e);
         }
     }
 }
