@@ -61,7 +61,8 @@ public final class IdxReader {
             byte[] data = in.readNBytes((int) total);
             if (data.length < total) {
                 throw new IllegalArgumentException(file + ": truncated: header declares "
-                        + (dims.length > 1 ? dimsText(dims) + " = " : "") + total + " bytes of " + kind + ", file holds only " + data.length);
+                        + (dims.length > 1 ? dimsText(dims) + " = " : "") + total + " bytes of " + kind
+                        + ", file holds only " + data.length);
             }
             if (in.read() != -1) {
                 throw new IllegalArgumentException(file + ": unexpected bytes after the " + total

@@ -55,17 +55,20 @@ public final class ImageDatasetPrep {
         }
         List<String> splits = new ArrayList<>(rowsBySplit.keySet());
 
-        // each split spread over its own partitions, in file order: every output table gets even files
+        // each split converted from its own partitions, in file order: its table gets even files and no empty one
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Dataset<Row> raw = null;
-        for (List<Row> rows : rowsBySplit.values()) {
-            Dataset<Row> part = spark.createDataFrame(jsc.parallelize(rows, config.partitions()), ImageRows.RAW);
-            raw = raw == null ? part : raw.union(part);
+        int pixels = train.rows() * train.cols();
+        Map<String, Dataset<Row>> converted = new LinkedHashMap<>();
+        Dataset<Row> all = null;
+        for (Map.Entry<String, List<Row>> e : rowsBySplit.entrySet()) {
+            Dataset<Row> raw = spark.createDataFrame(jsc.parallelize(e.getValue(), config.partitions()), ImageRows.RAW);
+            Dataset<Row> split = ImageRows.convert(raw, pixels, config.numClasses())
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            converted.put(e.getKey(), split);
+            all = all == null ? split : all.union(split);
         }
-        Dataset<Row> converted = ImageRows.convert(raw, train.rows() * train.cols(), config.numClasses())
-                .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            PrepReport report = count(converted, splits, config.numClasses());
+            PrepReport report = count(all, splits, config.numClasses());
             for (String split : splits) {
                 LOG.info("{}: {} rows, per class {}", split, report.rows(split),
                         Arrays.toString(report.classCounts().get(split)));
@@ -73,15 +76,14 @@ public final class ImageDatasetPrep {
             LOG.info("{} rejected rows, by reason {}", report.rejects(), report.rejectsByReason());
             String out = config.output().replaceAll("/+$", "");
             for (String split : splits) {
-                Dataset<Row> valid = converted.filter(col("reason").isNull().and(col("split").equalTo(split)))
-                        .select("features", "label");
+                Dataset<Row> valid = converted.get(split).filter(col("reason").isNull()).select("features", "label");
                 ParquetOutput.replace(valid, out + "/" + split);
             }
-            ParquetOutput.replace(converted.filter(col("reason").isNotNull())
+            ParquetOutput.replace(all.filter(col("reason").isNotNull()).coalesce(1)
                     .select("source", "index", "split", "label", "reason"), out + "/" + REJECTS);
             return report;
         } finally {
-            converted.unpersist();
+            converted.values().forEach(Dataset::unpersist);
         }
     }
 

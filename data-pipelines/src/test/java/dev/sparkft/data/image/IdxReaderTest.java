@@ -5,16 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,7 +66,7 @@ class IdxReaderTest {
         assertTrue(msg.contains("bad magic number 0x00000d03, expected 0x00000803"), msg);
         assertTrue(msg.contains("not unsigned byte"), msg);
 
-        Path notIdx = write("readme.txt", "hello, not an IDX file".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        Path notIdx = write("readme.txt", "hello, not an IDX file".getBytes(StandardCharsets.US_ASCII));
         msg = assertThrows(IllegalArgumentException.class, () -> IdxReader.readLabels(notIdx)).getMessage();
         assertTrue(msg.contains(notIdx + ": bad magic number") && msg.contains("not an IDX file"), msg);
     }
@@ -139,16 +138,6 @@ class IdxReaderTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    static byte[] gzip(byte[] raw) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (GZIPOutputStream out = new GZIPOutputStream(bytes)) {
-            out.write(raw);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
     }
 
     private Path write(String name, byte[] bytes) throws IOException {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparkft.data.TestSpark;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,17 +45,11 @@ class ImageDatasetPrepTest {
 
     @BeforeAll
     static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("ImageDatasetPrepTest")
-                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        spark = TestSpark.session();
         slice = LabelledImages.read(IdxReaderTest.IMAGES, IdxReaderTest.LABELS);
         for (int i = 0; i < slice.count(); i++) {
             itemByPixels.put(new String(slice.images().item(i), java.nio.charset.StandardCharsets.ISO_8859_1), i);
         }
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
     }
 
     @Test
