@@ -19,14 +19,14 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Keeps the engine-neutral packages ({@code model}, {@code optim}, {@code hf}, {@code onnx}, {@code eval}, {@code spark.*}, {@code data.*})
+ * Keeps the engine-neutral packages ({@code model}, {@code optim}, {@code bert}, {@code hf}, {@code onnx}, {@code eval}, {@code spark.*}, {@code data.*})
  * free of the engines, in the sources of every module: no import of, or qualified reference to,
  * {@code org.deeplearning4j}, {@code ai.djl.ndarray|nn|training|engine|pytorch}, nor ND4J outside
  * {@code optim} (the driver-side optimizer is ND4J by design). Comments and string literals are ignored.
  */
 class EngineNeutralityTest {
     private static final List<String> NEUTRAL = List.of(
-            "dev.sparkft.model", "dev.sparkft.optim", "dev.sparkft.hf", "dev.sparkft.onnx", "dev.sparkft.eval", "dev.sparkft.spark", "dev.sparkft.data");
+            "dev.sparkft.model", "dev.sparkft.optim", "dev.sparkft.bert", "dev.sparkft.hf", "dev.sparkft.onnx", "dev.sparkft.eval", "dev.sparkft.spark", "dev.sparkft.data");
     private static final Pattern ENGINE = Pattern.compile(
             "\\b(org\\.deeplearning4j|ai\\.djl\\.(?:ndarray|nn|training|engine|pytorch)|org\\.nd4j)\\.[\\w.*]+");
     private static final Pattern PACKAGE = Pattern.compile("^\\s*package\\s+([\\w.]+)", Pattern.MULTILINE);

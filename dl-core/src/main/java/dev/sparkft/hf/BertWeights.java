@@ -13,9 +13,13 @@ import java.util.Map;
  * The weights of a Hugging Face {@code BertModel} (embeddings, encoder layers, pooler), keyed by its
  * parameter names without the {@code bert.} prefix, Linear weights in PyTorch's [out, in] layout.
  * The constructor checks that every expected key is present with the shape {@code config} implies and that
- * nothing else is; the map is kept in the canonical order of {@link #expectedShapes(BertConfig)}.
+ * nothing else is; the map is kept in the canonical order of {@link #expectedShapes(BertConfig)}. The pooler
+ * may be absent (both its tensors): {@code BertModel(add_pooling_layer=False)}, as inside
+ * {@code BertForTokenClassification}, has none.
  */
 public record BertWeights(BertConfig config, Map<String, Tensor> tensors) {
+    public static final String POOLER_WEIGHT = "pooler.dense.weight";
+    public static final String POOLER_BIAS = "pooler.dense.bias";
 
     public BertWeights {
         Map<String, long[]> expected = expectedShapes(config);
@@ -23,6 +27,10 @@ public record BertWeights(BertConfig config, Map<String, Tensor> tensors) {
         Map<String, Tensor> ordered = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
             Tensor t = tensors.get(e.getKey());
+            if (t == null && isPooler(e.getKey()) && !tensors.containsKey(POOLER_WEIGHT)
+                    && !tensors.containsKey(POOLER_BIAS)) {
+                continue;
+            }
             if (t == null) {
                 problems.add("missing '" + e.getKey() + "'");
             } else if (!t.isFloat() || !Arrays.equals(t.shape(), e.getValue())) {
@@ -71,9 +79,17 @@ public record BertWeights(BertConfig config, Map<String, Tensor> tensors) {
             s.put(p + "output.LayerNorm.weight", new long[] {h});
             s.put(p + "output.LayerNorm.bias", new long[] {h});
         }
-        s.put("pooler.dense.weight", new long[] {h, h});
-        s.put("pooler.dense.bias", new long[] {h});
+        s.put(POOLER_WEIGHT, new long[] {h, h});
+        s.put(POOLER_BIAS, new long[] {h});
         return s;
+    }
+
+    public boolean hasPooler() {
+        return tensors.containsKey(POOLER_WEIGHT);
+    }
+
+    private static boolean isPooler(String key) {
+        return key.equals(POOLER_WEIGHT) || key.equals(POOLER_BIAS);
     }
 
     /** Number of parameters a BertModel with this config has (pooler included). */
@@ -85,7 +101,7 @@ public record BertWeights(BertConfig config, Map<String, Tensor> tensors) {
         return n;
     }
 
-    /** Number of floats held, which the constructor guarantees equals {@link #parameterCount(BertConfig)}. */
+    /** Number of floats held: {@link #parameterCount(BertConfig)}, less the pooler's when it is absent. */
     public long parameterCount() {
         return tensors.values().stream().mapToLong(t -> t.floats().length).sum();
     }

@@ -8,11 +8,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -31,6 +34,8 @@ public final class HuggingFaceFolder {
     private static final String PREFIX = "bert.";
     private static final String CLASSIFIER_WEIGHT = "classifier.weight";
     private static final String CLASSIFIER_BIAS = "classifier.bias";
+    private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-r--r--");
+    private static final Set<PosixFilePermission> DIRECTORY = PosixFilePermissions.fromString("rwxr-xr-x");
 
     private HuggingFaceFolder() {
     }
@@ -119,11 +124,27 @@ public final class HuggingFaceFolder {
             SafeTensors.write(temporary.resolve(WEIGHTS), tensors, Map.of("format", "pt"), SafeTensors.Dtype.F32);
             BertConfigJson.write(temporary.resolve(CONFIG), model.configFile());
             Files.copy(tokenizerJson, temporary.resolve(TOKENIZER));
+            makeReadable(temporary);
             Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE);
             done = true;
         } finally {
             if (!done) {
                 deleteRecursively(temporary);
+            }
+        }
+    }
+
+    /**
+     * Temporary files and folders are created private (0600 / 0700); an exported model is for other tools
+     * and users to read, so it gets the usual 0644 / 0755 (on POSIX file systems).
+     */
+    private static void makeReadable(Path folder) throws IOException {
+        if (!folder.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(folder)) {
+            for (Path p : paths.toList()) {
+                Files.setPosixFilePermissions(p, Files.isDirectory(p) ? DIRECTORY : FILE);
             }
         }
     }

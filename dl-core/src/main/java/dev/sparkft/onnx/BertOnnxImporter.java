@@ -62,7 +62,8 @@ public final class BertOnnxImporter {
         List<Linear> linears = findLinears();
         if (linears.size() % LAYER_LINEARS.length == 0 && !linears.isEmpty()) {
             throw invalid("has " + linears.size() + " Linear weights, 6 per layer and no pooler: the export keeps only "
-                    + "the last hidden state (e.g. bge-small-en-v1.5), but BertWeights include pooler.dense");
+                    + "the last hidden state (e.g. bge-small-en-v1.5); this importer reads exports with the pooler"
+                    + " (BertModel's default)");
         }
         if (linears.size() % LAYER_LINEARS.length != 1) {
             throw invalid("has " + linears.size() + " Linear weights (MatMul/Gemm with a 2-D initializer); a BertModel "

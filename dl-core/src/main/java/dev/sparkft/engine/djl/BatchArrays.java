@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.sparkft.bert.BertHead;
+import dev.sparkft.bert.BertTask;
 import dev.sparkft.hf.BertConfig;
 import dev.sparkft.model.Batch;
 import dev.sparkft.model.Tensor;

@@ -8,6 +8,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import dev.sparkft.model.ParameterSegment;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * One forward and backward pass of a {@link BertClassifier}, safe on any thread and with no stale gradients.
@@ -66,10 +67,19 @@ public final class BertBackward {
 
     /** Logits at the current parameters, with grad mode off on this thread. */
     public static NDArray logits(BertClassifier model, BertParameters params, BertInputs in) {
+        return withoutGrad(() -> model.logits(params::get, in));
+    }
+
+    /** The encoder's last hidden state at the current parameters, with grad mode off on this thread. */
+    public static NDArray lastHiddenState(BertClassifier model, BertParameters params, BertInputs in) {
+        return withoutGrad(() -> model.encoder().forward(params::get, in, false).hidden());
+    }
+
+    private static NDArray withoutGrad(Supplier<NDArray> forward) {
         boolean wasEnabled = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try {
-            return model.logits(params::get, in);
+            return forward.get();
         } finally {
             JniUtils.setGradMode(wasEnabled);
         }

@@ -1,6 +1,9 @@
 package dev.sparkft.engine.djl;
 
 import ai.djl.ndarray.NDArray;
+import dev.sparkft.bert.BertHead;
+import dev.sparkft.bert.BertTask;
+import dev.sparkft.bert.Pooling;
 import dev.sparkft.hf.BertConfig;
 import java.util.function.Function;
 
@@ -27,6 +30,10 @@ public final class BertClassifier {
 
     public BertConfig config() {
         return encoder.config();
+    }
+
+    public BertEncoder encoder() {
+        return encoder;
     }
 
     /** Logits: [n, labels] for sequence classification, [n, seq, labels] for token classification. */

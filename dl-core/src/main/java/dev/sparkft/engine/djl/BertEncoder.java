@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.sparkft.bert.BertParameterNames;
 import dev.sparkft.hf.BertConfig;
 import java.util.function.Function;
 

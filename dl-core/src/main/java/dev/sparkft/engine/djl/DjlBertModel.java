@@ -3,6 +3,9 @@ package dev.sparkft.engine.djl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.sparkft.bert.BertFlatVector;
+import dev.sparkft.bert.BertModelOptions;
+import dev.sparkft.bert.BertParameterNames;
 import dev.sparkft.model.Batch;
 import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ParameterLayout;
@@ -10,8 +13,6 @@ import dev.sparkft.model.Tensor;
 import dev.sparkft.model.TrainableModel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * A Hugging Face-exact BERT classifier on DJL's PyTorch engine behind the model seam (executor side).
@@ -20,7 +21,6 @@ import java.util.function.Supplier;
  */
 public final class DjlBertModel implements TrainableModel {
     private final BertModelOptions options;
-    private final Supplier<Map<String, Tensor>> weights;
     private final ParameterLayout layout;
     private final BertClassifier classifier;
     private final NDManager manager;
@@ -28,14 +28,9 @@ public final class DjlBertModel implements TrainableModel {
     private final FlatGradient export = new FlatGradient();
     private boolean loaded;
 
-    /**
-     * @param weights the starting weights by Hugging Face name ({@link BertWeights}); called by
-     *                {@link #initialParameters()} only
-     * @param manager a PyTorch manager the model owns and closes
-     */
-    public DjlBertModel(BertModelOptions options, Supplier<Map<String, Tensor>> weights, NDManager manager) {
+    /** @param manager a PyTorch manager the model owns and closes */
+    public DjlBertModel(BertModelOptions options, NDManager manager) {
         this.options = options;
-        this.weights = weights;
         this.layout = frozen(BertParameterNames.layout(options.config(), options.head()), options.freeze());
         this.classifier = new BertClassifier(options.config(), options.head());
         this.manager = manager;
@@ -47,10 +42,14 @@ public final class DjlBertModel implements TrainableModel {
         return layout;
     }
 
-    /** Loads the weights source on every call: the driver asks once. */
+    /**
+     * Reads the weights source on every call (the driver asks once); the named tensors are garbage once the
+     * flat vector is made, so the weights are not held twice.
+     */
     @Override
     public float[] initialParameters() {
-        return BertWeights.flatten(layout, weights.get(), options.seed());
+        return BertFlatVector.flatten(layout, options.weights().load(options.config(), options.seed()),
+                options.seed());
     }
 
     @Override
@@ -89,6 +88,19 @@ public final class DjlBertModel implements TrainableModel {
         try (NDManager step = manager.newSubManager()) {
             NDArray logits = BertBackward.logits(classifier, params, BatchArrays.inputs(step, batch, options.config()));
             return Tensor.ofFloats(logits.toFloatArray(), logits.getShape().getShape());
+        }
+    }
+
+    /**
+     * The encoder's last hidden state [n, seq, hidden] at the current parameters (the input of a token
+     * classifier's head; what sentence embeddings pool), for checks against other runtimes.
+     */
+    public Tensor encode(Batch batch) {
+        requireLoaded();
+        try (NDManager step = manager.newSubManager()) {
+            NDArray hidden = BertBackward.lastHiddenState(classifier, params,
+                    BatchArrays.inputs(step, batch, options.config()));
+            return Tensor.ofFloats(hidden.toFloatArray(), hidden.getShape().getShape());
         }
     }
 

@@ -1,9 +1,9 @@
 package dev.sparkft.engine.djl;
 
 import ai.djl.engine.Engine;
+import dev.sparkft.bert.BertModelOptions;
 import dev.sparkft.model.ModelEngine;
 import dev.sparkft.model.ModelSpec;
-import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.TrainableModel;
 
 /** The {@code djl-pytorch} engine: Hugging Face-exact BERT classifiers on DJL's PyTorch engine. */
@@ -20,8 +20,6 @@ public final class DjlEngine implements ModelEngine {
         BertModelOptions options = BertModelOptions.parse(spec.options());
         Engine torch = Engine.getEngine("PyTorch");
         TorchThreads.logOnce();
-        ParameterLayout layout = BertParameterNames.layout(options.config(), options.head());
-        // The single place where a starting-weights source is chosen; pretrained readers plug in here.
-        return new DjlBertModel(options, new RandomBertWeights(layout, options.seed()), torch.newBaseManager());
+        return new DjlBertModel(options, torch.newBaseManager());
     }
 }

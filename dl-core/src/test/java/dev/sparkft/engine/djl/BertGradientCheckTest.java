@@ -1,10 +1,12 @@
 package dev.sparkft.engine.djl;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.sparkft.bert.BertHead;
+import dev.sparkft.bert.BertParameterNames;
+import dev.sparkft.bert.BertTask;
+import dev.sparkft.bert.Pooling;
 import dev.sparkft.model.Batch;
 import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.ParameterSegment;
@@ -12,6 +14,7 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Autograd gradients of encoder + head against central finite differences, everything in float64, on a tiny

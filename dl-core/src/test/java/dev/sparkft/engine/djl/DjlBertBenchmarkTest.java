@@ -1,13 +1,14 @@
 package dev.sparkft.engine.djl;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.sparkft.bert.BertHead;
+import dev.sparkft.bert.BertParameterNames;
+import dev.sparkft.bert.BertTask;
+import dev.sparkft.bert.Pooling;
 import dev.sparkft.hf.BertConfig;
 import dev.sparkft.model.Batch;
 import dev.sparkft.model.ModelSpec;
@@ -23,6 +24,8 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Timings on real model sizes, run on request: {@code -Dsparkft.bench=true} (threads from the argLine's

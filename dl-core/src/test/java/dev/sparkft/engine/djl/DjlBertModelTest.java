@@ -1,11 +1,5 @@
 package dev.sparkft.engine.djl;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.sparkft.model.Batch;
 import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ModelEngines;
@@ -23,6 +17,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The engine through the model seam, in fp32: gradient sums, accumulation, threads, freezing, options. */
 class DjlBertModelTest {
@@ -209,16 +208,6 @@ class DjlBertModelTest {
                     () -> m.accumulateGradient(new Batch(bad), new float[m.layout().size()]));
             assertTrue(label.getMessage().contains("'label' row 1 holds 5"), label.getMessage());
         }
-    }
-
-    @Test
-    void configCanBeReadFromAConfigJson(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-        Path json = dir.resolve("config.json");
-        Files.writeString(json, "{\"architectures\":[\"BertModel\"],\"model_type\":\"bert\",\"vocab_size\":30,"
-                + "\"hidden_size\":8,\"num_hidden_layers\":2,\"num_attention_heads\":2,\"intermediate_size\":16,"
-                + "\"max_position_embeddings\":16,\"type_vocab_size\":2,\"layer_norm_eps\":1e-12,"
-                + "\"hidden_act\":\"gelu\"}");
-        assertEquals(TinyBert.CONFIG, BertModelOptions.config(json.toString()));
     }
 
     /**

@@ -1,0 +1,129 @@
+package dev.sparkft.data.image;
+
+import static org.apache.spark.sql.functions.col;
+
+import dev.sparkft.data.ParquetOutput;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Spark job: IDX images + labels to Parquet datasets ({@code features} array&lt;float&gt; of {@code rows * cols}
+ * values in [0, 1], row-major, and {@code label} int). The driver reads the files and decides the stratified
+ * split; executors validate and convert ({@link ImageRows}). Each table is written under a temporary name and
+ * renamed into place ({@link ParquetOutput}); rejected rows go to {@code _rejects} with a {@code reason}.
+ */
+public final class ImageDatasetPrep {
+    public static final String TRAIN = "train";
+    public static final String VALIDATION = "validation";
+    public static final String TEST = "test";
+    public static final String REJECTS = "_rejects";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ImageDatasetPrep.class);
+
+    private ImageDatasetPrep() {
+    }
+
+    public static PrepReport run(SparkSession spark, ImagePrepConfig config) {
+        LabelledImages train = read(config.train());
+        Map<String, List<Row>> rowsBySplit = new LinkedHashMap<>();
+        rowsBySplit.put(TRAIN, new ArrayList<>());
+        if (config.validationFraction() > 0) {
+            rowsBySplit.put(VALIDATION, new ArrayList<>());
+        }
+        addRows(rowsBySplit, config.train(), train, config.validationFraction(), config.seed(), TRAIN, VALIDATION);
+        if (config.test() != null) {
+            LabelledImages test = read(config.test());
+            if (test.rows() != train.rows() || test.cols() != train.cols()) {
+                throw new IllegalArgumentException(test.images().source() + " holds " + test.rows() + "x"
+                        + test.cols() + " images but " + train.images().source() + " holds " + train.rows() + "x"
+                        + train.cols() + "; train and test images must have the same size");
+            }
+            rowsBySplit.put(TEST, new ArrayList<>());
+            addRows(rowsBySplit, config.test(), test, 0.0, config.seed(), TEST, null);
+        }
+        List<String> splits = new ArrayList<>(rowsBySplit.keySet());
+
+        // each split converted from its own partitions, in file order: its table gets even files and no empty one
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int pixels = train.rows() * train.cols();
+        Map<String, Dataset<Row>> converted = new LinkedHashMap<>();
+        Dataset<Row> all = null;
+        for (Map.Entry<String, List<Row>> e : rowsBySplit.entrySet()) {
+            Dataset<Row> raw = spark.createDataFrame(jsc.parallelize(e.getValue(), config.partitions()), ImageRows.RAW);
+            Dataset<Row> split = ImageRows.convert(raw, pixels, config.numClasses())
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            converted.put(e.getKey(), split);
+            all = all == null ? split : all.union(split);
+        }
+        try {
+            PrepReport report = count(all, splits, config.numClasses());
+            for (String split : splits) {
+                LOG.info("{}: {} rows, per class {}", split, report.rows(split),
+                        Arrays.toString(report.classCounts().get(split)));
+            }
+            LOG.info("{} rejected rows, by reason {}", report.rejects(), report.rejectsByReason());
+            String out = config.output().replaceAll("/+$", "");
+            for (String split : splits) {
+                Dataset<Row> valid = converted.get(split).filter(col("reason").isNull()).select("features", "label");
+                ParquetOutput.replace(valid, out + "/" + split);
+            }
+            ParquetOutput.replace(all.filter(col("reason").isNotNull()).coalesce(1)
+                    .select("source", "index", "split", "label", "reason"), out + "/" + REJECTS);
+            return report;
+        } finally {
+            converted.values().forEach(Dataset::unpersist);
+        }
+    }
+
+    private static LabelledImages read(IdxSource source) {
+        LabelledImages set = LabelledImages.read(source.images(), source.labels());
+        LOG.info("read {} images of {}x{} from {} and labels from {}", set.count(), set.rows(), set.cols(),
+                source.images(), source.labels());
+        return set;
+    }
+
+    /** Driver-side: one raw row per kept item, grouped by split; items are kept in file order. */
+    private static void addRows(Map<String, List<Row>> rowsBySplit, IdxSource source, LabelledImages set,
+            double validationFraction, long seed, String mainSplit, String validationSplit) {
+        int[] labels = new int[set.count()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = set.labels().unsignedAt(i);
+        }
+        byte[] assigned = StratifiedSplit.assign(labels, source.limit(), validationFraction, seed);
+        String name = source.images().getFileName().toString();
+        for (int i = 0; i < labels.length; i++) {
+            if (assigned[i] != StratifiedSplit.DROPPED) {
+                String split = assigned[i] == StratifiedSplit.VALIDATION ? validationSplit : mainSplit;
+                rowsBySplit.get(split).add(RowFactory.create(name, (long) i, split, labels[i], set.images().item(i)));
+            }
+        }
+    }
+
+    private static PrepReport count(Dataset<Row> converted, List<String> splits, int numClasses) {
+        Map<String, long[]> classCounts = new LinkedHashMap<>();
+        for (String split : splits) {
+            classCounts.put(split, new long[numClasses]);
+        }
+        Map<String, Long> rejects = new TreeMap<>();
+        for (Row r : converted.groupBy("split", "label", "reason").count().collectAsList()) {
+            if (r.isNullAt(2)) {
+                classCounts.get(r.getString(0))[r.getInt(1)] += r.getLong(3);
+            } else {
+                rejects.merge(r.getString(2), r.getLong(3), Long::sum);
+            }
+        }
+        return new PrepReport(classCounts, rejects);
+    }
+}

@@ -1,0 +1,34 @@
+package dev.sparkft.data.image;
+
+/**
+ * Settings of {@link ImageDatasetPrep}. {@code train} is split into {@code output/train} and (when
+ * {@code validationFraction > 0}) {@code output/validation}; {@code test}, if given, becomes {@code output/test};
+ * rejected rows go to {@code output/_rejects}.
+ */
+public record ImagePrepConfig(
+        IdxSource train,
+        IdxSource test,
+        String output,
+        int numClasses,
+        double validationFraction,
+        long seed,
+        int partitions) {
+
+    public ImagePrepConfig {
+        if (train == null) {
+            throw new IllegalArgumentException("a training source (images + labels) is required");
+        }
+        if (output == null || output.isBlank()) {
+            throw new IllegalArgumentException("an output directory is required");
+        }
+        if (numClasses < 2 || numClasses > 256) {
+            throw new IllegalArgumentException("numClasses must be in [2, 256] for uint8 labels, got " + numClasses);
+        }
+        if (!(validationFraction >= 0 && validationFraction < 1)) {
+            throw new IllegalArgumentException("validationFraction must be in [0, 1), got " + validationFraction);
+        }
+        if (partitions < 1) {
+            throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
+        }
+    }
+}

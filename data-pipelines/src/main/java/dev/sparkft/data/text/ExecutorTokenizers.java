@@ -1,0 +1,61 @@
+package dev.sparkft.data.text;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+
+/**
+ * The native tokenizers of this JVM, one per (tokenizer.json, maxLength), created on first use and
+ * shared by all task threads (the Rust tokenizer encodes concurrently). Closed by a shutdown hook, so an
+ * executor frees them when it exits rather than whenever the garbage collector finalises them.
+ */
+final class ExecutorTokenizers {
+
+    private record Key(String tokenizerJson, int maxLength) {
+    }
+
+    private static final Map<Key, HuggingFaceTokenizer> OPEN = new ConcurrentHashMap<>();
+
+    static {
+        // DJL's tokenizer factories call Ec2Utils.callHome, which probes the EC2 metadata endpoint and sends
+        // telemetry unless this is set: executors tokenising data must not reach out to the network.
+        if (System.getenv("OPT_OUT_TRACKING") == null && System.getProperty("OPT_OUT_TRACKING") == null) {
+            System.setProperty("OPT_OUT_TRACKING", "true");
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(ExecutorTokenizers::closeAll, "sparkft-tokenizers-close"));
+    }
+
+    private ExecutorTokenizers() {
+    }
+
+    static HuggingFaceTokenizer get(String tokenizerJson, int maxLength) {
+        return OPEN.computeIfAbsent(new Key(tokenizerJson, maxLength), ExecutorTokenizers::open);
+    }
+
+    private static HuggingFaceTokenizer open(Key key) {
+        // Truncation and padding set here override whatever tokenizer.json carries; modelMaxLength is
+        // raised to maxLength because DJL would silently cap maxLength at its default of 512 otherwise.
+        Map<String, String> options = Map.of(
+                "maxLength", Integer.toString(key.maxLength()),
+                "modelMaxLength", Integer.toString(key.maxLength()),
+                "padding", "MAX_LENGTH",
+                "truncation", "LONGEST_FIRST",
+                "addSpecialTokens", "true");
+        try {
+            // newInstance(Path) reads the local file; newInstance(String) would go to the Hugging Face hub.
+            return HuggingFaceTokenizer.newInstance(Path.of(key.tokenizerJson()), options);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load tokenizer " + key.tokenizerJson()
+                    + " on this executor; the file must exist at that path on every node", e);
+        }
+    }
+
+    private static void closeAll() {
+        OPEN.values().forEach(HuggingFaceTokenizer::close);
+        OPEN.clear();
+    }
+}

@@ -1,0 +1,98 @@
+package dev.sparkft.data.text;
+
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+
+/**
+ * A Hugging Face fast tokenizer (a local {@code tokenizer.json}, never the hub) that pads and truncates
+ * every example to {@code maxLength} tokens, special tokens included. Only the path and length travel to
+ * executors; each executor JVM loads the native tokenizer once ({@link ExecutorTokenizers}). Pairs are
+ * truncated longest-first, as {@code transformers} does with {@code truncation=True}.
+ */
+public final class TextTokenizer implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Label of positions the token-classification loss ignores (PyTorch's cross-entropy default). */
+    public static final int IGNORE_LABEL = -100;
+
+    private final String tokenizerJson;
+    private final int maxLength;
+
+    /**
+     * @param tokenizerJson path of a {@code tokenizer.json}, the same on every node
+     * @param maxLength tokens per example after padding/truncation, special tokens included
+     */
+    public TextTokenizer(String tokenizerJson, int maxLength) {
+        if (tokenizerJson == null || !Files.isRegularFile(Path.of(tokenizerJson))) {
+            throw new IllegalArgumentException("tokenizer file " + tokenizerJson
+                    + " does not exist; give the path of a Hugging Face tokenizer.json");
+        }
+        if (maxLength < 4) {
+            throw new IllegalArgumentException("maxLength must be >= 4 (room for [CLS] a [SEP] b [SEP]), got " + maxLength);
+        }
+        this.tokenizerJson = Path.of(tokenizerJson).toAbsolutePath().toString();
+        this.maxLength = maxLength;
+    }
+
+    public String tokenizerJson() {
+        return tokenizerJson;
+    }
+
+    public int maxLength() {
+        return maxLength;
+    }
+
+    public EncodedText encode(String text) {
+        return toEncoded(tokenizer().encode(text));
+    }
+
+    /** A sentence pair: {@code [CLS] text [SEP] pair [SEP]}, token_type_ids 0 then 1. */
+    public EncodedText encodePair(String text, String pair) {
+        return toEncoded(tokenizer().encode(text, pair));
+    }
+
+    /**
+     * Tokenises a sentence given as words (transformers' {@code is_split_into_words}) and aligns word labels:
+     * the first sub-token of each word gets the word's label id, every other position
+     * {@link #IGNORE_LABEL}. Words cut off by truncation lose their labels.
+     */
+    public TokenLabels encodeWords(List<String> words, int[] wordLabels) {
+        if (words.size() != wordLabels.length) {
+            throw new IllegalArgumentException(words.size() + " words but " + wordLabels.length + " labels");
+        }
+        Encoding encoding = tokenizer().encode(words.toArray(new String[0]));
+        long[] wordIds = encoding.getWordIds();
+        long[] special = encoding.getSpecialTokenMask();
+        int[] labels = new int[wordIds.length];
+        long previousWord = -1;
+        for (int i = 0; i < wordIds.length; i++) {
+            boolean firstPiece = special[i] == 0 && wordIds[i] >= 0 && wordIds[i] != previousWord;
+            labels[i] = firstPiece ? wordLabels[(int) wordIds[i]] : IGNORE_LABEL;
+            previousWord = special[i] == 0 ? wordIds[i] : -1;
+        }
+        return new TokenLabels(toEncoded(encoding), labels);
+    }
+
+    private HuggingFaceTokenizer tokenizer() {
+        return ExecutorTokenizers.get(tokenizerJson, maxLength);
+    }
+
+    private static EncodedText toEncoded(Encoding encoding) {
+        return new EncodedText(
+                toInts(encoding.getIds()), toInts(encoding.getAttentionMask()), toInts(encoding.getTypeIds()));
+    }
+
+    private static int[] toInts(long[] values) {
+        int[] out = new int[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = Math.toIntExact(values[i]);
+        }
+        return out;
+    }
+}

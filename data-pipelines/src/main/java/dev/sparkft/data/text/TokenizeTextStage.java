@@ -1,0 +1,261 @@
+package dev.sparkft.data.text;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * Turns labelled text splits into the training dataset convention (docs/design.md): per split a Parquet
+ * folder with {@code input_ids}, {@code attention_mask}, {@code token_type_ids} (int arrays of the
+ * tokenizer's maxLength) and an int {@code label}, plus {@code id} when the input has one. Input columns:
+ * {@code text}, optional {@code text_pair} (sentence-pair tasks), {@code label} (class name), optional
+ * {@code id}. Label ids index an explicit label list or, when none is given, the sorted distinct labels
+ * of all splits; the list is written as {@code labels.json}. Rows with an empty text or pair, a missing or
+ * unknown label go to {@code <split>/_rejects} with a {@code reason} column (Spark skips {@code _}
+ * folders when reading the split). Tokenisation runs on the executors; the whole output is written under
+ * a temporary name and renamed at the end ({@link AtomicOutput}); an existing output is never replaced.
+ *
+ * <pre>
+ * out/labels.json
+ * out/train/part-*.parquet     out/train/_rejects/part-*.parquet
+ * out/test/...
+ * </pre>
+ */
+public final class TokenizeTextStage {
+
+    public static final String REJECTS_DIR = "_rejects";
+    public static final String EMPTY_TEXT = "empty text";
+    public static final String EMPTY_TEXT_PAIR = "empty text_pair";
+    public static final String MISSING_LABEL = "missing label";
+    public static final String UNKNOWN_LABEL = "unknown label";
+
+    private static final Logger LOG = LoggerFactory.getLogger(TokenizeTextStage.class);
+
+    private final TextTokenizer tokenizer;
+    private final LabelVocabulary explicitLabels;
+
+    /**
+     * @param labels the label list to use (ids = positions); {@code null} to discover the sorted distinct
+     *     labels of the input, in which case no row can have an unknown label
+     */
+    public TokenizeTextStage(TextTokenizer tokenizer, LabelVocabulary labels) {
+        if (tokenizer == null) {
+            throw new IllegalArgumentException("tokenizer is required");
+        }
+        this.tokenizer = tokenizer;
+        this.explicitLabels = labels;
+    }
+
+    /** Counts for one split, as written. */
+    public record SplitCounts(long kept, Map<String, Long> keptByLabel, Map<String, Long> rejectedByReason) {
+        public long rejected() {
+            return rejectedByReason.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    /** What the stage wrote: the label list and, per split (in input order), its counts. */
+    public record Result(LabelVocabulary labels, Map<String, SplitCounts> splits) {
+    }
+
+    public Result run(SparkSession spark, Map<String, Dataset<Row>> splits, String outDir) {
+        if (splits.isEmpty()) {
+            throw new IllegalArgumentException("no splits to tokenise");
+        }
+        boolean pairs = checkSchemas(splits);
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        AtomicOutput.checkAbsent(outDir, conf);
+
+        LabelVocabulary labels = explicitLabels != null ? explicitLabels : discoverLabels(splits);
+        LOG.info("tokenising splits {} with {} (maxLength {}), {} labels {}", splits.keySet(),
+                tokenizer.tokenizerJson(), tokenizer.maxLength(), labels.size(), labels.labels());
+
+        Map<String, SplitCounts> counts = new LinkedHashMap<>();
+        AtomicOutput.write(outDir, conf, tmp -> {
+            for (Map.Entry<String, Dataset<Row>> split : splits.entrySet()) {
+                counts.put(split.getKey(), writeSplit(split.getKey(), split.getValue(), labels, pairs, new Path(tmp, split.getKey())));
+            }
+            labels.save(tmp, conf);
+        });
+        return new Result(labels, counts);
+    }
+
+    private SplitCounts writeSplit(String name, Dataset<Row> input, LabelVocabulary labels, boolean pairs, Path dir) {
+        boolean hasId = Arrays.asList(input.columns()).contains("id");
+        Dataset<Row> source = input.select(inputColumns(hasId, pairs));
+        StructType workSchema = workSchema(source.schema());
+        TextTokenizer tok = tokenizer;
+        MapPartitionsFunction<Row, Row> tokenise =
+                rows -> PartitionIterators.map(rows, row -> tokeniseRow(row, tok, labels, hasId, pairs));
+        Dataset<Row> work = source.mapPartitions(tokenise, Encoders.row(workSchema)).persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            List<Column> kept = new ArrayList<>();
+            if (hasId) {
+                kept.add(col("id"));
+            }
+            kept.add(col("input_ids"));
+            kept.add(col("attention_mask"));
+            kept.add(col("token_type_ids"));
+            kept.add(col("label_id").as("label"));
+            work.filter(col("reason").isNull()).select(kept.toArray(new Column[0]))
+                    .write().mode("errorifexists").parquet(dir.toString());
+            List<Column> rejected = new ArrayList<>(Arrays.asList(inputColumns(hasId, pairs)));
+            rejected.add(col("reason"));
+            work.filter(col("reason").isNotNull()).select(rejected.toArray(new Column[0]))
+                    .write().mode("errorifexists").parquet(new Path(dir, REJECTS_DIR).toString());
+
+            Map<String, Long> byLabel = new TreeMap<>();
+            Map<String, Long> byReason = new TreeMap<>();
+            for (Row r : work.groupBy(col("reason"), col("label")).count().collectAsList()) {
+                String label = r.isNullAt(1) ? "(none)" : r.getString(1);
+                if (r.isNullAt(0)) {
+                    byLabel.merge(label, r.getLong(2), Long::sum);
+                } else {
+                    byReason.merge(r.getString(0), r.getLong(2), Long::sum);
+                }
+            }
+            SplitCounts c = new SplitCounts(byLabel.values().stream().mapToLong(Long::longValue).sum(), byLabel, byReason);
+            LOG.info("split {}: kept {} {}, rejected {} {}", name, c.kept(), byLabel, c.rejected(), byReason);
+            return c;
+        } finally {
+            work.unpersist();
+        }
+    }
+
+    /** Executor side: validate one row and tokenise it, or record why it is rejected. */
+    private static Row tokeniseRow(Row row, TextTokenizer tokenizer, LabelVocabulary labels, boolean hasId, boolean pairs) {
+        int i = 0;
+        String id = hasId ? row.getString(i++) : null;
+        String text = row.getString(i++);
+        String pair = pairs ? row.getString(i++) : null;
+        String label = row.getString(i);
+
+        String reason = null;
+        Integer labelId = null;
+        if (text == null || text.isBlank()) {
+            reason = EMPTY_TEXT;
+        } else if (pairs && (pair == null || pair.isBlank())) {
+            reason = EMPTY_TEXT_PAIR;
+        } else if (label == null || label.isBlank()) {
+            reason = MISSING_LABEL;
+        } else if (labels.idOf(label) < 0) {
+            reason = UNKNOWN_LABEL;
+        } else {
+            labelId = labels.idOf(label);
+        }
+        EncodedText enc = null;
+        if (reason == null) {
+            enc = pairs ? tokenizer.encodePair(text, pair) : tokenizer.encode(text);
+            if (!pairs && enc.realLength() <= 2) {
+                reason = EMPTY_TEXT;  // nothing but [CLS] [SEP]: the text had no tokenisable characters
+                labelId = null;
+                enc = null;
+            }
+        }
+        List<Object> values = new ArrayList<>();
+        if (hasId) {
+            values.add(id);
+        }
+        values.add(text);
+        if (pairs) {
+            values.add(pair);
+        }
+        values.add(label);
+        values.add(labelId);
+        values.add(enc == null ? null : enc.inputIds());
+        values.add(enc == null ? null : enc.attentionMask());
+        values.add(enc == null ? null : enc.tokenTypeIds());
+        values.add(reason);
+        return RowFactory.create(values.toArray());
+    }
+
+    private static Column[] inputColumns(boolean hasId, boolean pairs) {
+        List<Column> cols = new ArrayList<>();
+        if (hasId) {
+            cols.add(col("id"));
+        }
+        cols.add(col("text"));
+        if (pairs) {
+            cols.add(col("text_pair"));
+        }
+        cols.add(col("label"));
+        return cols.toArray(new Column[0]);
+    }
+
+    private static StructType workSchema(StructType input) {
+        StructType schema = new StructType();
+        for (StructField f : input.fields()) {
+            schema = schema.add(f.name(), DataTypes.StringType, true);
+        }
+        return schema
+                .add("label_id", DataTypes.IntegerType, true)
+                .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), true)
+                .add("attention_mask", DataTypes.createArrayType(DataTypes.IntegerType, false), true)
+                .add("token_type_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), true)
+                .add("reason", DataTypes.StringType, true);
+    }
+
+    /** Checks every split's columns before any job runs; returns whether the splits are sentence pairs. */
+    private static boolean checkSchemas(Map<String, Dataset<Row>> splits) {
+        Boolean pairs = null;
+        for (Map.Entry<String, Dataset<Row>> e : splits.entrySet()) {
+            StructType schema = e.getValue().schema();
+            List<String> names = Arrays.asList(schema.fieldNames());
+            for (String required : List.of("text", "label")) {
+                if (!names.contains(required)) {
+                    throw new IllegalArgumentException("split '" + e.getKey() + "' has no column '" + required
+                            + "' (columns: " + names + "); expected text [, text_pair], label [, id]");
+                }
+            }
+            for (String column : List.of("id", "text", "text_pair", "label")) {
+                if (names.contains(column) && !schema.apply(column).dataType().equals(DataTypes.StringType)) {
+                    throw new IllegalArgumentException("split '" + e.getKey() + "' column '" + column
+                            + "' is " + schema.apply(column).dataType().simpleString() + ", expected string");
+                }
+            }
+            boolean hasPair = names.contains("text_pair");
+            if (pairs != null && pairs != hasPair) {
+                throw new IllegalArgumentException("split '" + e.getKey() + "' " + (hasPair ? "has" : "lacks")
+                        + " a text_pair column unlike the splits before it; all splits must agree");
+            }
+            pairs = hasPair;
+        }
+        return pairs;
+    }
+
+    private static LabelVocabulary discoverLabels(Map<String, Dataset<Row>> splits) {
+        TreeSet<String> labels = new TreeSet<>();
+        for (Dataset<Row> split : splits.values()) {
+            for (Row r : split.select("label").distinct().collectAsList()) {
+                if (!r.isNullAt(0) && !r.getString(0).isBlank()) {
+                    labels.add(r.getString(0));
+                }
+            }
+        }
+        if (labels.isEmpty()) {
+            throw new IllegalArgumentException("no labels found in the input: every row's label is null or blank");
+        }
+        return new LabelVocabulary(new ArrayList<>(labels));
+    }
+}
