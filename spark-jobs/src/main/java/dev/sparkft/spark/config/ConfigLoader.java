@@ -12,10 +12,12 @@ import dev.sparkft.spark.config.TrainConfig.Averaging;
 import dev.sparkft.spark.config.TrainConfig.Checkpointing;
 import dev.sparkft.spark.config.TrainConfig.Clipping;
 import dev.sparkft.spark.config.TrainConfig.Data;
+import dev.sparkft.spark.config.TrainConfig.Export;
 import dev.sparkft.spark.config.TrainConfig.Logging;
 import dev.sparkft.spark.config.TrainConfig.Mode;
 import dev.sparkft.spark.config.TrainConfig.NonFinitePolicy;
 import dev.sparkft.spark.config.TrainConfig.Run;
+import dev.sparkft.spark.config.TrainConfig.TextData;
 import dev.sparkft.spark.config.TrainConfig.Training;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -83,8 +85,15 @@ public final class ConfigLoader {
         r.rejectUnknown();
 
         ConfigNode d = root.section("data");
+        TextData text = null;
+        if (d.has("text")) {
+            ConfigNode x = d.section("text");
+            text = new TextData(x.string("textColumn", "text"), x.string("labelColumn", "label"),
+                    x.integer("maxLength", 128), x.string("tokenizer", null));
+            x.rejectUnknown();
+        }
         Data data = new Data(d.string("train", null), d.has("validation") ? d.string("validation", null) : null,
-                d.integer("partitions", 2));
+                d.integer("partitions", 2), text);
         d.rejectUnknown();
 
         ConfigNode m = root.section("model");
@@ -123,8 +132,13 @@ public final class ConfigLoader {
                 l.string("metricsFile", run.outputDir() + "/metrics.jsonl"));
         l.rejectUnknown();
 
+        ConfigNode x = root.section("export");
+        Export export = new Export(x.has("dir") ? x.string("dir", null) : null);
+        x.rejectUnknown();
+
         root.rejectUnknown();
-        return new TrainConfig(run, data, model, training, optimizer, clipping, checkpoint, onNonFinite, logging);
+        return new TrainConfig(run, data, model, training, optimizer, clipping, checkpoint, onNonFinite, logging,
+                export);
     }
 
     private static OptimizerConfig optimizer(ConfigNode o) {
@@ -151,6 +165,11 @@ public final class ConfigLoader {
             data.put("validation", c.data().validation());
         }
         data.put("partitions", c.data().partitions());
+        TextData text = c.data().text();
+        if (text != null) {
+            data.putObject("text").put("textColumn", text.textColumn()).put("labelColumn", text.labelColumn())
+                    .put("maxLength", text.maxLength()).put("tokenizer", text.tokenizer());
+        }
         ObjectNode model = root.putObject("model");
         model.put("engine", c.model().engine());
         model.set("options", JSON.valueToTree(c.model().options()));
@@ -180,6 +199,9 @@ public final class ConfigLoader {
         root.put("onNonFinite", c.onNonFinite().key());
         root.putObject("logging").put("everySteps", c.logging().everySteps())
                 .put("metricsFile", c.logging().metricsFile());
+        if (c.export().enabled()) {
+            root.putObject("export").put("dir", c.export().dir());
+        }
         return root;
     }
 
