@@ -12,8 +12,10 @@ import dev.sparkft.spark.config.TrainConfig.Averaging;
 import dev.sparkft.spark.config.TrainConfig.Checkpointing;
 import dev.sparkft.spark.config.TrainConfig.Clipping;
 import dev.sparkft.spark.config.TrainConfig.Data;
+import dev.sparkft.spark.config.TrainConfig.Evaluation;
 import dev.sparkft.spark.config.TrainConfig.Export;
 import dev.sparkft.spark.config.TrainConfig.Logging;
+import dev.sparkft.spark.config.TrainConfig.Metric;
 import dev.sparkft.spark.config.TrainConfig.Mode;
 import dev.sparkft.spark.config.TrainConfig.NonFinitePolicy;
 import dev.sparkft.spark.config.TrainConfig.Run;
@@ -132,13 +134,23 @@ public final class ConfigLoader {
                 l.string("metricsFile", run.outputDir() + "/metrics.jsonl"));
         l.rejectUnknown();
 
+        ConfigNode e = root.section("evaluation");
+        Evaluation evaluation = new Evaluation(e.integer("everyEpochs", 1),
+                Metric.parse(e.string("metric", "accuracy"), "evaluation.metric"), e.integer("patience", 0),
+                e.stringList("labels"));
+        e.rejectUnknown();
+        if (evaluation.patience() > 0 && data.validation() == null) {
+            throw new IllegalArgumentException("evaluation.patience needs data.validation (early stopping watches"
+                    + " the validation set)");
+        }
+
         ConfigNode x = root.section("export");
         Export export = new Export(x.has("dir") ? x.string("dir", null) : null);
         x.rejectUnknown();
 
         root.rejectUnknown();
         return new TrainConfig(run, data, model, training, optimizer, clipping, checkpoint, onNonFinite, logging,
-                export);
+                evaluation, export);
     }
 
     private static OptimizerConfig optimizer(ConfigNode o) {
@@ -199,6 +211,10 @@ public final class ConfigLoader {
         root.put("onNonFinite", c.onNonFinite().key());
         root.putObject("logging").put("everySteps", c.logging().everySteps())
                 .put("metricsFile", c.logging().metricsFile());
+        ObjectNode evaluation = root.putObject("evaluation");
+        evaluation.put("everyEpochs", c.evaluation().everyEpochs()).put("metric", c.evaluation().metric().key())
+                .put("patience", c.evaluation().patience());
+        c.evaluation().labels().forEach(evaluation.putArray("labels")::add);
         if (c.export().enabled()) {
             root.putObject("export").put("dir", c.export().dir());
         }

@@ -91,6 +91,25 @@ final class ConfigNode {
         return v.doubleValue();
     }
 
+    /** A list of strings; an absent key reads as an empty list. */
+    List<String> stringList(String key) {
+        JsonNode v = value(key);
+        if (v == null) {
+            return List.of();
+        }
+        if (!v.isArray()) {
+            throw typeError(key, "a list of strings", v);
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode x : v) {
+            if (!x.isValueNode() || x.isNull()) {
+                throw typeError(key, "a list of strings", v);
+            }
+            out.add(x.asText());
+        }
+        return out;
+    }
+
     /** A free-form section as plain Java values (maps, lists, strings, numbers, booleans), e.g. model options. */
     Map<String, Object> plainMap(String key) {
         ConfigNode s = section(key);

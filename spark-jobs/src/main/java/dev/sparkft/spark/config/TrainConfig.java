@@ -22,6 +22,7 @@ public record TrainConfig(
         Checkpointing checkpoint,
         NonFinitePolicy onNonFinite,
         Logging logging,
+        Evaluation evaluation,
         Export export) implements Serializable {
 
     public TrainConfig {
@@ -34,6 +35,7 @@ public record TrainConfig(
         Objects.requireNonNull(checkpoint, "checkpoint");
         Objects.requireNonNull(onNonFinite, "onNonFinite");
         Objects.requireNonNull(logging, "logging");
+        Objects.requireNonNull(evaluation, "evaluation");
         Objects.requireNonNull(export, "export");
         if (training.mode() == Mode.AVERAGING) {
             int k = training.averaging().localSteps();
@@ -70,7 +72,7 @@ public record TrainConfig(
     /** This run over other data tables (the tokenised ones, after text preparation). */
     public TrainConfig withData(Data newData) {
         return new TrainConfig(run, newData, model, training, optimizer, clipping, checkpoint, onNonFinite, logging,
-                export);
+                evaluation, export);
     }
 
     /** What to do with a step whose loss or gradient is NaN or infinite. */
@@ -207,6 +209,51 @@ public record TrainConfig(
         public Logging {
             require(everySteps >= 1, "logging.everySteps must be >= 1, got " + everySteps);
             require(metricsFile != null && !metricsFile.isBlank(), "logging.metricsFile must not be empty");
+        }
+    }
+
+    /** The validation metric that early stopping watches. */
+    public enum Metric {
+        ACCURACY("accuracy", true), MACRO_F1("macroF1", true), LOSS("loss", false);
+
+        private final String key;
+        private final boolean higherIsBetter;
+
+        Metric(String key, boolean higherIsBetter) {
+            this.key = key;
+            this.higherIsBetter = higherIsBetter;
+        }
+
+        public String key() {
+            return key;
+        }
+
+        /** True when {@code candidate} beats {@code best} (strictly: ties do not reset the patience). */
+        public boolean improves(double candidate, double best) {
+            return Double.isNaN(best) || (higherIsBetter ? candidate > best : candidate < best);
+        }
+
+        public static Metric parse(String value, String path) {
+            return byKey(values(), Metric::key, value, path);
+        }
+    }
+
+    /**
+     * Classification evaluation on {@code data.validation} every {@code everyEpochs} epochs (0 = only at the
+     * end of the run) and at the end; early stopping after {@code patience} evaluations without improvement
+     * of {@code metric} (0 = off). {@code labels}: class names in id order, or empty to take them from a
+     * {@code labels.json} next to the training data, else "0".."k-1".
+     */
+    public record Evaluation(int everyEpochs, Metric metric, int patience, List<String> labels) implements Serializable {
+        public Evaluation {
+            require(everyEpochs >= 0, "evaluation.everyEpochs must be >= 0 (0 = only at the end), got " + everyEpochs);
+            Objects.requireNonNull(metric, "evaluation.metric");
+            require(patience >= 0, "evaluation.patience must be >= 0 (0 = no early stopping), got " + patience);
+            require(patience == 0 || everyEpochs > 0,
+                    "evaluation.patience needs evaluation.everyEpochs >= 1 (early stopping compares evaluations)");
+            labels = List.copyOf(labels);
+            require(labels.stream().noneMatch(String::isBlank), "evaluation.labels must not contain empty names");
+            require(labels.stream().distinct().count() == labels.size(), "evaluation.labels has duplicate names: " + labels);
         }
     }
 

@@ -42,10 +42,18 @@ public final class CheckpointListener implements TrainingListener {
         }
     }
 
+    /** Saves the current state as the best checkpoint (early stopping's choice). */
+    public void saveBest(TrainingState state) {
+        LOG.info("best checkpoint at step {}: {}", state.step(), store.saveBest(checkpointOf(state)));
+    }
+
     private void save(TrainingState state) {
-        Checkpoint c = new Checkpoint(state.step(), state.skippedSteps(), examples, layoutFingerprint, configJson,
-                state.params().toArray(), state.params().optimizer().state());
-        LOG.info("checkpoint at step {}: {}", state.step(), store.save(c));
+        LOG.info("checkpoint at step {}: {}", state.step(), store.save(checkpointOf(state)));
         lastSaved = state.step();
+    }
+
+    private Checkpoint checkpointOf(TrainingState state) {
+        return new Checkpoint(state.step(), state.skippedSteps(), examples, layoutFingerprint, configJson,
+                state.params().toArray(), state.params().optimizer().state());
     }
 }

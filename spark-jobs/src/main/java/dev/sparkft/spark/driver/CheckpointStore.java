@@ -52,6 +52,8 @@ public final class CheckpointStore {
     private static final byte[] MAGIC = "SPFTCKPT".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "SPFT-END".getBytes(StandardCharsets.US_ASCII);
     private static final Pattern NAME = Pattern.compile("step-(\\d+)\\.ckpt");
+    /** The best evaluation's parameters, kept by early stopping. */
+    public static final String BEST = "best.ckpt";
     private static final String TMP_PREFIX = "_tmp-";
     private static final int CHUNK = 16 * 1024;
 
@@ -71,7 +73,15 @@ public final class CheckpointStore {
 
     /** Writes {@code c} as {@code step-N.ckpt} (temporary name, then rename) and prunes old ones. */
     public Path save(Checkpoint c) {
-        Path target = new Path(dir, String.format("step-%012d.ckpt", c.step()));
+        return write(c, new Path(dir, String.format("step-%012d.ckpt", c.step())));
+    }
+
+    /** Writes {@code c} as {@value #BEST}, replacing the previous best; never pruned, never resumed from. */
+    public Path saveBest(Checkpoint c) {
+        return write(c, new Path(dir, BEST));
+    }
+
+    private Path write(Checkpoint c, Path target) {
         Path tmp = new Path(dir, TMP_PREFIX + target.getName() + "-" + UUID.randomUUID());
         try {
             fs.mkdirs(dir);

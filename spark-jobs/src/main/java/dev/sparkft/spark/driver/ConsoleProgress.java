@@ -40,10 +40,10 @@ public final class ConsoleProgress implements TrainingListener {
     }
 
     @Override
-    public void onEnd(TrainingState state) {
-        if (!Double.isNaN(state.validationLoss())) {
-            out.printf("validation loss %.4f at step %d%n", state.validationLoss(), state.step());
-        }
+    public void onEvaluation(ValidationResult result, TrainingState state) {
+        out.printf("%s at step %d (epoch %.2f): validation loss %.4f, accuracy %.4f, macro F1 %.4f%n%s",
+                result.end() ? "end-of-run evaluation" : "evaluation", result.step(), result.epoch(), result.loss(),
+                result.report().accuracy(), result.report().macroAvg().f1(), result.report().format());
     }
 
     private static String format(Duration d) {

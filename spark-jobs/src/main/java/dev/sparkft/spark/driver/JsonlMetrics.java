@@ -13,7 +13,7 @@ import java.nio.file.StandardOpenOption;
 /**
  * One JSON object per round appended to a local file (a resumed run continues the same file), flushed
  * at once so a crash loses nothing: losses, learning rate, norms, throughput, round time split into
- * compute / update / overhead, and payload bytes per worker each way.
+ * compute / update / overhead, payload bytes per worker each way; a line per validation evaluation.
  */
 public final class JsonlMetrics implements TrainingListener {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -53,10 +53,10 @@ public final class JsonlMetrics implements TrainingListener {
     }
 
     @Override
-    public void onEnd(TrainingState state) {
-        if (!Double.isNaN(state.validationLoss())) {
-            write(JSON.createObjectNode().put("step", state.step()).put("validationLoss", state.validationLoss()));
-        }
+    public void onEvaluation(ValidationResult result, TrainingState state) {
+        write(JSON.createObjectNode().put("step", result.step()).put("epoch", result.epoch()).put("end", result.end())
+                .put("validationLoss", result.loss()).put("accuracy", result.report().accuracy())
+                .put("macroF1", result.report().macroAvg().f1()));
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.sparkft.spark.driver;
 
-import dev.sparkft.data.text.LabelVocabulary;
 import dev.sparkft.model.ExportRequest;
 import dev.sparkft.model.ModelEngines;
 import dev.sparkft.model.ModelExporter;
@@ -16,9 +15,8 @@ import org.apache.hadoop.conf.Configuration;
 
 /**
  * Driver side: writes trained parameters through the engine's {@link ModelExporter} (found by the model's
- * engine name; the trainer does not know the format). The class names ({@code labels.json}) and the
- * tokenizer ({@code tokenizer.json}) are the ones next to the training table, where text preparation puts
- * them. The folder is written under a temporary name and then swapped in, so an earlier export is replaced
+ * engine name; the trainer does not know the format). The class names are the reports' ({@link LabelNames});
+ * the tokenizer is the {@code tokenizer.json} next to the training table, where text preparation puts it. The folder is written under a temporary name and then swapped in, so an earlier export is replaced
  * only by a complete one.
  */
 final class ModelExport {
@@ -35,14 +33,11 @@ final class ModelExport {
 
     static Path write(TrainConfig config, float[] params, Path target, Configuration hadoopConf) {
         org.apache.hadoop.fs.Path dataDir = new org.apache.hadoop.fs.Path(config.data().train()).getParent();
-        List<String> labels = List.of();
+        List<String> labels = LabelNames.resolve(config.evaluation().labels(), config.data().train(), hadoopConf);
         Path tokenizer = null;
         try {
             if (dataDir != null) {
                 org.apache.hadoop.fs.FileSystem fs = dataDir.getFileSystem(hadoopConf);
-                if (fs.exists(new org.apache.hadoop.fs.Path(dataDir, LabelVocabulary.FILE_NAME))) {
-                    labels = LabelVocabulary.load(dataDir, hadoopConf).labels();
-                }
                 org.apache.hadoop.fs.Path tok = new org.apache.hadoop.fs.Path(dataDir, TextDataPreparation.TOKENIZER_FILE);
                 if (fs.exists(tok)) {
                     tokenizer = Path.of(fs.makeQualified(tok).toUri());

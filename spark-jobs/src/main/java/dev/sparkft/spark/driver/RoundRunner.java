@@ -5,6 +5,7 @@ import java.util.Iterator;
 import java.util.function.Function;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import scala.Tuple2;
@@ -22,9 +23,16 @@ final class RoundRunner {
 
     static PartialSum run(JavaSparkContext sc, IndexedDataset data, float[] params,
             Function<Broadcast<float[]>, FlatMapFunction<Iterator<Tuple2<Long, Row>>, PartialSum>> workerFor) {
+        return run(sc, data, params, workerFor, PartialSum::merge);
+    }
+
+    /** The same for any per-partition result {@code T} that {@code merge} adds up. */
+    static <T> T run(JavaSparkContext sc, IndexedDataset data, float[] params,
+            Function<Broadcast<float[]>, FlatMapFunction<Iterator<Tuple2<Long, Row>>, T>> workerFor,
+            Function2<T, T, T> merge) {
         Broadcast<float[]> broadcast = sc.broadcast(params);
         try {
-            return data.rows().mapPartitions(workerFor.apply(broadcast)).treeReduce(PartialSum::merge, TREE_DEPTH);
+            return data.rows().mapPartitions(workerFor.apply(broadcast)).treeReduce(merge, TREE_DEPTH);
         } finally {
             broadcast.destroy();
         }

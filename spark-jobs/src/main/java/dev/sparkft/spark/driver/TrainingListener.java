@@ -9,6 +9,10 @@ public interface TrainingListener extends AutoCloseable {
 
     void onRound(RoundReport round, TrainingState state);
 
+    /** After each evaluation of the validation set (every few epochs and at the end of the run). */
+    default void onEvaluation(ValidationResult result, TrainingState state) {
+    }
+
     /** After the last round, once the run succeeded. */
     default void onEnd(TrainingState state) {
     }

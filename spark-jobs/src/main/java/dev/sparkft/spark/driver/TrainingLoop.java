@@ -1,6 +1,5 @@
 package dev.sparkft.spark.driver;
 
-import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ModelEngines;
 import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.TrainableModel;
@@ -10,8 +9,6 @@ import dev.sparkft.optim.Optimizers;
 import dev.sparkft.spark.config.ConfigLoader;
 import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.config.TrainConfig.Mode;
-import dev.sparkft.spark.executor.EvaluationWorker;
-import dev.sparkft.spark.executor.PartialSum;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,7 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A training run, top to bottom: config -> model layout and initial parameters -> data (both schemas
- * checked before step 1) -> optimizer -> resume -> loop of rounds -> validation. Progress, metrics and checkpoints are listeners.
+ * checked before step 1) -> optimizer -> resume -> loop of rounds, evaluating
+ * the validation set every few epochs (early stopping may end the loop) -> a last evaluation. Progress,
+ * metrics, the report file, checkpoints and early stopping are listeners.
  */
 public final class TrainingLoop {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
@@ -86,47 +85,66 @@ public final class TrainingLoop {
             long step = resumed == null ? 0 : resumed.step();
             long skipped = resumed == null ? 0 : resumed.skippedSteps();
 
+            CheckpointListener checkpoints = new CheckpointListener(store, config.checkpoint().everySteps(),
+                    ConfigLoader.toTree(config).toString(), Checkpoint.fingerprint(layout), data.count());
+            EarlyStopping stopping = new EarlyStopping(config.evaluation().metric(), config.evaluation().patience(),
+                    checkpoints::saveBest, console);
             List<TrainingListener> listeners = List.of(
                     new ConsoleProgress(console, config.logging().everySteps()),
                     new JsonlMetrics(Path.of(config.logging().metricsFile())),
-                    new CheckpointListener(store, config.checkpoint().everySteps(),
-                            ConfigLoader.toTree(config).toString(), Checkpoint.fingerprint(layout), data.count()));
-            try {
+                    new ReportFile(Path.of(config.run().outputDir())),
+                    checkpoints, stopping);
+            try (Validator validator = config.data().validation() == null ? null
+                    : new Validator(spark, config, columns)) {
                 long startStep = step;
+                long evaluateEvery = config.evaluation().everyEpochs() * plan.stepsPerEpoch();
                 TrainingState state = new TrainingState(step, totalSteps, skipped, params, Double.NaN);
                 listeners.forEach(l -> l.onStart(state));
                 List<RoundReport> rounds = new ArrayList<>();
-                while (step < totalSteps) {
+                List<ValidationResult> evaluations = new ArrayList<>();
+                while (step < totalSteps && !stopping.shouldStop()) {
                     RoundReport round = master.round(params, step, master.stepsInRound(step, totalSteps));
                     rounds.add(round);
                     skipped += round.skipped() ? round.steps() : 0;
                     step = round.nextStep();
                     TrainingState now = new TrainingState(step, totalSteps, skipped, params, Double.NaN);
                     listeners.forEach(l -> l.onRound(round, now));
+                    // The run's last step gets the end-of-run evaluation instead.
+                    if (validator != null && evaluateEvery > 0 && step < totalSteps
+                            && step / evaluateEvery > round.step() / evaluateEvery) {
+                        evaluations.add(evaluate(validator, plan, now, listeners));
+                    }
                 }
-                double validationLoss = validationLoss(spark, columns, params);
+                boolean stoppedEarly = stopping.shouldStop();
+                if (stoppedEarly) {
+                    stopping.announceStop(step);
+                }
+                TrainingState last = new TrainingState(step, totalSteps, skipped, params, Double.NaN);
+                if (validator != null) {
+                    ValidationResult previous = evaluations.isEmpty() ? null : evaluations.get(evaluations.size() - 1);
+                    ValidationResult result = previous != null && previous.step() == step
+                            ? new ValidationResult(step, previous.epoch(), true, previous.loss(), previous.report())
+                            : validator.evaluate(params.toArray(), step, (double) step / plan.stepsPerEpoch(), true);
+                    listeners.forEach(l -> l.onEvaluation(result, last));
+                    evaluations.add(result);
+                }
+                double validationLoss = evaluations.isEmpty() ? Double.NaN : evaluations.get(evaluations.size() - 1).loss();
                 TrainingState end = new TrainingState(step, totalSteps, skipped, params, validationLoss);
                 listeners.forEach(l -> l.onEnd(end));
                 return new TrainingResult(params.toArray(), params.optimizer().state(), startStep, step, skipped, rounds,
-                        validationLoss);
+                        evaluations, stopping.bestStep(), stoppedEarly);
             } finally {
                 listeners.forEach(TrainingListener::close);
             }
         }
     }
 
-    /** Mean loss over the validation set at {@code params}, or NaN without one. */
-    private double validationLoss(SparkSession spark, List<String> columns, FlatParameters params) {
-        if (config.data().validation() == null) {
-            return Double.NaN;
-        }
-        try (IndexedDataset validation = IndexedDataset.load(spark, config.data().validation(), columns,
-                config.data().partitions())) {
-            JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            PartialSum sum = RoundRunner.run(sc, validation, params.toArray(), broadcast -> new EvaluationWorker(
-                    config.model(), validation.assembler(), broadcast, config.training().microBatch()));
-            LossSum loss = sum.lossSum();
-            return loss.mean();
-        }
+    /** Evaluates {@code state}'s parameters on the validation set at an epoch's end and tells the listeners. */
+    private static ValidationResult evaluate(Validator validator, GlobalBatchPlan plan, TrainingState state,
+            List<TrainingListener> listeners) {
+        ValidationResult result = validator.evaluate(state.params().toArray(), state.step(),
+                (double) state.step() / plan.stepsPerEpoch(), false);
+        listeners.forEach(l -> l.onEvaluation(result, state));
+        return result;
     }
 }

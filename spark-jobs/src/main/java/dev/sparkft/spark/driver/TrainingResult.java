@@ -5,13 +5,21 @@ import java.util.List;
 
 /**
  * What a run produced: final parameters and optimizer state, the step reached, skipped steps, every
- * round's report (losses, timings, bytes) and the final validation loss (NaN without validation data).
+ * round's report (losses, timings, bytes), every validation evaluation (the last one at {@code endStep}),
+ * the step whose parameters early stopping kept as best (-1 without early stopping) and whether it stopped the run.
  */
 public record TrainingResult(float[] params, OptimizerState optimizerState, long startStep, long endStep,
-        long skippedSteps, List<RoundReport> rounds, double validationLoss) {
+        long skippedSteps, List<RoundReport> rounds, List<ValidationResult> evaluations, long bestStep,
+        boolean stoppedEarly) {
 
     public TrainingResult {
         rounds = List.copyOf(rounds);
+        evaluations = List.copyOf(evaluations);
+    }
+
+    /** Mean validation loss at the end of the run, NaN without validation data. */
+    public double validationLoss() {
+        return evaluations.isEmpty() ? Double.NaN : evaluations.get(evaluations.size() - 1).loss();
     }
 
     /** Mean training loss of each round, in order (one per step in synchronous mode). */

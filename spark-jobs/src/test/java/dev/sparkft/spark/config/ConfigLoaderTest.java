@@ -93,6 +93,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void evaluationSettingsAreCheckedAndRoundTrip(@TempDir Path dir) throws Exception {
+        TrainConfig c = ConfigLoader.parse(MINIMAL, false, List.of("data.validation=/data/val.parquet",
+                "evaluation.metric=macroF1", "evaluation.patience=3", "evaluation.labels=[neg, pos]"));
+        assertEquals(new TrainConfig.Evaluation(1, TrainConfig.Metric.MACRO_F1, 3, List.of("neg", "pos")), c.evaluation());
+        Path json = dir.resolve("run.json");
+        Files.writeString(json, ConfigLoader.toTree(c).toPrettyString());
+        assertEquals(c, ConfigLoader.load(json, List.of()));
+
+        IllegalArgumentException e = fails(MINIMAL, "evaluation.metric=f1");
+        assertEquals("key 'evaluation.metric' must be one of [accuracy, macroF1, loss], got 'f1'", e.getMessage());
+        e = fails(MINIMAL, "evaluation.patience=2");
+        assertTrue(e.getMessage().startsWith("evaluation.patience needs data.validation"), e.getMessage());
+        e = fails(MINIMAL, "data.validation=/v", "evaluation.patience=2", "evaluation.everyEpochs=0");
+        assertTrue(e.getMessage().startsWith("evaluation.patience needs evaluation.everyEpochs >= 1"), e.getMessage());
+        e = fails(MINIMAL, "evaluation.labels=[a, a]");
+        assertTrue(e.getMessage().contains("duplicate"), e.getMessage());
+        e = fails(MINIMAL, "evaluation.labels={a: 1}");
+        assertTrue(e.getMessage().startsWith("key 'evaluation.labels' must be a list of strings"), e.getMessage());
+    }
+
+    @Test
     void canonicalTreeReadsBackToTheSameConfig(@TempDir Path dir) throws Exception {
         TrainConfig c = ConfigLoader.parse(MINIMAL, false, List.of("training.mode=averaging",
                 "training.averaging.localSteps=4", "training.averaging.outer.type=nesterov",

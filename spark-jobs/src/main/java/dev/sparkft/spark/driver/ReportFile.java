@@ -1,0 +1,39 @@
+package dev.sparkft.spark.driver;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+
+/** Writes the latest classification report to {@code outputDir/report.txt}: a temporary file, then a rename. */
+final class ReportFile implements TrainingListener {
+    static final String NAME = "report.txt";
+
+    private final Path file;
+
+    ReportFile(Path outputDir) {
+        this.file = outputDir.resolve(NAME);
+    }
+
+    @Override
+    public void onRound(RoundReport round, TrainingState state) {
+    }
+
+    @Override
+    public void onEvaluation(ValidationResult result, TrainingState state) {
+        String text = String.format(Locale.ROOT, "%s at step %d (epoch %.2f), validation loss %.6f%n%n%s",
+                result.end() ? "end of run" : "evaluation", result.step(), result.epoch(), result.loss(),
+                result.report().format());
+        Path tmp = file.resolveSibling("." + NAME + ".tmp");
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.sparkft.spark.driver;
+
+import dev.sparkft.eval.ClassificationReport;
+import dev.sparkft.spark.config.TrainConfig;
+import dev.sparkft.spark.executor.ClassificationSum;
+import dev.sparkft.spark.executor.ClassificationWorker;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Evaluates the parameters on {@code data.validation} (loaded and cached once per run): executors predict
+ * and count a confusion matrix per partition, the driver merges them into a {@link ClassificationReport}.
+ */
+final class Validator implements AutoCloseable {
+    private final JavaSparkContext sc;
+    private final IndexedDataset data;
+    private final TrainConfig config;
+    private final List<String> labelNames;
+
+    Validator(SparkSession spark, TrainConfig config, List<String> columns) {
+        this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        this.config = config;
+        this.labelNames = LabelNames.resolve(config.evaluation().labels(), config.data().train(),
+                spark.sparkContext().hadoopConfiguration());
+        this.data = IndexedDataset.load(spark, config.data().validation(), columns, config.data().partitions());
+    }
+
+    ValidationResult evaluate(float[] params, long step, double epoch, boolean end) {
+        String path = config.data().validation();
+        ClassificationSum sum = RoundRunner.run(sc, data, params, broadcast -> new ClassificationWorker(
+                config.model(), data.assembler(), broadcast, config.training().microBatch(), labelNames, path),
+                ClassificationSum::merge);
+        if (sum.matrix() == null || sum.matrix().total() == 0) {
+            throw new IllegalArgumentException("validation set " + path + " has no labelled examples to evaluate");
+        }
+        return new ValidationResult(step, epoch, end, sum.loss().mean(), ClassificationReport.of(sum.matrix()));
+    }
+
+    @Override
+    public void close() {
+        data.close();
+    }
+}
