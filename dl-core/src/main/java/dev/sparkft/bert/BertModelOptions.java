@@ -50,7 +50,7 @@ public record BertModelOptions(BertConfig config, BertHead head, BertWeightsSour
         BertWeightsSource weights = BertWeightsSource.parse(o.string("weights", BertWeightsSource.RANDOM));
         long seed = o.integer("seed", 0);
         List<String> freeze = o.list("freeze", List.of()).stream().map(String::valueOf).toList();
-        int numLayers = o.integer("numLayers", 0);
+        Integer numLayers = rest.containsKey("numLayers") ? o.integer("numLayers", null) : null;
         String dtype = o.string("dtype", "fp32");
         if (!dtype.equals("fp32")) {
             throw new IllegalArgumentException("option 'model.options.dtype' = '" + dtype
@@ -59,7 +59,7 @@ public record BertModelOptions(BertConfig config, BertHead head, BertWeightsSour
         o.rejectUnknown();
         BertHead head = new BertHead(task, numLabels, pooling);
         BertConfig config = resolveConfig(configValue, weights, head);
-        return new BertModelOptions(numLayers == 0 ? config : firstLayers(config, numLayers), head, weights, seed,
+        return new BertModelOptions(numLayers == null ? config : firstLayers(config, numLayers), head, weights, seed,
                 freeze);
     }
 
