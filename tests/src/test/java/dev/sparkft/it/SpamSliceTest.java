@@ -71,6 +71,7 @@ class SpamSliceTest {
                 "            schedule: {type: linear, warmupSteps: 5, totalSteps: 75}}",
                 "clipping: {maxGradNorm: 1.0}",
                 "logging: {everySteps: 10}",
+                "evaluation: {everyEpochs: 0}",
                 "export: {dir: " + out.resolve("model") + "}",
                 ""), false, List.of());
 
