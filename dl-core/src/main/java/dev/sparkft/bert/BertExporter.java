@@ -11,7 +11,7 @@ public final class BertExporter implements ModelExporter {
     public void write(ExportRequest request) throws IOException {
         if (request.tokenizer() == null) {
             throw new IllegalArgumentException("a Hugging Face folder needs the tokenizer.json the model was"
-                    + " trained with (set data.text.tokenizer)");
+                    + " trained with: train from raw text (data.text), or put it next to the training table");
         }
         if (request.labels().isEmpty()) {
             throw new IllegalArgumentException("a Hugging Face classifier needs its class names (labels.json"
