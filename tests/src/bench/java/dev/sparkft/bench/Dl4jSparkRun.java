@@ -11,7 +11,6 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -58,8 +57,8 @@ final class Dl4jSparkRun {
             for (int from = 0; from < train.y().length; from += perWorker) {
                 batches.add(dataSet(train, from, Math.min(train.y().length, from + perWorker)));
             }
-            JavaRDD<DataSet> rdd = sc.parallelize(batches, BenchSetup.PARTITIONS).persist(StorageLevel.MEMORY_ONLY());
-            rdd.count();
+            // Not persisted here: DL4J's fit sets the storage level itself.
+            JavaRDD<DataSet> rdd = sc.parallelize(batches, BenchSetup.PARTITIONS);
             MultiLayerNetwork net = network();
             try (TrainableModel ours = ModelEngines.create(config.model())) {
                 if (ours.layout().size() != net.numParams()) {
@@ -87,7 +86,6 @@ final class Dl4jSparkRun {
                     node.put("epochsToTarget", epoch);
                 }
             }
-            rdd.unpersist();
             return node.put("secondsToTarget", reached);
         } finally {
             spark.stop();

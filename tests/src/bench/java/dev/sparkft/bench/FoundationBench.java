@@ -30,21 +30,22 @@ public final class FoundationBench {
     private static final String RESULT = "RESULT ";
     private static final int WARMUP = 3;
     private static final int STEPS = 30;
-    private static final int EPOCHS = 3;
-    private static final double TARGET = 0.80;
+    private static final int EPOCHS = 2;
+    private static final double TARGET = 0.75;
 
     private FoundationBench() {
     }
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: FoundationBench foundation [repeats]  (see docs/benchmarks.md)");
+            System.err.println("usage: FoundationBench foundation [repeats (a)] [repeats (b)]  (see docs/benchmarks.md)");
             System.exit(2);
         }
         Path repo = Path.of(System.getProperty("sparkft.repoRoot", ".")).toAbsolutePath().normalize();
         Path out = Files.createTempDirectory("sparkft-bench");
         switch (args[0]) {
-            case "foundation" -> foundation(repo, args.length > 1 ? Integer.parseInt(args[1]) : 3);
+            case "foundation" -> foundation(repo, args.length > 1 ? Integer.parseInt(args[1]) : 3,
+                    args.length > 2 ? Integer.parseInt(args[2]) : 3);
             case "bare" -> result(BareLoop.run(repo, WARMUP, STEPS));
             case "spark" -> result(SparkTrainerRun.throughput(repo, out, WARMUP, STEPS));
             case "spark-accuracy" -> result(SparkTrainerRun.timeToAccuracy(repo, out, EPOCHS, TARGET));
@@ -61,7 +62,7 @@ public final class FoundationBench {
         System.out.println(RESULT + node);
     }
 
-    private static void foundation(Path repo, int repeats) throws Exception {
+    private static void foundation(Path repo, int repeats, int accuracyRepeats) throws Exception {
         StringBuilder md = new StringBuilder();
         String loadBefore = loadAverage();
         List<JsonNode> bare = new ArrayList<>();
@@ -72,14 +73,15 @@ public final class FoundationBench {
         }
         List<JsonNode> ours = new ArrayList<>();
         List<JsonNode> dl4j = new ArrayList<>();
-        for (int r = 0; r < repeats; r++) {
-            ours.add(child(repo, "spark-accuracy", 1));
+        for (int r = 0; r < accuracyRepeats; r++) {
             dl4j.add(child(repo, "dl4j-accuracy", 1));
+            ours.add(child(repo, "spark-accuracy", 1));
         }
         String loadAfter = loadAverage();
 
-        md.append(String.format(Locale.ROOT, "Load average (1/5/15 min) before: %s, after: %s; %d cores; %d repeats,"
-                + " medians.%n%n", loadBefore, loadAfter, Runtime.getRuntime().availableProcessors(), repeats));
+        md.append(String.format(Locale.ROOT, "Load average (1/5/15 min) before: %s, after: %s; %d cores; %d repeats"
+                + " of (a), %d of (b), medians.%n%n", loadBefore, loadAfter, Runtime.getRuntime().availableProcessors(),
+                repeats, accuracyRepeats));
         md.append("(a) Synchronous trainer, local[2], 2 partitions vs bare loop; DL4J CNN 80,202 parameters, global batch ")
                 .append(BenchSetup.GLOBAL_BATCH).append(", Adam, ").append(STEPS).append(" steps after ").append(WARMUP)
                 .append(" warm-up\n\n| | samples/s | ms/step | compute ms | update ms | overhead ms | runs (samples/s) |\n"

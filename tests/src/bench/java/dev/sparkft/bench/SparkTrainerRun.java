@@ -47,10 +47,8 @@ final class SparkTrainerRun {
         ObjectNode node = FoundationBench.JSON.createObjectNode();
         var accuracies = node.putArray("accuracyPerEpoch");
         double seconds = Double.NaN;
+        // With whole epochs, the last epoch's evaluation is the end-of-run one.
         for (ValidationResult e : result.evaluations()) {
-            if (e.end() && !accuracies.isEmpty()) {
-                continue;
-            }
             accuracies.add(e.report().accuracy());
             if (Double.isNaN(seconds) && e.report().accuracy() >= target) {
                 seconds = result.rounds().stream().filter(r -> r.step() < e.step())

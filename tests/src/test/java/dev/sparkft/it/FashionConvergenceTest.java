@@ -16,9 +16,16 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The first real workload end to end: examples/fashion-cnn.yaml (LeNet-style DL4J CNN, 80,202 parameters,
  * AdamW with linear warmup/decay, clipping) trained by the Spark trainer in local[2] on the shipped sample
- * (12,000 training images, 1,200 per class), evaluated on its 2,000 test images (200 per class).
+ * (12,000 training images, 1,200 per class) for 3 epochs (561 steps of 64), evaluated at the end on
+ * its 2,000 test images (200 per class).
  */
 class FashionConvergenceTest {
+    /**
+     * The example's 5 epochs reach 86-87 %; 3, with the schedule shortened to match, reached 86.4 % (81.2 % and
+     * 83.8 % after epochs 1 and 2) and keep the test shorter.
+     */
+    private static final int EPOCHS = 3;
+
     @TempDir
     Path dir;
 
@@ -28,7 +35,7 @@ class FashionConvergenceTest {
         TrainConfig config = ConfigLoader.load(root.resolve("examples/fashion-cnn.yaml"), List.of(
                 "run.outputDir=" + dir.resolve("run"), "checkpoint.dir=" + dir.resolve("run/checkpoints"),
                 "data.train=" + FashionSlice.sample("train"), "data.validation=" + FashionSlice.sample("test"),
-                "evaluation.everyEpochs=0"));
+                "training.epochs=" + EPOCHS, "optimizer.schedule.totalSteps=" + EPOCHS * 187, "evaluation.everyEpochs=0"));
         long start = System.nanoTime();
         TrainingResult result = TestRuns.train(config, false);
         double seconds = (System.nanoTime() - start) / 1e9;

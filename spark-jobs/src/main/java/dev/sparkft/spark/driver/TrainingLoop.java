@@ -121,12 +121,7 @@ public final class TrainingLoop {
                 }
                 TrainingState last = new TrainingState(step, totalSteps, skipped, params, Double.NaN);
                 if (validator != null) {
-                    ValidationResult previous = evaluations.isEmpty() ? null : evaluations.get(evaluations.size() - 1);
-                    ValidationResult result = previous != null && previous.step() == step
-                            ? new ValidationResult(step, previous.epoch(), true, previous.loss(), previous.report())
-                            : validator.evaluate(params.toArray(), step, (double) step / plan.stepsPerEpoch(), true);
-                    listeners.forEach(l -> l.onEvaluation(result, last));
-                    evaluations.add(result);
+                    evaluations.add(evaluateAtEnd(validator, plan, last, evaluations, listeners));
                 }
                 double validationLoss = evaluations.isEmpty() ? Double.NaN : evaluations.get(evaluations.size() - 1).loss();
                 TrainingState end = new TrainingState(step, totalSteps, skipped, params, validationLoss);
@@ -144,6 +139,18 @@ public final class TrainingLoop {
             List<TrainingListener> listeners) {
         ValidationResult result = validator.evaluate(state.params().toArray(), state.step(),
                 (double) state.step() / plan.stepsPerEpoch(), false);
+        listeners.forEach(l -> l.onEvaluation(result, state));
+        return result;
+    }
+
+    /** The end-of-run evaluation; after early stopping it is the evaluation that stopped the run. */
+    private static ValidationResult evaluateAtEnd(Validator validator, GlobalBatchPlan plan, TrainingState state,
+            List<ValidationResult> earlier, List<TrainingListener> listeners) {
+        ValidationResult previous = earlier.isEmpty() ? null : earlier.get(earlier.size() - 1);
+        ValidationResult result = previous != null && previous.step() == state.step()
+                ? new ValidationResult(previous.step(), previous.epoch(), true, previous.loss(), previous.report())
+                : validator.evaluate(state.params().toArray(), state.step(),
+                        (double) state.step() / plan.stepsPerEpoch(), true);
         listeners.forEach(l -> l.onEvaluation(result, state));
         return result;
     }
