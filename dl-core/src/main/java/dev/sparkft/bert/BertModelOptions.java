@@ -19,6 +19,7 @@ import java.util.function.Function;
  * model from them and {@link BertExport} writes a trained one.
  *
  * @param weights where the starting weights come from (option {@code weights}, default random)
+ * @param config  the architecture; option {@code numLayers} N keeps the weights' first N encoder layers
  * @param freeze  parameter name prefixes (e.g. {@code bert.embeddings}) whose segments are not trained
  */
 public record BertModelOptions(BertConfig config, BertHead head, BertWeightsSource weights, long seed,
@@ -49,6 +50,7 @@ public record BertModelOptions(BertConfig config, BertHead head, BertWeightsSour
         BertWeightsSource weights = BertWeightsSource.parse(o.string("weights", BertWeightsSource.RANDOM));
         long seed = o.integer("seed", 0);
         List<String> freeze = o.list("freeze", List.of()).stream().map(String::valueOf).toList();
+        Integer numLayers = rest.containsKey("numLayers") ? o.integer("numLayers", null) : null;
         String dtype = o.string("dtype", "fp32");
         if (!dtype.equals("fp32")) {
             throw new IllegalArgumentException("option 'model.options.dtype' = '" + dtype
@@ -56,7 +58,23 @@ public record BertModelOptions(BertConfig config, BertHead head, BertWeightsSour
         }
         o.rejectUnknown();
         BertHead head = new BertHead(task, numLabels, pooling);
-        return new BertModelOptions(resolveConfig(configValue, weights, head), head, weights, seed, freeze);
+        BertConfig config = resolveConfig(configValue, weights, head);
+        return new BertModelOptions(numLayers == null ? config : firstLayers(config, numLayers), head, weights, seed,
+                freeze);
+    }
+
+    /**
+     * The architecture with only the first {@code n} encoder layers: a shallower, faster model that starts from
+     * the same pretrained embeddings and lower layers (the flat vector picks tensors by name, so the upper
+     * layers' weights are simply not read).
+     */
+    private static BertConfig firstLayers(BertConfig c, int n) {
+        if (n < 1 || n > c.numLayers()) {
+            throw new IllegalArgumentException("option 'model.options.numLayers' = " + n + " must be between 1 and"
+                    + " the model's " + c.numLayers() + " layers (leave it out to keep them all)");
+        }
+        return new BertConfig(c.vocabSize(), c.hiddenSize(), n, c.numHeads(), c.intermediateSize(),
+                c.maxPositions(), c.typeVocabSize(), c.layerNormEps(), c.hiddenAct());
     }
 
     private static BertConfig resolveConfig(Object configValue, BertWeightsSource weights, BertHead head) {

@@ -1,10 +1,12 @@
 /**
  * Engine-neutral BERT classifiers (driver and executor): the typed model options
- * ({@link dev.sparkft.bert.BertModelOptions}: config, head, weights source, frozen prefixes), the flat-vector
+ * ({@link dev.sparkft.bert.BertModelOptions}: config, head, weights source, the first {@code numLayers} encoder
+ * layers only, frozen prefixes), the flat-vector
  * layout under Hugging Face names ({@link dev.sparkft.bert.BertParameterNames}), the starting weights
  * ({@link dev.sparkft.bert.BertWeightsSource}: random, ONNX file, Hugging Face folder, bundled MiniLM) and their
  * conversion to and from the flat vector ({@link dev.sparkft.bert.BertFlatVector}), and the export of a trained
- * model as a Hugging Face folder ({@link dev.sparkft.bert.BertExport}). An engine (e.g. {@code engine.djl})
+ * model as a Hugging Face folder ({@link dev.sparkft.bert.BertExport}, offered to the trainer as the engine's
+ * {@link dev.sparkft.model.ModelExporter} by {@link dev.sparkft.bert.BertExporter}). An engine (e.g. {@code engine.djl})
  * computes with them; nothing here references one.
  */
 package dev.sparkft.bert;

@@ -1,5 +1,7 @@
 package dev.sparkft.model;
 
+import java.util.Optional;
+
 /**
  * A deep-learning engine behind the model seam, found with {@link java.util.ServiceLoader} (a
  * {@code META-INF/services/dev.sparkft.model.ModelEngine} file in the engine's package) and chosen by
@@ -12,4 +14,9 @@ public interface ModelEngine {
 
     /** Builds a model; fails with a message naming the bad option when the spec is invalid. */
     TrainableModel create(ModelSpec spec);
+
+    /** How this engine's trained models are exported; empty when it has no export format. */
+    default Optional<ModelExporter> exporter() {
+        return Optional.empty();
+    }
 }

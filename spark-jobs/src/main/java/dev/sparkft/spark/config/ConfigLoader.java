@@ -13,11 +13,13 @@ import dev.sparkft.spark.config.TrainConfig.Checkpointing;
 import dev.sparkft.spark.config.TrainConfig.Clipping;
 import dev.sparkft.spark.config.TrainConfig.Data;
 import dev.sparkft.spark.config.TrainConfig.Evaluation;
+import dev.sparkft.spark.config.TrainConfig.Export;
 import dev.sparkft.spark.config.TrainConfig.Logging;
 import dev.sparkft.spark.config.TrainConfig.Metric;
 import dev.sparkft.spark.config.TrainConfig.Mode;
 import dev.sparkft.spark.config.TrainConfig.NonFinitePolicy;
 import dev.sparkft.spark.config.TrainConfig.Run;
+import dev.sparkft.spark.config.TrainConfig.TextData;
 import dev.sparkft.spark.config.TrainConfig.Training;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -85,8 +87,15 @@ public final class ConfigLoader {
         r.rejectUnknown();
 
         ConfigNode d = root.section("data");
+        TextData text = null;
+        if (d.has("text")) {
+            ConfigNode x = d.section("text");
+            text = new TextData(x.string("textColumn", "text"), x.string("labelColumn", "label"),
+                    x.integer("maxLength", 128), x.string("tokenizer", null));
+            x.rejectUnknown();
+        }
         Data data = new Data(d.string("train", null), d.has("validation") ? d.string("validation", null) : null,
-                d.integer("partitions", 2));
+                d.integer("partitions", 2), text);
         d.rejectUnknown();
 
         ConfigNode m = root.section("model");
@@ -135,9 +144,13 @@ public final class ConfigLoader {
                     + " the validation set)");
         }
 
+        ConfigNode x = root.section("export");
+        Export export = new Export(x.has("dir") ? x.string("dir", null) : null);
+        x.rejectUnknown();
+
         root.rejectUnknown();
         return new TrainConfig(run, data, model, training, optimizer, clipping, checkpoint, onNonFinite, logging,
-                evaluation);
+                evaluation, export);
     }
 
     private static OptimizerConfig optimizer(ConfigNode o) {
@@ -164,6 +177,11 @@ public final class ConfigLoader {
             data.put("validation", c.data().validation());
         }
         data.put("partitions", c.data().partitions());
+        TextData text = c.data().text();
+        if (text != null) {
+            data.putObject("text").put("textColumn", text.textColumn()).put("labelColumn", text.labelColumn())
+                    .put("maxLength", text.maxLength()).put("tokenizer", text.tokenizer());
+        }
         ObjectNode model = root.putObject("model");
         model.put("engine", c.model().engine());
         model.set("options", JSON.valueToTree(c.model().options()));
@@ -197,6 +215,9 @@ public final class ConfigLoader {
         evaluation.put("everyEpochs", c.evaluation().everyEpochs()).put("metric", c.evaluation().metric().key())
                 .put("patience", c.evaluation().patience());
         c.evaluation().labels().forEach(evaluation.putArray("labels")::add);
+        if (c.export().enabled()) {
+            root.putObject("export").put("dir", c.export().dir());
+        }
         return root;
     }
 

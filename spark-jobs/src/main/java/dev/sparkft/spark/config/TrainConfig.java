@@ -22,7 +22,8 @@ public record TrainConfig(
         Checkpointing checkpoint,
         NonFinitePolicy onNonFinite,
         Logging logging,
-        Evaluation evaluation) implements Serializable {
+        Evaluation evaluation,
+        Export export) implements Serializable {
 
     public TrainConfig {
         Objects.requireNonNull(run, "run");
@@ -35,6 +36,7 @@ public record TrainConfig(
         Objects.requireNonNull(onNonFinite, "onNonFinite");
         Objects.requireNonNull(logging, "logging");
         Objects.requireNonNull(evaluation, "evaluation");
+        Objects.requireNonNull(export, "export");
         if (training.mode() == Mode.AVERAGING) {
             int k = training.averaging().localSteps();
             // A checkpoint must fall on a round boundary, or resuming would split a round of K local steps.
@@ -67,6 +69,12 @@ public record TrainConfig(
         }
     }
 
+    /** This run over other data tables (the tokenised ones, after text preparation). */
+    public TrainConfig withData(Data newData) {
+        return new TrainConfig(run, newData, model, training, optimizer, clipping, checkpoint, onNonFinite, logging,
+                evaluation, export);
+    }
+
     /** What to do with a step whose loss or gradient is NaN or infinite. */
     public enum NonFinitePolicy {
         FAIL("fail"), SKIP("skip");
@@ -95,11 +103,51 @@ public record TrainConfig(
         }
     }
 
-    /** Parquet datasets following the dataset convention (docs/design.md); {@code validation} may be null. */
-    public record Data(String train, String validation, int partitions) implements Serializable {
+    /**
+     * Parquet datasets following the dataset convention (docs/design.md); {@code validation} may be null.
+     * With {@code text} set they are raw text instead, tokenised before training; otherwise {@code text} is null.
+     */
+    public record Data(String train, String validation, int partitions, TextData text) implements Serializable {
         public Data {
             require(train != null && !train.isBlank(), "data.train (a Parquet path) is required");
             require(partitions >= 1, "data.partitions must be >= 1, got " + partitions);
+        }
+
+        /** The same partitioning and text settings over other (tokenised) tables. */
+        public Data withTables(String newTrain, String newValidation) {
+            return new Data(newTrain, newValidation, partitions, text);
+        }
+    }
+
+    /**
+     * Raw text columns to tokenise ({@code data.text}): a {@code tokenizer} ({@code bundled:all-minilm-l6-v2}
+     * or the path of a tokenizer.json), padding/truncation to {@code maxLength} tokens.
+     */
+    public record TextData(String textColumn, String labelColumn, int maxLength, String tokenizer)
+            implements Serializable {
+        public static final String BUNDLED_MINILM = "bundled:all-minilm-l6-v2";
+
+        public TextData {
+            require(textColumn != null && !textColumn.isBlank(), "data.text.textColumn must not be empty");
+            require(labelColumn != null && !labelColumn.isBlank(), "data.text.labelColumn must not be empty");
+            require(!textColumn.equals(labelColumn), "data.text.textColumn and labelColumn must differ, both are '"
+                    + textColumn + "'");
+            require(maxLength >= 4, "data.text.maxLength must be >= 4, got " + maxLength);
+            require(tokenizer != null && !tokenizer.isBlank(), "data.text.tokenizer is required ('"
+                    + BUNDLED_MINILM + "' or the path of a tokenizer.json)");
+            require(!tokenizer.startsWith("bundled:") || tokenizer.equals(BUNDLED_MINILM),
+                    "data.text.tokenizer '" + tokenizer + "': the only bundled tokenizer is " + BUNDLED_MINILM);
+        }
+    }
+
+    /** A Hugging Face (or other engine-defined) export of the trained model into {@code dir}; {@code dir} null: none. */
+    public record Export(String dir) implements Serializable {
+        public Export {
+            require(dir == null || !dir.isBlank(), "export.dir must not be empty");
+        }
+
+        public boolean enabled() {
+            return dir != null;
         }
     }
 

@@ -13,8 +13,8 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * Class names for reports, in class-id order: {@code evaluation.labels} when given, else a
- * {@code labels.json} (a JSON list of names) in the folder holding the training data, as the data
- * pipelines write it; else none, and the report numbers the classes.
+ * {@code labels.json} in the folder holding the training data, as the data pipelines write it
+ * ({@code {"labels": [...]}}; a bare JSON list also works); else none, and the report numbers the classes.
  */
 final class LabelNames {
     static final String FILE = "labels.json";
@@ -44,7 +44,9 @@ final class LabelNames {
         }
     }
 
-    private static List<String> parse(JsonNode tree, Path file) {
+    private static List<String> parse(JsonNode root, Path file) {
+        // The text pipeline's LabelVocabulary writes {"labels": [...]}; a bare list is accepted too.
+        JsonNode tree = root != null && root.isObject() ? root.get("labels") : root;
         if (tree == null || !tree.isArray() || tree.isEmpty()) {
             throw new IllegalArgumentException(file + " must be a non-empty JSON list of class names in id order,"
                     + " e.g. [\"negative\", \"positive\"]; or set evaluation.labels");

@@ -1,35 +1,74 @@
 package dev.sparkft.spark.driver;
 
 import dev.sparkft.spark.config.TrainConfig;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Runs a training config: what the CLI calls. Spark starts only once the model is built (a bad model option
- * fails fast). The session already active in this JVM (a notebook, a test) is used and left running;
- * otherwise one is started from {@code run.master} and stopped at the end.
+ * Runs a training config: what the CLI calls. Three steps: prepare the data (tokenise raw text when the
+ * config has {@code data.text}), train ({@link TrainingLoop}), export the model when the config has
+ * {@code export} (and early stopping's best step, when it kept one, into {@code <export.dir>-best}).
+ * The session already active in this JVM (a notebook, a test) is used and left running; otherwise one is started from {@code run.master} and stopped at the end. Without text preparation Spark
+ * starts only once the model is built, so a bad model option fails fast.
  */
 public final class TrainingService {
     private TrainingService() {
     }
 
     public static TrainingResult train(TrainConfig config, boolean resume, PrintStream console) {
+        ModelExport.requireSupported(config);
         SparkSession[] started = {null};
         try {
-            return new TrainingLoop(() -> {
-                if (SparkSession.getActiveSession().isDefined()) {
-                    return SparkSession.getActiveSession().get();
-                }
-                if (SparkSession.getDefaultSession().isDefined()) {
-                    return SparkSession.getDefaultSession().get();
-                }
-                started[0] = SparkSessions.builder(config.run()).getOrCreate();
-                return started[0];
-            }, config, console).run(resume);
+            TrainConfig prepared = config.data().text() == null ? config
+                    : TextDataPreparation.prepare(session(config, started), config, console);
+            TrainingResult result = new TrainingLoop(() -> session(config, started), prepared, console).run(resume);
+            if (config.export().enabled()) {
+                export(prepared, result, session(config, started).sparkContext().hadoopConfiguration(), console);
+            }
+            return result;
         } finally {
             if (started[0] != null) {
                 started[0].stop();
             }
         }
+    }
+
+    /** The final parameters into {@code export.dir}; early stopping's best ones, when it kept some, next to it. */
+    private static void export(TrainConfig config, TrainingResult result, Configuration hadoopConf,
+            PrintStream console) {
+        Path dir = ModelExport.write(config, result.params(), Path.of(config.export().dir()), hadoopConf);
+        console.printf("sparkft: exported the model at step %d to %s%n", result.endStep(), dir);
+        if (result.bestStep() >= 0 && result.bestStep() != result.endStep()) {
+            CheckpointStore store = new CheckpointStore(config.checkpoint().dir(), hadoopConf,
+                    config.checkpoint().keepLast());
+            org.apache.hadoop.fs.Path best = new org.apache.hadoop.fs.Path(config.checkpoint().dir(), CheckpointStore.BEST);
+            float[] params;
+            try {
+                params = store.read(best).params();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read early stopping's best parameters " + best, e);
+            }
+            Path bestDir = ModelExport.write(config, params, Path.of(config.export().dir() + "-best"), hadoopConf);
+            console.printf("sparkft: exported the best evaluation's model (step %d) to %s%n", result.bestStep(),
+                    bestDir);
+        }
+    }
+
+    private static SparkSession session(TrainConfig config, SparkSession[] started) {
+        if (started[0] != null) {
+            return started[0];
+        }
+        if (SparkSession.getActiveSession().isDefined()) {
+            return SparkSession.getActiveSession().get();
+        }
+        if (SparkSession.getDefaultSession().isDefined()) {
+            return SparkSession.getDefaultSession().get();
+        }
+        started[0] = SparkSessions.builder(config.run()).getOrCreate();
+        return started[0];
     }
 }

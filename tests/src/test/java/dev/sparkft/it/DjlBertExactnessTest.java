@@ -1,0 +1,210 @@
+package dev.sparkft.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sparkft.model.Batch;
+import dev.sparkft.model.LossSum;
+import dev.sparkft.model.ModelEngines;
+import dev.sparkft.model.ModelSpec;
+import dev.sparkft.model.Tensor;
+import dev.sparkft.model.TrainableModel;
+import dev.sparkft.optim.FlatParameters;
+import dev.sparkft.optim.Optimizers;
+import dev.sparkft.spark.config.ConfigLoader;
+import dev.sparkft.spark.config.TrainConfig;
+import dev.sparkft.spark.driver.GlobalBatchPlan;
+import dev.sparkft.spark.driver.TrainingResult;
+import dev.sparkft.spark.testing.ReferenceTrainer;
+import dev.sparkft.spark.testing.TestRuns;
+import dev.sparkft.spark.testing.TestSpark;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Synchronous training with the DJL BERT engine is the single-process loop, whatever the partition count: a
+ * tiny random BERT (2 layers, hidden 32) on 96 random padded token sequences, 20 AdamW steps of a 16-example
+ * global batch in micro-batches of 4, on 1, 2 and 4 partitions against a loop written here without Spark
+ * (the whole global batch in one forward/backward). The partition sums add up in another order than one
+ * forward over the batch, so the bar is a relative difference; the gradients themselves, computed on Spark
+ * task threads with one libtorch thread (the surefire argLine's setting), are bit-identical to the driver's
+ * whatever the partitioning.
+ */
+class DjlBertExactnessTest {
+    private static final int STEPS = 20;
+    private static final int ROWS = 96;
+    private static final int SEQ = 12;
+    private static final int VOCAB = 50;
+    private static final String MODEL = "{engine: djl-pytorch, options: {task: sequence-classification, numLabels: 2,"
+            + " seed: 7, config: {vocab_size: " + VOCAB + ", hidden_size: 32, num_hidden_layers: 2,"
+            + " num_attention_heads: 2, intermediate_size: 64, max_position_embeddings: 32}}}";
+
+    @TempDir
+    static Path dir;
+    static String trainPath;
+    static List<int[][]> rows;  // per row: input_ids, attention_mask, token_type_ids, {label}
+    static float[] reference;
+
+    @BeforeAll
+    static void data() {
+        rows = randomRows(new Random(3));
+        trainPath = dir.resolve("train").toString();
+        StructType schema = new StructType()
+                .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false))
+                .add("attention_mask", DataTypes.createArrayType(DataTypes.IntegerType, false))
+                .add("token_type_ids", DataTypes.createArrayType(DataTypes.IntegerType, false))
+                .add("label", DataTypes.IntegerType);
+        List<Row> spark = rows.stream().map(r -> RowFactory.create(boxed(r[0]), boxed(r[1]), boxed(r[2]), r[3][0]))
+                .toList();
+        // One file, one partition: the trainer's global indices (zipWithIndex) are the list positions here.
+        TestSpark.session().createDataFrame(spark, schema).coalesce(1).write().parquet(trainPath);
+        reference = singleProcess(config(1));
+    }
+
+    @ParameterizedTest(name = "{0} partitions")
+    @ValueSource(ints = {1, 2, 4})
+    void syncEqualsSingleProcess(int partitions) {
+        TrainingResult result = TestRuns.train(config(partitions), false);
+        double diff = ReferenceTrainer.relativeDifference(result.params(), reference);
+        System.out.printf("DJL BERT, %d partitions vs single process after %d steps: relative difference %.2e%n",
+                partitions, STEPS, diff);
+        assertTrue(diff <= 1e-5, partitions + " partitions: relative difference " + diff);
+        assertTrue(result.losses()[STEPS - 1] < result.losses()[0] - 0.05, "the model trains: first loss "
+                + result.losses()[0] + ", last " + result.losses()[STEPS - 1]);
+    }
+
+    /** Eight fixed micro-batches' gradients on Spark task threads (1, 2, 4 partitions) and on the driver: equal bits. */
+    @Test
+    void gradientsAreBitIdenticalAcrossPartitionings() {
+        ModelSpec spec = config(1).model();
+        float[] params;
+        try (TrainableModel model = ModelEngines.create(spec)) {
+            params = model.initialParameters();
+        }
+        List<int[]> microBatches = IntStream.range(0, 8).mapToObj(b -> IntStream.range(b * 4, b * 4 + 4).toArray())
+                .toList();
+        List<float[]> onDriver = new ArrayList<>();
+        long t0 = System.nanoTime();
+        try (TrainableModel model = ModelEngines.create(spec)) {
+            model.setParameters(params);
+            for (int[] members : microBatches) {
+                onDriver.add(gradient(model, batch(rows, members)));
+            }
+        }
+        System.out.printf("DJL BERT: 8 micro-batch gradients on the driver thread in %.0f ms%n",
+                (System.nanoTime() - t0) / 1e6);
+        List<Batch> batches = microBatches.stream().map(m -> batch(rows, m)).toList();
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
+        for (int partitions : new int[] {1, 2, 4}) {
+            List<float[]> onTasks = sc.parallelize(IntStream.range(0, batches.size()).boxed().toList(), partitions)
+                    .mapPartitions(ids -> {
+                        List<float[]> out = new ArrayList<>();
+                        try (TrainableModel model = ModelEngines.create(spec)) {
+                            model.setParameters(params);
+                            ids.forEachRemaining(i -> out.add(gradient(model, batches.get(i))));
+                        }
+                        return out.iterator();
+                    }).collect();
+            for (int b = 0; b < batches.size(); b++) {
+                assertArrayEquals(onDriver.get(b), onTasks.get(b), partitions + " partitions, micro-batch " + b
+                        + ": the gradient differs from the driver's in some bits");
+            }
+        }
+    }
+
+    private static float[] gradient(TrainableModel model, Batch batch) {
+        float[] g = new float[model.layout().size()];
+        model.accumulateGradient(batch, g);
+        return g;
+    }
+
+    /** The loop the trainer must reproduce: per step the whole global batch, mean gradient, AdamW. */
+    private static float[] singleProcess(TrainConfig config) {
+        try (TrainableModel model = ModelEngines.create(config.model())) {
+            FlatParameters params = new FlatParameters(model.initialParameters(),
+                    Optimizers.create(config.optimizer(), model.layout()));
+            GlobalBatchPlan plan = new GlobalBatchPlan(config.run().seed(), ROWS, config.training().globalBatch());
+            for (long t = 0; t < STEPS; t++) {
+                int[] members = Arrays.stream(plan.batch(t)).mapToInt(i -> (int) i).toArray();
+                model.setParameters(params.toArray());
+                float[] gradient = new float[model.layout().size()];
+                LossSum loss = model.accumulateGradient(batch(rows, members), gradient);
+                for (int i = 0; i < gradient.length; i++) {
+                    gradient[i] = (float) (gradient[i] * (1.0 / loss.weight()));
+                }
+                params.step(gradient, 0);
+            }
+            return params.toArray();
+        }
+    }
+
+    private static Batch batch(List<int[][]> data, int[] members) {
+        int n = members.length;
+        int[] ids = new int[n * SEQ];
+        int[] mask = new int[n * SEQ];
+        int[] types = new int[n * SEQ];
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            int[][] r = data.get(members[i]);
+            System.arraycopy(r[0], 0, ids, i * SEQ, SEQ);
+            System.arraycopy(r[1], 0, mask, i * SEQ, SEQ);
+            System.arraycopy(r[2], 0, types, i * SEQ, SEQ);
+            labels[i] = r[3][0];
+        }
+        return new Batch(Map.of("input_ids", Tensor.ofInts(ids, n, SEQ), "attention_mask", Tensor.ofInts(mask, n, SEQ),
+                "token_type_ids", Tensor.ofInts(types, n, SEQ), "label", Tensor.ofInts(labels, n)));
+    }
+
+    /** [CLS] tokens [SEP] then padding; the label is whether token 7 occurs, so there is something to learn. */
+    private static List<int[][]> randomRows(Random random) {
+        List<int[][]> out = new ArrayList<>();
+        for (int r = 0; r < ROWS; r++) {
+            int length = 4 + random.nextInt(SEQ - 3);
+            int[] ids = new int[SEQ];
+            int[] mask = new int[SEQ];
+            boolean hasSeven = false;
+            for (int i = 0; i < length; i++) {
+                ids[i] = i == 0 ? 1 : i == length - 1 ? 2 : 3 + random.nextInt(VOCAB - 3);
+                hasSeven |= i > 0 && i < length - 1 && ids[i] == 7;
+                mask[i] = 1;
+            }
+            if (r % 2 == 0 && !hasSeven) {
+                ids[1] = 7;
+                hasSeven = true;
+            }
+            out.add(new int[][] {ids, mask, new int[SEQ], {hasSeven ? 1 : 0}});
+        }
+        return out;
+    }
+
+    private static Integer[] boxed(int[] a) {
+        return Arrays.stream(a).boxed().toArray(Integer[]::new);
+    }
+
+    private static TrainConfig config(int partitions) {
+        String yaml = String.join("\n",
+                "run: {name: djl-exact, seed: 5, outputDir: " + dir.resolve("p" + partitions) + "}",
+                "data: {train: " + trainPath + ", partitions: " + partitions + "}",
+                "model: " + MODEL,
+                "training: {globalBatch: 16, microBatch: 4, steps: " + STEPS + "}",
+                "optimizer: {type: adamw, learningRate: 3.0e-3, weightDecay: 0.01}",
+                "logging: {everySteps: 10}",
+                "");
+        return ConfigLoader.parse(yaml, false, List.of());
+    }
+}
