@@ -12,12 +12,10 @@ import scala.Tuple2;
 
 /**
  * The communication of a round: broadcast the flat parameters, run a worker on every partition
- * ({@code mapPartitions}, one result each), sum the results with {@code treeReduce} (no zero value
- * shipped to tasks) and destroy the broadcast.
+ * ({@code mapPartitions}, one result each), sum the results in partition order with {@link OrderedSum} (no
+ * zero value shipped to tasks; the same bits whatever order tasks finish in) and destroy the broadcast.
  */
 final class RoundRunner {
-    private static final int TREE_DEPTH = 2;
-
     private RoundRunner() {
     }
 
@@ -32,7 +30,11 @@ final class RoundRunner {
             Function2<T, T, T> merge) {
         Broadcast<float[]> broadcast = sc.broadcast(params);
         try {
-            return data.rows().mapPartitions(workerFor.apply(broadcast)).treeReduce(merge, TREE_DEPTH);
+            return OrderedSum.of(data.rows().mapPartitions(workerFor.apply(broadcast)), merge);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("summing the round's partition results failed", e);
         } finally {
             broadcast.destroy();
         }
