@@ -3,7 +3,7 @@
 #                                    scripts/bench.sh text [repeats] [sections]
 # Compiles the tests module with the bench profile (adds DL4J's Spark trainer and tests/src/bench/java),
 # then runs dev.sparkft.bench.FoundationBench or TextBench, which start one process per measurement.
-# foundation takes ~10 minutes, text ~30 (2 loaded cores); text runs the PyTorch reference with
+# foundation takes ~10 minutes, text about an hour (2 loaded cores); text runs the PyTorch reference with
 # $SPARKFT_PYTHON (default /work/venv/bin/python: torch + transformers, see scripts/reference/README.md).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
