@@ -31,13 +31,16 @@ def main():
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--dropout", type=float, default=0.1,
+                   help="hidden and attention dropout (SparkFT's DJL engine has none: compare with 0)")
     a = p.parse_args()
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     config = transformers.BertConfig(
         vocab_size=30522, hidden_size=a.hidden, num_hidden_layers=a.layers, num_attention_heads=a.heads,
-        intermediate_size=a.ffn, max_position_embeddings=512, num_labels=2)
+        intermediate_size=a.ffn, max_position_embeddings=512, num_labels=2,
+        hidden_dropout_prob=a.dropout, attention_probs_dropout_prob=a.dropout)
     model = transformers.BertForSequenceClassification(config)
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5, weight_decay=0.01)
@@ -65,7 +68,7 @@ def main():
     median = statistics.median(times)
     print(json.dumps({
         "model": "BertForSequenceClassification", "layers": a.layers, "hidden": a.hidden, "heads": a.heads,
-        "ffn": a.ffn, "batch": a.batch, "seq": a.seq, "threads": a.threads, "dtype": a.dtype,
+        "ffn": a.ffn, "dropout": a.dropout, "batch": a.batch, "seq": a.seq, "threads": a.threads, "dtype": a.dtype,
         "params": sum(p.numel() for p in model.parameters()),
         "median_step_s": round(median, 4), "min_step_s": round(min(times), 4), "max_step_s": round(max(times), 4),
         "samples_per_s": round(a.batch / median, 2),

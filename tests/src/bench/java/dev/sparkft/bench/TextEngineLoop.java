@@ -1,0 +1,137 @@
+package dev.sparkft.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparkft.model.Batch;
+import dev.sparkft.model.LossSum;
+import dev.sparkft.model.ModelEngines;
+import dev.sparkft.model.ParameterSegment;
+import dev.sparkft.model.TrainableModel;
+import dev.sparkft.optim.FlatParameters;
+import dev.sparkft.optim.OptimizerConfig;
+import dev.sparkft.optim.Optimizers;
+import dev.sparkft.optim.ScheduleConfig;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * SparkFT's training step without Spark, as the synchronous trainer does it per step: load the flat parameters
+ * into the DJL BERT model, forward + backward with the gradient added into a flat {@code float[]}
+ * ({@link TrainableModel#accumulateGradient}), scale to the mean, AdamW on the driver's flat vector
+ * ({@link FlatParameters}). Threads come from {@code ai.djl.pytorch.num_threads} (set by the caller).
+ */
+final class TextEngineLoop {
+    /** torch.optim.AdamW as the reference script configures it. */
+    static final OptimizerConfig ADAMW = OptimizerConfig.adamW(5e-5, 0.01, ScheduleConfig.constant());
+
+    private TextEngineLoop() {
+    }
+
+    /** Median step time and its parts over {@code steps} steps after {@code warmup}; peak RSS of the process. */
+    static ObjectNode steps(TextShape shape, int batchSize, int warmup, int steps) {
+        Batch batch = TextShape.randomBatch(batchSize, 1);
+        try (TrainableModel model = ModelEngines.create(shape.spec())) {
+            FlatParameters params = new FlatParameters(model.initialParameters(),
+                    Optimizers.create(ADAMW, model.layout()));
+            long[] step = new long[steps];
+            long[] load = new long[steps];
+            long[] fwdBwd = new long[steps];
+            long[] optimizer = new long[steps];
+            for (int t = -warmup; t < steps; t++) {
+                long t0 = System.nanoTime();
+                model.setParameters(params.toArray());
+                long t1 = System.nanoTime();
+                float[] gradient = new float[model.layout().size()];
+                LossSum loss = model.accumulateGradient(batch, gradient);
+                long t2 = System.nanoTime();
+                scale(gradient, loss);
+                params.step(gradient, 0);
+                long t3 = System.nanoTime();
+                if (t >= 0) {
+                    step[t] = t3 - t0;
+                    load[t] = t1 - t0;
+                    fwdBwd[t] = t2 - t1;
+                    optimizer[t] = t3 - t2;
+                }
+            }
+            double stepMs = TextBench.median(step) / 1e6;
+            return FoundationBench.JSON.createObjectNode().put("samplesPerSec", batchSize * 1e3 / stepMs)
+                    .put("stepMs", stepMs).put("loadMs", TextBench.median(load) / 1e6)
+                    .put("fwdBwdExportMs", TextBench.median(fwdBwd) / 1e6)
+                    .put("exportMs", exportMs(model))
+                    .put("optimizerMs", TextBench.median(optimizer) / 1e6)
+                    .put("peakRssMb", ProcessMemory.peakResidentMb()).put("parameters", model.layout().size());
+        }
+    }
+
+    /** Resident memory every {@code every} steps (after the step) over {@code steps} steps. */
+    static ObjectNode residentMemory(TextShape shape, int batchSize, int steps, int every) {
+        Batch batch = TextShape.randomBatch(batchSize, 1);
+        ObjectNode node = FoundationBench.JSON.createObjectNode();
+        var samples = node.putArray("rssMb");
+        long start = System.nanoTime();
+        try (TrainableModel model = ModelEngines.create(shape.spec())) {
+            FlatParameters params = new FlatParameters(model.initialParameters(),
+                    Optimizers.create(ADAMW, model.layout()));
+            samples.add(ProcessMemory.residentMb());
+            for (int t = 1; t <= steps; t++) {
+                model.setParameters(params.toArray());
+                float[] gradient = new float[model.layout().size()];
+                LossSum loss = model.accumulateGradient(batch, gradient);
+                scale(gradient, loss);
+                params.step(gradient, 0);
+                if (t % every == 0) {
+                    samples.add(ProcessMemory.residentMb());
+                }
+            }
+        }
+        return node.put("seconds", (System.nanoTime() - start) / 1e9).put("peakRssMb", ProcessMemory.peakResidentMb());
+    }
+
+    private static void scale(float[] gradient, LossSum loss) {
+        float s = (float) (1.0 / loss.weight());
+        for (int i = 0; i < gradient.length; i++) {
+            gradient[i] *= s;
+        }
+    }
+
+    /**
+     * The gradient export's share of accumulateGradient, measured apart (it runs inside the engine): adding
+     * fp32 libtorch arrays of every segment's shape into a flat {@code float[]} through a direct view, as the
+     * engine does; median of 5.
+     */
+    private static double exportMs(TrainableModel model) {
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            List<NDArray> grads = new ArrayList<>();
+            for (ParameterSegment s : model.layout().segments()) {
+                grads.add(manager.ones(new Shape(s.shape())));
+            }
+            float[] sum = new float[model.layout().size()];
+            float[] chunk = new float[1 << 16];
+            long[] ns = new long[5];
+            for (int r = 0; r < ns.length; r++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < grads.size(); i++) {
+                    ParameterSegment s = model.layout().segments().get(i);
+                    FloatBuffer view = grads.get(i).toByteBuffer(true).asFloatBuffer();
+                    for (int from = 0; from < s.length(); from += chunk.length) {
+                        int n = (int) Math.min(chunk.length, s.length() - from);
+                        view.get(from, chunk, 0, n);
+                        int at = (int) s.offset() + from;
+                        for (int j = 0; j < n; j++) {
+                            sum[at + j] += chunk[j];
+                        }
+                    }
+                }
+                ns[r] = System.nanoTime() - t0;
+            }
+            if (sum[0] != ns.length) {
+                throw new IllegalStateException("export check: expected " + ns.length + ", got " + sum[0]);
+            }
+            return TextBench.median(ns) / 1e6;
+        }
+    }
+}
