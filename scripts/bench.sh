@@ -1,18 +1,14 @@
 #!/usr/bin/env bash
-<<<<<<< HEAD
 # Benchmarks (docs/benchmarks.md): scripts/bench.sh foundation [repeats of (a) and (c)] [repeats of (b)]
-=======
-# Benchmarks (docs/benchmarks.md): scripts/bench.sh foundation [repeats]
 #                                    scripts/bench.sh text [repeats] [sections]
->>>>>>> textbench
 # Compiles the tests module with the bench profile (adds DL4J's Spark trainer and tests/src/bench/java),
 # then runs dev.sparkft.bench.FoundationBench or TextBench, which start one process per measurement.
 # foundation takes ~10 minutes, text about an hour (2 loaded cores); text runs the PyTorch reference with
-# $SPARKFT_PYTHON (default /work/venv/bin/python: torch + transformers, see scripts/reference/README.md).
+# $SPARKFT_PYTHON (default python3; it needs torch + transformers, see scripts/reference/README.md).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-mvn -q -o -B -Pbench -pl tests -am test-compile dependency:build-classpath \
+mvn -q -B -Pbench -pl tests -am test-compile dependency:build-classpath \
   -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=runtime >&2
 opens="$(sed -n 's:.*<sparkft.jvm.opens>\(.*\)</sparkft.jvm.opens>.*:\1:p' pom.xml)"
 case "${1:-}" in
@@ -20,7 +16,7 @@ case "${1:-}" in
   *) main=dev.sparkft.bench.FoundationBench ;;
 esac
 # shellcheck disable=SC2086  # $opens is a list of flags
-exec java -Xmx4g $opens -Dsparkft.repoRoot="$root" -Dsparkft.python="${SPARKFT_PYTHON:-/work/venv/bin/python}" \
+exec java -Xmx4g $opens -Dsparkft.repoRoot="$root" -Dsparkft.python="${SPARKFT_PYTHON:-python3}" \
   -Dlog4j.configurationFile=dev/sparkft/spark/cli/log4j2-cli.properties \
   -cp "$root/tests/target/classes:$root/spark-jobs/target/classes:$(cat tests/target/bench.classpath)" \
   "$main" "$@"
