@@ -1,6 +1,7 @@
 package dev.sparkft.engine.djl;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -46,8 +47,9 @@ public final class BertEncoder {
         // [n, 1, 1, seq]: 0 where a key may be attended, the dtype's lowest value where it is padding.
         NDArray maskBias = in.attentionMask().toType(dtype, false).neg().add(1).mul(lowest(dtype))
                 .reshape(n, 1, 1, seq);
+        NDArray scale = torchOwnedScalar(in.inputIds().getManager(), 1.0 / Math.sqrt(config.headSize()), dtype);
         for (int i = 0; i < config.numLayers(); i++) {
-            x = layer(x, maskBias, params, BertParameterNames.layer(i), n, seq);
+            x = layer(x, maskBias, scale, params, BertParameterNames.layer(i), n, seq);
         }
         NDArray pooled = null;
         if (withPooler) {
@@ -57,18 +59,32 @@ public final class BertEncoder {
         return new Output(x, pooled);
     }
 
-    private NDArray layer(NDArray x, NDArray maskBias, Function<String, NDArray> params, String l, int n, int seq) {
+    private NDArray layer(NDArray x, NDArray maskBias, NDArray scale, Function<String, NDArray> params, String l,
+            int n, int seq) {
         int heads = config.numHeads();
         int d = config.headSize();
         NDArray q = heads(linear(x, params, l + "attention.self.query"), n, seq, heads, d);
         NDArray k = heads(linear(x, params, l + "attention.self.key"), n, seq, heads, d);
         NDArray v = heads(linear(x, params, l + "attention.self.value"), n, seq, heads, d);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(d)).add(maskBias);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(maskBias);
         NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(n, seq, (long) heads * d);
         NDArray attended = layerNorm(linear(context, params, l + "attention.output.dense").add(x),
                 params, l + "attention.output.LayerNorm");
         NDArray inner = JniUtils.gelu(pt(linear(attended, params, l + "intermediate.dense")));
         return layerNorm(linear(inner, params, l + "output.dense").add(attended), params, l + "output.LayerNorm");
+    }
+
+    /**
+     * A 0-d tensor whose memory libtorch owns. DJL's {@code array.mul(Number)} wraps the number in a tensor over
+     * a Java direct buffer and closes it right after the op; autograd keeps that tensor for the backward pass,
+     * so a garbage collection between forward and backward freed the number under it (measured: wrong or
+     * non-finite gradients in about half the steps when the JVM collected during every step). In recorded
+     * code, scalars must come from here.
+     */
+    static NDArray torchOwnedScalar(NDManager manager, double value, DataType dtype) {
+        try (NDArray javaBacked = manager.create(value); NDArray cast = javaBacked.toType(dtype, false)) {
+            return JniUtils.clone(pt(cast)); // toType returns an alias when the dtype already matches
+        }
     }
 
     private static NDArray heads(NDArray t, int n, int seq, int heads, int d) {

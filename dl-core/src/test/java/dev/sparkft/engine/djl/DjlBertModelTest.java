@@ -110,6 +110,44 @@ class DjlBertModelTest {
         }
     }
 
+    /**
+     * A garbage collection between forward and backward must not change the gradient. DJL frees a Java-backed
+     * scalar tensor that autograd still holds once the JVM collects it (see {@code BertEncoder.torchOwnedScalar});
+     * before that fix about half of these steps, run while another thread collects every millisecond, gave
+     * other bits, and long runs stopped on non-finite gradients.
+     */
+    @Test
+    void collectingGarbageDuringStepsLeavesGradientsBitIdentical() throws Exception {
+        try (TrainableModel m = create("sequence-classification", "cls", List.of())) {
+            Batch b = TinyBert.batch(6, 7, 3, 11);
+            float[] expected = gradient(m, b);
+            Thread collector = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    System.gc();
+                    try {
+                        Thread.sleep(1);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "gc-every-millisecond");
+            collector.setDaemon(true);
+            collector.start();
+            int differing = 0;
+            try {
+                for (int step = 0; step < 150; step++) {
+                    if (!java.util.Arrays.equals(expected, gradient(m, b))) {
+                        differing++;
+                    }
+                }
+            } finally {
+                collector.interrupt();
+                collector.join();
+            }
+            assertEquals(0, differing, "steps whose gradient changed while the JVM collected garbage");
+        }
+    }
+
     @Test
     void frozenSegmentsGetExactlyZeroGradient() {
         List<String> freeze = List.of("bert.embeddings", "bert.encoder.layer.0.");
