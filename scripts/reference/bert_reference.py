@@ -7,6 +7,10 @@ with the same config and weights (eager attention, eval mode: no dropout), and c
 cross-entropy and its gradient (gradient.bin) with the values the Java engine computed. Prints one JSON line; exits 1 if a difference
 exceeds the tolerance. A reference only: nothing in the build depends on Python.
 
+With "precision": "bf16" in index.json the reference is PyTorch's bf16 autocast on the CPU (the loss on the logits
+widened to fp32, as transformers' loss does), and the line also gives autocast's own distance from fp32, which
+puts the Java bf16 numbers in scale.
+
 usage: bert_reference.py CASE_DIR [TOLERANCE]
 """
 import json
@@ -47,23 +51,38 @@ def main():
     def ints(key):
         return torch.tensor(index[key], dtype=torch.long).reshape(n, seq)
 
-    out = model(input_ids=ints("input_ids"), attention_mask=ints("attention_mask"),
-                token_type_ids=ints("token_type_ids"))
     labels = torch.tensor(index["labels" if token_task else "label"], dtype=torch.long)
-    loss = torch.nn.functional.cross_entropy(out.logits.reshape(-1, index["num_labels"]), labels,
-                                             ignore_index=-100, reduction="sum")
-    loss.backward()
-    logits = out.logits.detach().double()
-    loss_sum = loss.item()
+    params = dict(model.named_parameters())
+
+    def run(bf16):
+        """Logits (float64), summed loss and the flat gradient (layout order) of one forward/backward."""
+        model.zero_grad(set_to_none=True)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            out = model(input_ids=ints("input_ids"), attention_mask=ints("attention_mask"),
+                        token_type_ids=ints("token_type_ids"))
+        loss = torch.nn.functional.cross_entropy(out.logits.float().reshape(-1, index["num_labels"]), labels,
+                                                 ignore_index=-100, reduction="sum")
+        loss.backward()
+        grad = {seg["name"]: params[seg["name"]].grad.double().numpy().reshape(-1) for seg in index["layout"]}
+        return out.logits.detach().double(), loss.item(), grad
+
+    bf16 = index.get("precision", "fp32") == "bf16"
+    logits, loss_sum, grads = run(bf16)
+    autocast_vs_fp32 = None
+    if bf16:
+        logits32, _, grads32 = run(False)
+        num = sum(np.sum((grads[k] - grads32[k]) ** 2) for k in grads)
+        den = sum(np.sum(grads32[k] ** 2) for k in grads)
+        autocast_vs_fp32 = {"gradient_rel_diff": float(np.sqrt(num / den)),
+                            "logits_max_abs_diff": (logits - logits32).abs().max().item()}
 
     # Gradient of the summed loss, normwise relative difference over the whole flat vector and worst tensor.
     java_grad = np.fromfile(case / "gradient.bin", dtype="<f4").astype(np.float64)
-    params = dict(model.named_parameters())
     torch_grad = np.zeros_like(java_grad)
     worst_tensor, worst_rel = "", -1.0
     for seg in index["layout"]:
         n = int(np.prod(seg["shape"]))
-        g = params[seg["name"]].grad.double().numpy().reshape(-1)
+        g = grads[seg["name"]]
         torch_grad[seg["offset"]:seg["offset"] + n] = g
         jg = java_grad[seg["offset"]:seg["offset"] + n]
         rel = np.linalg.norm(g - jg) / max(np.linalg.norm(g), 1e-6)
@@ -76,7 +95,8 @@ def main():
     loss_diff = abs(loss_sum - index["java_loss_sum"]) / max(abs(loss_sum), 1.0)
     grad_rel, worst_rel = float(grad_rel), float(worst_rel)
     ok = bool(logit_diff <= tol and loss_diff <= tol and grad_rel <= tol)
-    print(json.dumps({"case": case.name, "task": index["task"], "torch": torch.__version__,
+    print(json.dumps({"case": case.name, "task": index["task"], "precision": "bf16" if bf16 else "fp32",
+                      "torch": torch.__version__, "autocast_vs_fp32": autocast_vs_fp32,
                       "logits_max_abs_diff": logit_diff, "max_abs_logit": logits.abs().max().item(),
                       "loss_sum_torch": loss_sum, "loss_sum_java": index["java_loss_sum"],
                       "loss_rel_diff": loss_diff, "gradient_rel_diff": grad_rel,

@@ -21,16 +21,17 @@ import java.util.function.Function;
  * @param weights where the starting weights come from (option {@code weights}, default random)
  * @param config  the architecture; option {@code numLayers} N keeps the weights' first N encoder layers
  * @param freeze  parameter name prefixes (e.g. {@code bert.embeddings}) whose segments are not trained
+ * @param precision what the executors compute in (option {@code precision}, default fp32)
  */
 public record BertModelOptions(BertConfig config, BertHead head, BertWeightsSource weights, long seed,
-        List<String> freeze) {
+        List<String> freeze, Precision precision) {
 
     /** config.json names and getters, to name the field where two configs differ. */
     private static final Map<String, Function<BertConfig, Object>> FIELDS = fields();
 
     public BertModelOptions {
-        if (config == null || head == null || weights == null) {
-            throw new IllegalArgumentException("BertModelOptions needs a config, a head and a weights source");
+        if (config == null || head == null || weights == null || precision == null) {
+            throw new IllegalArgumentException("BertModelOptions needs a config, a head, a weights source and a precision");
         }
         freeze = List.copyOf(freeze);
     }
@@ -51,16 +52,12 @@ public record BertModelOptions(BertConfig config, BertHead head, BertWeightsSour
         long seed = o.integer("seed", 0);
         List<String> freeze = o.list("freeze", List.of()).stream().map(String::valueOf).toList();
         Integer numLayers = rest.containsKey("numLayers") ? o.integer("numLayers", null) : null;
-        String dtype = o.string("dtype", "fp32");
-        if (!dtype.equals("fp32")) {
-            throw new IllegalArgumentException("option 'model.options.dtype' = '" + dtype
-                    + "' is not supported: DJL 0.35.1 cannot make bf16 tensors; use fp32");
-        }
+        Precision precision = Precision.parse(o.string("precision", Precision.FP32.optionName()));
         o.rejectUnknown();
         BertHead head = new BertHead(task, numLabels, pooling);
         BertConfig config = resolveConfig(configValue, weights, head);
         return new BertModelOptions(numLayers == null ? config : firstLayers(config, numLayers), head, weights, seed,
-                freeze);
+                freeze, precision);
     }
 
     /**

@@ -36,6 +36,8 @@ public final class TextBench {
     private static final int RSS_EVERY = 50;
     private static final int RSS_BATCH = 2;
     private static final List<String> SECTIONS = List.of("minilm2", "trainer", "mini2", "minilm1", "mini1", "rss");
+    /** bf16 sections (shape, threads, "b"): run with DJL bound to a bf16-capable libtorch (docs/benchmarks.md). */
+    private static final List<String> BF16_SECTIONS = List.of("mini2b", "minilm2b");
     private static final Map<String, String> MALLOC = Map.of("MALLOC_MMAP_THRESHOLD_", "33554432",
             "MALLOC_TRIM_THRESHOLD_", "17179869184", "MALLOC_TOP_PAD_", "268435456");
 
@@ -45,14 +47,15 @@ public final class TextBench {
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
             System.err.println("usage: TextBench text [repeats] [sections, comma-separated, of " + SECTIONS
-                    + "]  (see docs/benchmarks.md)");
+                    + " or, with a bf16-capable libtorch, " + BF16_SECTIONS + "]  (see docs/benchmarks.md)");
             System.exit(2);
         }
         Path repo = Path.of(System.getProperty("sparkft.repoRoot", ".")).toAbsolutePath().normalize();
         switch (args[0]) {
             case "text" -> text(repo, args.length > 1 ? Integer.parseInt(args[1]) : 3,
                     args.length > 2 ? List.of(args[2].split(",")) : SECTIONS);
-            case "engine" -> result(TextEngineLoop.steps(TextShape.of(args[1]), BATCH, WARMUP, STEPS));
+            case "engine" -> result(TextEngineLoop.steps(TextShape.of(args[1]), args.length > 2 ? args[2] : "fp32",
+                    BATCH, WARMUP, STEPS));
             case "trainer" -> result(TextTrainerRun.throughput(TextShape.of(args[1]),
                     Files.createTempDirectory("sparkft-textbench"), WARMUP, STEPS));
             case "rss" -> result(TextEngineLoop.residentMemory(TextShape.BERT_MINI, RSS_BATCH, RSS_STEPS, RSS_EVERY));
@@ -69,10 +72,12 @@ public final class TextBench {
     }
 
     private static void text(Path repo, int repeats, List<String> sections) throws Exception {
-        if (!SECTIONS.containsAll(sections)) {
-            throw new IllegalArgumentException("sections must be among " + SECTIONS + ", got " + sections);
+        List<String> known = new ArrayList<>(SECTIONS);
+        known.addAll(BF16_SECTIONS);
+        if (!known.containsAll(sections)) {
+            throw new IllegalArgumentException("sections must be among " + known + ", got " + sections);
         }
-        StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%d cores, %d repeats (medians), fp32;"
+        StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%d cores, %d repeats (medians);"
                 + " load average (1/5/15 min) at the start: %s%n%n", Runtime.getRuntime().availableProcessors(), repeats,
                 loadAverage()));
         for (String section : sections) {
@@ -80,8 +85,13 @@ public final class TextBench {
                 md.append(switch (section) {
                     case "trainer" -> trainer(repeats);
                     case "rss" -> rss();
-                    default -> step(repo, TextShape.of(section.substring(0, section.length() - 1)),
-                            section.charAt(section.length() - 1) - '0', repeats);
+                    default -> {
+                        boolean bf16 = section.endsWith("b");
+                        String shapeThreads = bf16 ? section.substring(0, section.length() - 1) : section;
+                        yield step(repo, TextShape.of(shapeThreads.substring(0, shapeThreads.length() - 1)),
+                                shapeThreads.charAt(shapeThreads.length() - 1) - '0', bf16 ? "bf16" : "fp32",
+                                repeats);
+                    }
                 });
             } catch (IllegalStateException e) {
                 // A failed child names itself and its output tail; the other sections still run.
@@ -94,18 +104,22 @@ public final class TextBench {
         }
     }
 
-    private static String step(Path repo, TextShape shape, int threads, int repeats) throws Exception {
+    private static String step(Path repo, TextShape shape, int threads, String precision, int repeats)
+            throws Exception {
         List<JsonNode> ours = new ArrayList<>();
         List<JsonNode> torch = new ArrayList<>();
         for (int r = 0; r < repeats; r++) {
-            ours.add(java(threads, "engine", shape.name()));
-            torch.add(python(repo, threads, shape.torchArgs(BATCH, threads, WARMUP, STEPS)));
+            ours.add(java(threads, "engine", shape.name(), precision));
+            torch.add(python(repo, threads, shape.torchArgs(BATCH, threads, WARMUP, STEPS, precision)));
         }
-        StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "Training step, %s, batch %dx%d, %d"
+        boolean bf16 = precision.equals("bf16");
+        StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "Training step, %s, %s, batch %dx%d, %d"
                 + " thread(s), median of %d steps after %d warm-up%n%n| | samples/s | ms/step | peak RSS MB |"
-                + " runs (samples/s) | load avg (1 min) per run |%n|---|---|---|---|---|---|%n", shape.label(), BATCH,
-                TextShape.SEQ, threads, STEPS, WARMUP));
-        md.append(stepRow("SparkFT DJL engine + driver AdamW", ours, "samplesPerSec", "stepMs", "peakRssMb"));
+                + " runs (samples/s) | load avg (1 min) per run |%n|---|---|---|---|---|---|%n", shape.label(),
+                bf16 ? "bf16 (SparkFT bf16 precision; PyTorch bf16 autocast)" : "fp32", BATCH, TextShape.SEQ, threads,
+                STEPS, WARMUP));
+        md.append(stepRow("SparkFT DJL engine + driver AdamW" + (bf16 ? ", libtorch " + torchVersion() : ""), ours,
+                "samplesPerSec", "stepMs", "peakRssMb"));
         md.append(stepRow("PyTorch " + torch.get(0).get("torch").asText() + ", transformers "
                 + torch.get(0).get("transformers").asText(), torch, "samples_per_s", "median_step_ms", "peak_rss_mb"));
         double ratio = median(ours, n -> n.get("samplesPerSec").asDouble())
@@ -117,6 +131,11 @@ public final class TextBench {
                 median(ours, n -> n.get("exportMs").asDouble()), median(ours, n -> n.get("optimizerMs").asDouble()),
                 ours.get(0).get("parameters").asLong()));
         return md.toString();
+    }
+
+    /** The libtorch DJL binds to in the children: the environment's PYTORCH_VERSION, or the Maven jars'. */
+    private static String torchVersion() {
+        return System.getenv().getOrDefault("PYTORCH_VERSION", "2.7.1 (Maven jars)");
     }
 
     private static String stepRow(String name, List<JsonNode> runs, String sps, String ms, String rss) {

@@ -31,9 +31,9 @@ final class TextEngineLoop {
     }
 
     /** Median step time and its parts over {@code steps} steps after {@code warmup}; peak RSS of the process. */
-    static ObjectNode steps(TextShape shape, int batchSize, int warmup, int steps) {
+    static ObjectNode steps(TextShape shape, String precision, int batchSize, int warmup, int steps) {
         Batch batch = TextShape.randomBatch(batchSize, 1);
-        try (TrainableModel model = ModelEngines.create(shape.spec())) {
+        try (TrainableModel model = ModelEngines.create(shape.spec(precision))) {
             FlatParameters params = new FlatParameters(model.initialParameters(),
                     Optimizers.create(ADAMW, model.layout()));
             long[] step = new long[steps];

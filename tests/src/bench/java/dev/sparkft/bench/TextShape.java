@@ -28,8 +28,13 @@ record TextShape(String name, int layers, int hidden, int heads, int ffn) {
                 heads, ffn);
     }
 
-    /** The engine's options, as a run config's {@code model.options}. */
+    /** The engine's options, as a run config's {@code model.options}, in fp32. */
     Map<String, Object> options() {
+        return options("fp32");
+    }
+
+    /** The engine's options with {@code precision} (fp32 or bf16). */
+    Map<String, Object> options(String precision) {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("vocab_size", VOCAB);
         config.put("hidden_size", hidden);
@@ -40,17 +45,25 @@ record TextShape(String name, int layers, int hidden, int heads, int ffn) {
         o.put("task", "sequence-classification");
         o.put("numLabels", 2);
         o.put("config", config);
+        o.put("precision", precision);
         return o;
     }
 
     ModelSpec spec() {
-        return new ModelSpec("djl-pytorch", options());
+        return spec("fp32");
     }
 
-    /** The reference script's arguments for this shape (no dropout: the DJL engine has none). */
-    List<String> torchArgs(int batch, int threads, int warmup, int steps) {
+    ModelSpec spec(String precision) {
+        return new ModelSpec("djl-pytorch", options(precision));
+    }
+
+    /**
+     * The reference script's arguments for this shape (no dropout: the DJL engine has none); bf16 is PyTorch's
+     * bf16 autocast.
+     */
+    List<String> torchArgs(int batch, int threads, int warmup, int steps, String precision) {
         return List.of("--layers", "" + layers, "--hidden", "" + hidden, "--heads", "" + heads, "--ffn", "" + ffn,
-                "--batch", "" + batch, "--seq", "" + SEQ, "--threads", "" + threads, "--dtype", "fp32",
+                "--batch", "" + batch, "--seq", "" + SEQ, "--threads", "" + threads, "--dtype", precision,
                 "--dropout", "0", "--warmup", "" + warmup, "--steps", "" + steps);
     }
 

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.sparkft.bert.Precision;
 import dev.sparkft.model.ParameterSegment;
 import java.util.HashMap;
 import java.util.Map;
@@ -19,7 +20,7 @@ import java.util.function.Supplier;
  * parameter is differentiated through a fresh leaf that shares its storage ({@code detach()}): the leaf's
  * gradient starts undefined, so backward writes it without zeroing or adding (PyTorch's
  * {@code zero_grad(set_to_none=True)}), and it dies with the step's manager. Frozen parameters enter the graph
- * as they are and get no gradient.
+ * as they are and get no gradient. In bf16 the leaves are bf16 copies ({@link #weights}).
  */
 public final class BertBackward {
 
@@ -36,27 +37,17 @@ public final class BertBackward {
      * Computes the summed loss and hands every trainable segment's gradient to {@code sink}. All temporaries
      * live in {@code step}, which the caller closes.
      */
-    public static double run(NDManager step, BertClassifier model, BertParameters params, BertInputs in,
-            NDArray labels, GradientSink sink) {
+    public static double run(NDManager step, BertClassifier model, BertParameters params, Precision precision,
+            BertInputs in, NDArray labels, GradientSink sink) {
         boolean wasEnabled = JniUtils.isGradMode();
         JniUtils.setGradMode(true);
         try {
-            Map<String, NDArray> leaves = new HashMap<>();
-            for (ParameterSegment s : params.layout().segments()) {
-                NDArray p = params.get(s.name());
-                if (s.trainable()) {
-                    PtNDArray leaf = JniUtils.detachGradient((PtNDArray) p);
-                    leaf.attach(step);
-                    leaf.setRequiresGradient(true);
-                    p = leaf;
-                }
-                leaves.put(s.name(), p);
-            }
-            NDArray loss = model.lossSum(leaves::get, in, labels);
+            Map<String, NDArray> weights = weights(step, params, precision, true);
+            NDArray loss = model.lossSum(weights::get, in, labels);
             JniUtils.backward((PtNDArray) loss, (PtNDArray) loss.onesLike(), false, false);
             for (ParameterSegment s : params.layout().segments()) {
                 if (s.trainable()) {
-                    sink.accept(s, leaves.get(s.name()).getGradient());
+                    sink.accept(s, weights.get(s.name()).getGradient());
                 }
             }
             return loss.getDataType() == DataType.FLOAT64 ? loss.getDouble() : loss.getFloat();
@@ -65,14 +56,51 @@ public final class BertBackward {
         }
     }
 
-    /** Logits at the current parameters, with grad mode off on this thread. */
-    public static NDArray logits(BertClassifier model, BertParameters params, BertInputs in) {
-        return withoutGrad(() -> model.logits(params::get, in));
+    /**
+     * The arrays one step computes with, by segment name. In fp32 a trainable parameter enters through a fresh
+     * leaf sharing its storage ({@code detach()}). In bf16 the weights of linear layers enter as bf16 copies
+     * made outside autograd, which then are the leaves, so their gradients are bf16 (autocast's cast-backward
+     * would only widen the same values); embedding tables and LayerNorm parameters stay fp32, as autocast
+     * leaves them. Frozen parameters enter as they are, cast where needed, with no gradient.
+     */
+    private static Map<String, NDArray> weights(NDManager step, BertParameters params, Precision precision,
+            boolean differentiate) {
+        Map<String, NDArray> weights = new HashMap<>();
+        for (ParameterSegment s : params.layout().segments()) {
+            NDArray master = params.get(s.name());
+            boolean cast = precision == Precision.BF16 && !s.name().contains("LayerNorm")
+                    && !s.name().contains(".embeddings.");
+            NDArray w = master;
+            if (cast) {
+                w = master.toType(DataType.BFLOAT16, false);
+                w.attach(step);
+            } else if (differentiate && s.trainable()) {
+                w = JniUtils.detachGradient((PtNDArray) master);
+                w.attach(step);
+            }
+            if (differentiate && s.trainable()) {
+                w.setRequiresGradient(true);
+            }
+            weights.put(s.name(), w);
+        }
+        return weights;
+    }
+
+    /** Logits (fp32, or fp64 in tests) at the current parameters, with grad mode off on this thread. */
+    public static NDArray logits(NDManager step, BertClassifier model, BertParameters params, Precision precision,
+            BertInputs in) {
+        return withoutGrad(() -> master(model.logits(weights(step, params, precision, false)::get, in), params));
     }
 
     /** The encoder's last hidden state at the current parameters, with grad mode off on this thread. */
-    public static NDArray lastHiddenState(BertClassifier model, BertParameters params, BertInputs in) {
-        return withoutGrad(() -> model.encoder().forward(params::get, in, false).hidden());
+    public static NDArray lastHiddenState(NDManager step, BertClassifier model, BertParameters params,
+            Precision precision, BertInputs in) {
+        return withoutGrad(() -> master(
+                model.encoder().forward(weights(step, params, precision, false)::get, in, false).hidden(), params));
+    }
+
+    private static NDArray master(NDArray a, BertParameters params) {
+        return a.getDataType() == params.dtype() ? a : a.toType(params.dtype(), false);
     }
 
     private static NDArray withoutGrad(Supplier<NDArray> forward) {

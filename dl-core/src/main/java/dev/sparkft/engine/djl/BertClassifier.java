@@ -1,6 +1,9 @@
 package dev.sparkft.engine.djl;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.sparkft.bert.BertHead;
 import dev.sparkft.bert.BertTask;
 import dev.sparkft.bert.Pooling;
@@ -36,7 +39,11 @@ public final class BertClassifier {
         return encoder;
     }
 
-    /** Logits: [n, labels] for sequence classification, [n, seq, labels] for token classification. */
+    /**
+     * Logits: [n, labels] for sequence classification, [n, seq, labels] for token classification, in the
+     * compute dtype (bf16 stays bf16: {@code toType} is not differentiable in DJL, so the loss casts inside
+     * log-softmax instead).
+     */
     public NDArray logits(Function<String, NDArray> params, BertInputs in) {
         BertEncoder.Output out = encoder.forward(params, in, head.usesPooler());
         NDArray features;
@@ -59,7 +66,7 @@ public final class BertClassifier {
     public NDArray lossSum(Function<String, NDArray> params, BertInputs in, NDArray labels) {
         NDArray logits = logits(params, in);
         long classes = head.numLabels();
-        NDArray logProbs = logits.reshape(-1, classes).logSoftmax(-1);
+        NDArray logProbs = JniUtils.logSoftmax((PtNDArray) logits.reshape(-1, classes), -1, lossType(logits));
         NDArray flat = labels.reshape(-1, 1);
         if (head.task() == BertTask.SEQUENCE_CLASSIFICATION) {
             return logProbs.gather(flat, 1).sum().neg();
@@ -67,5 +74,10 @@ public final class BertClassifier {
         NDArray labelled = flat.neq(IGNORED_LABEL);
         NDArray safe = flat.mul(labelled.toType(flat.getDataType(), false));
         return logProbs.gather(safe, 1).mul(labelled.toType(logProbs.getDataType(), false)).sum().neg();
+    }
+
+    /** The loss is fp32 when the model computes in bf16 (as under autocast), else the compute dtype. */
+    static DataType lossType(NDArray logits) {
+        return logits.getDataType() == DataType.BFLOAT16 ? DataType.FLOAT32 : logits.getDataType();
     }
 }

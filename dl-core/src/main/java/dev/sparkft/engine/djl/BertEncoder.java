@@ -17,7 +17,9 @@ import java.util.function.Function;
  * with exact erf GELU; the pooler is tanh(dense(hidden[:, 0])). No dropout (deterministic training).
  * DJL's own BertBlock differs from HF (normalisation, residuals, pooler), so it is not used.
  *
- * <p>Arrays are created in the inputs' manager; the dtype follows the parameters (fp32, or fp64 in tests).
+ * <p>Arrays are created in the inputs' manager. Embeddings, LayerNorms and the residual stream are in the
+ * master dtype (fp32, or fp64 in tests); matrix products, attention and GELU in the dtype of the linear
+ * weights, which is bf16 in bf16 precision ({@link BertBackward} casts them).
  */
 public final class BertEncoder {
     private final BertConfig config;
@@ -36,7 +38,8 @@ public final class BertEncoder {
         int n = in.batchSize();
         int seq = in.sequenceLength();
         NDArray words = params.apply(p + "embeddings.word_embeddings.weight");
-        DataType dtype = words.getDataType();
+        // The matrix products run in the dtype of the linear weights (bf16, or the master dtype).
+        DataType compute = params.apply(BertParameterNames.layer(0) + "attention.self.query.weight").getDataType();
 
         NDArray positions = in.inputIds().getManager().arange(0L, (long) seq, 1L, DataType.INT64);
         NDArray x = embedding(in.inputIds(), words)
@@ -45,9 +48,9 @@ public final class BertEncoder {
         x = layerNorm(x, params, p + "embeddings.LayerNorm");
 
         // [n, 1, 1, seq]: 0 where a key may be attended, the dtype's lowest value where it is padding.
-        NDArray maskBias = in.attentionMask().toType(dtype, false).neg().add(1).mul(lowest(dtype))
+        NDArray maskBias = in.attentionMask().toType(compute, false).neg().add(1).mul(lowest(compute))
                 .reshape(n, 1, 1, seq);
-        NDArray scale = torchOwnedScalar(in.inputIds().getManager(), 1.0 / Math.sqrt(config.headSize()), dtype);
+        NDArray scale = torchOwnedScalar(in.inputIds().getManager(), 1.0 / Math.sqrt(config.headSize()), compute);
         for (int i = 0; i < config.numLayers(); i++) {
             x = layer(x, maskBias, scale, params, BertParameterNames.layer(i), n, seq);
         }
@@ -59,19 +62,56 @@ public final class BertEncoder {
         return new Output(x, pooled);
     }
 
+    /**
+     * One post-LN layer. The residual stream {@code x} and the LayerNorms stay in the master dtype (as under
+     * autocast, where a bf16 product added to an fp32 residual gives fp32); the products and GELU run in the
+     * compute dtype.
+     */
     private NDArray layer(NDArray x, NDArray maskBias, NDArray scale, Function<String, NDArray> params, String l,
             int n, int seq) {
         int heads = config.numHeads();
         int d = config.headSize();
-        NDArray q = heads(linear(x, params, l + "attention.self.query"), n, seq, heads, d);
-        NDArray k = heads(linear(x, params, l + "attention.self.key"), n, seq, heads, d);
-        NDArray v = heads(linear(x, params, l + "attention.self.value"), n, seq, heads, d);
+        NDArray in = castFor(x, params.apply(l + "attention.self.query.weight"));
+        NDArray q = heads(linear(in, params, l + "attention.self.query"), n, seq, heads, d);
+        NDArray k = heads(linear(in, params, l + "attention.self.key"), n, seq, heads, d);
+        NDArray v = heads(linear(in, params, l + "attention.self.value"), n, seq, heads, d);
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(maskBias);
         NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(n, seq, (long) heads * d);
         NDArray attended = layerNorm(linear(context, params, l + "attention.output.dense").add(x),
                 params, l + "attention.output.LayerNorm");
         NDArray inner = JniUtils.gelu(pt(linear(attended, params, l + "intermediate.dense")));
         return layerNorm(linear(inner, params, l + "output.dense").add(attended), params, l + "output.LayerNorm");
+    }
+
+    /** {@code x W^T + b}, with {@code x} first cast to the weight's dtype if it differs. */
+    static NDArray linear(NDArray x, Function<String, NDArray> params, String name) {
+        NDArray w = params.apply(name + ".weight");
+        return JniUtils.linear(pt(castFor(x, w)), pt(w), pt(params.apply(name + ".bias")));
+    }
+
+    /**
+     * {@code x} in {@code like}'s dtype, differentiably. DJL's {@code toType} runs under libtorch's no-grad
+     * guard, which would cut the graph; a cumulative product over a new axis of size 1 with a result dtype is
+     * the identity plus that cast, and autograd hands its gradient back widened to {@code x}'s dtype.
+     */
+    static NDArray castFor(NDArray x, NDArray like) {
+        if (x.getDataType() == like.getDataType()) {
+            return x;
+        }
+        return JniUtils.cumProd(pt(x.expandDims(-1)), -1, like.getDataType()).squeeze(-1);
+    }
+
+    private NDArray layerNorm(NDArray x, Function<String, NDArray> params, String name) {
+        return JniUtils.layerNorm(pt(x), new Shape(config.hiddenSize()), pt(params.apply(name + ".weight")),
+                pt(params.apply(name + ".bias")), config.layerNormEps());
+    }
+
+    private static NDArray embedding(NDArray ids, NDArray table) {
+        return JniUtils.embedding(pt(ids), pt(table), false);
+    }
+
+    private static PtNDArray pt(NDArray a) {
+        return (PtNDArray) a;
     }
 
     /**
@@ -91,29 +131,13 @@ public final class BertEncoder {
         return t.reshape(n, seq, heads, d).transpose(0, 2, 1, 3);
     }
 
-    static NDArray linear(NDArray x, Function<String, NDArray> params, String name) {
-        return JniUtils.linear(pt(x), pt(params.apply(name + ".weight")), pt(params.apply(name + ".bias")));
-    }
-
-    private NDArray layerNorm(NDArray x, Function<String, NDArray> params, String name) {
-        return JniUtils.layerNorm(pt(x), new Shape(config.hiddenSize()), pt(params.apply(name + ".weight")),
-                pt(params.apply(name + ".bias")), config.layerNormEps());
-    }
-
-    private static NDArray embedding(NDArray ids, NDArray table) {
-        return JniUtils.embedding(pt(ids), pt(table), false);
-    }
-
-    private static PtNDArray pt(NDArray a) {
-        return (PtNDArray) a;
-    }
-
     /** What HF adds at masked keys: {@code torch.finfo(dtype).min}. */
     static double lowest(DataType dtype) {
         return switch (dtype) {
             case FLOAT32 -> -Float.MAX_VALUE;
             case FLOAT64 -> -Double.MAX_VALUE;
-            default -> throw new IllegalArgumentException("BERT parameters must be fp32 or fp64, got " + dtype);
+            case BFLOAT16 -> -Float.intBitsToFloat(0x7f7f0000); // bf16's largest finite value
+            default -> throw new IllegalArgumentException("BERT computes in fp32, bf16 or fp64, not " + dtype);
         };
     }
 

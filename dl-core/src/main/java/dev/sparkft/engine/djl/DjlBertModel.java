@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import dev.sparkft.bert.BertFlatVector;
 import dev.sparkft.bert.BertModelOptions;
 import dev.sparkft.bert.BertParameterNames;
+import dev.sparkft.bert.Precision;
 import dev.sparkft.model.Batch;
 import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ParameterLayout;
@@ -30,6 +31,9 @@ public final class DjlBertModel implements TrainableModel {
 
     /** @param manager a PyTorch manager the model owns and closes */
     public DjlBertModel(BertModelOptions options, NDManager manager) {
+        if (options.precision() == Precision.BF16) {
+            Bf16Support.require();
+        }
         this.options = options;
         this.layout = frozen(BertParameterNames.layout(options.config(), options.head()), options.freeze());
         this.classifier = new BertClassifier(options.config(), options.head());
@@ -76,7 +80,7 @@ public final class DjlBertModel implements TrainableModel {
         try (NDManager step = manager.newSubManager()) {
             BertInputs in = BatchArrays.inputs(step, batch, options.config());
             NDArray labels = BatchArrays.labels(step, batch, options.head());
-            double loss = BertBackward.run(step, classifier, params, in, labels,
+            double loss = BertBackward.run(step, classifier, params, options.precision(), in, labels,
                     (segment, grad) -> export.addInto(segment, grad, gradientSum));
             return new LossSum(loss, weight);
         }
@@ -86,7 +90,8 @@ public final class DjlBertModel implements TrainableModel {
     public Tensor predict(Batch batch) {
         requireLoaded();
         try (NDManager step = manager.newSubManager()) {
-            NDArray logits = BertBackward.logits(classifier, params, BatchArrays.inputs(step, batch, options.config()));
+            NDArray logits = BertBackward.logits(step, classifier, params, options.precision(),
+                    BatchArrays.inputs(step, batch, options.config()));
             return Tensor.ofFloats(logits.toFloatArray(), logits.getShape().getShape());
         }
     }
@@ -98,7 +103,7 @@ public final class DjlBertModel implements TrainableModel {
     public Tensor encode(Batch batch) {
         requireLoaded();
         try (NDManager step = manager.newSubManager()) {
-            NDArray hidden = BertBackward.lastHiddenState(classifier, params,
+            NDArray hidden = BertBackward.lastHiddenState(step, classifier, params, options.precision(),
                     BatchArrays.inputs(step, batch, options.config()));
             return Tensor.ofFloats(hidden.toFloatArray(), hidden.getShape().getShape());
         }

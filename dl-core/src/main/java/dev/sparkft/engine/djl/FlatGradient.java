@@ -1,12 +1,14 @@
 package dev.sparkft.engine.djl;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import dev.sparkft.model.ParameterSegment;
 import java.nio.FloatBuffer;
 
 /**
  * Adds fp32 gradient arrays into a flat {@code float[]} sum through a direct view of libtorch's memory (no
- * intermediate copy of the whole tensor), a fixed-size chunk at a time so the add loop vectorises.
+ * intermediate copy of the whole tensor; bf16 gradients are widened first, in the gradient's manager), a
+ * fixed-size chunk at a time so the add loop vectorises.
  */
 final class FlatGradient {
     private static final int CHUNK = 1 << 16;
@@ -14,7 +16,8 @@ final class FlatGradient {
     private final float[] chunk = new float[CHUNK];
 
     void addInto(ParameterSegment segment, NDArray grad, float[] sum) {
-        FloatBuffer view = grad.toByteBuffer(true).asFloatBuffer();
+        NDArray fp32 = grad.getDataType() == DataType.FLOAT32 ? grad : grad.toType(DataType.FLOAT32, false);
+        FloatBuffer view = fp32.toByteBuffer(true).asFloatBuffer();
         int base = (int) segment.offset();
         int length = (int) segment.length();
         if (view.remaining() != length) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import dev.sparkft.bert.BertHead;
 import dev.sparkft.bert.BertParameterNames;
 import dev.sparkft.bert.BertTask;
+import dev.sparkft.bert.Precision;
 import dev.sparkft.bert.Pooling;
 import dev.sparkft.model.Batch;
 import dev.sparkft.model.ParameterLayout;
@@ -68,7 +69,7 @@ class BertGradientCheckTest {
             try (NDManager step = scope.newSubManager()) {
                 BertInputs in = BatchArrays.inputs(step, batch, TinyBert.CONFIG);
                 NDArray labels = BatchArrays.labels(step, batch, head);
-                BertBackward.run(step, model, params, in, labels, (s, g) ->
+                BertBackward.run(step, model, params, Precision.FP32, in, labels, (s, g) ->
                         System.arraycopy(g.toDoubleArray(), 0, analytic, (int) s.offset(), (int) s.length()));
             }
             int[] ids = batch.get(BatchArrays.INPUT_IDS).ints();
