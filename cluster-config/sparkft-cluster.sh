@@ -3,16 +3,20 @@
 # host, from the jars Maven already has: no Spark distribution needed.
 #
 #   cluster-config/sparkft-cluster.sh start  [--workers 2] [--cores 1] [--memory 3g] [--home DIR]
+#                                            [--gpus N [--gpu-script FILE]]
 #   cluster-config/sparkft-cluster.sh stop   [--home DIR]
 #   cluster-config/sparkft-cluster.sh status [--home DIR]
 #
 # DIR (default: target/spark-home) is a SPARK_HOME made by cluster-config/make-spark-home.sh: a RELEASE
 # file and jars/ holding Spark's runtime jars plus SparkFT and its dependencies, so executors need nothing
 # shipped. Logs and pid files go to DIR/run. The master listens on spark://$SPARK_LOCAL_IP:${SPARK_MASTER_PORT:-7077}.
+# --gpus N: each worker offers N GPUs (Spark resource "gpu"), found by FILE (default: gpu-discovery.sh beside
+# this script, which asks nvidia-smi); submit with spark.executor/task.resource.gpu.amount (docs/cluster.md).
 set -euo pipefail
 
 cmd=${1:-}; shift || true
-workers=2 cores=1 memory=3g
+workers=2 cores=1 memory=3g gpus=0
+gpu_script=$(cd "$(dirname "$0")" && pwd)/gpu-discovery.sh
 home=$(pwd)/target/spark-home
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -20,6 +24,8 @@ while [ $# -gt 0 ]; do
     --cores) cores=$2; shift 2 ;;
     --memory) memory=$2; shift 2 ;;
     --home) home=$(cd "$2" && pwd); shift 2 ;;
+    --gpus) gpus=$2; shift 2 ;;
+    --gpu-script) gpu_script=$(realpath "$2"); shift 2 ;;
     *) echo "unknown argument '$1' (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -59,11 +65,15 @@ case "$cmd" in
       --host "$SPARK_LOCAL_IP" --port "$port" --webui-port "$ui_port" > "$run/master.log" 2>&1 &
     echo $! > "$run/master.pid"
     wait_for_log "$run/master.log" "I have been elected leader" 60
+    resources=""
+    if [ "$gpus" -gt 0 ]; then
+      resources="-Dspark.worker.resource.gpu.amount=$gpus -Dspark.worker.resource.gpu.discoveryScript=$gpu_script"
+    fi
     for i in $(seq 1 "$workers"); do
       mkdir -p "$run/worker-$i"
       # Executors inherit the worker's environment: one OpenMP/libtorch thread per task core (docs/cluster.md).
       # shellcheck disable=SC2086
-      OMP_NUM_THREADS=1 nohup "$java" -Xmx512m $opens -cp "$home/jars/*" org.apache.spark.deploy.worker.Worker \
+      OMP_NUM_THREADS=1 nohup "$java" -Xmx512m $opens $resources -cp "$home/jars/*" org.apache.spark.deploy.worker.Worker \
         --host "$SPARK_LOCAL_IP" --webui-port 0 --cores "$cores" --memory "$memory" \
         --work-dir "$run/worker-$i" "$master_url" > "$run/worker-$i.log" 2>&1 &
       echo $! > "$run/worker-$i.pid"

@@ -12,8 +12,20 @@ public interface ModelEngine {
     /** The name used in configs, e.g. {@code dl4j} or {@code djl-pytorch}. */
     String name();
 
-    /** Builds a model; fails with a message naming the bad option when the spec is invalid. */
+    /** Builds a model on the CPU; fails with a message naming the bad option when the spec is invalid. */
     TrainableModel create(ModelSpec spec);
+
+    /**
+     * Builds a model on {@code device}. An engine that cannot use a GPU here computes on the CPU and says so
+     * in its log (the run still works, only slower); this default is such an engine.
+     */
+    default TrainableModel create(ModelSpec spec, ComputeDevice device) {
+        if (device.isGpu()) {
+            org.slf4j.LoggerFactory.getLogger(ModelEngine.class).warn("engine {} computes on the CPU; the {} assigned"
+                    + " to this task is not used", name(), device);
+        }
+        return create(spec);
+    }
 
     /** How this engine's trained models are exported; empty when it has no export format. */
     default Optional<ModelExporter> exporter() {

@@ -23,4 +23,8 @@ public final class ModelEngines {
     public static TrainableModel create(ModelSpec spec) {
         return find(spec.engine()).create(spec);
     }
+
+    public static TrainableModel create(ModelSpec spec, ComputeDevice device) {
+        return find(spec.engine()).create(spec, device);
+    }
 }

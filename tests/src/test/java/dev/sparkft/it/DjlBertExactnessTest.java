@@ -23,13 +23,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Synchronous training with the DJL BERT engine is the single-process loop, whatever the partition count: a
- * tiny random BERT (2 layers, hidden 32) on 96 random padded token sequences, 20 AdamW steps of a 16-example
+ * tiny random BERT on random padded token sequences ({@link TinyBertSlice}), 20 AdamW steps of a 16-example
  * global batch in micro-batches of 4, on 1, 2 and 4 partitions against a loop written here without Spark
  * (the whole global batch in one forward/backward). The partition sums add up in another order than one
  * forward over the batch, so the bar is a relative difference; the gradients themselves, computed on Spark
@@ -47,12 +42,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class DjlBertExactnessTest {
     private static final int STEPS = 20;
-    private static final int ROWS = 96;
-    private static final int SEQ = 12;
-    private static final int VOCAB = 50;
-    private static final String MODEL = "{engine: djl-pytorch, options: {task: sequence-classification, numLabels: 2,"
-            + " seed: 7, config: {vocab_size: " + VOCAB + ", hidden_size: 32, num_hidden_layers: 2,"
-            + " num_attention_heads: 2, intermediate_size: 64, max_position_embeddings: 32}}}";
+    private static final int ROWS = TinyBertSlice.ROWS;
+    private static final int SEQ = TinyBertSlice.SEQ;
 
     @TempDir
     static Path dir;
@@ -62,17 +53,9 @@ class DjlBertExactnessTest {
 
     @BeforeAll
     static void data() {
-        rows = randomRows(new Random(3));
+        rows = TinyBertSlice.rows(3);
         trainPath = dir.resolve("train").toString();
-        StructType schema = new StructType()
-                .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false))
-                .add("attention_mask", DataTypes.createArrayType(DataTypes.IntegerType, false))
-                .add("token_type_ids", DataTypes.createArrayType(DataTypes.IntegerType, false))
-                .add("label", DataTypes.IntegerType);
-        List<Row> spark = rows.stream().map(r -> RowFactory.create(boxed(r[0]), boxed(r[1]), boxed(r[2]), r[3][0]))
-                .toList();
-        // One file, one partition: the trainer's global indices (zipWithIndex) are the list positions here.
-        TestSpark.session().createDataFrame(spark, schema).coalesce(1).write().parquet(trainPath);
+        TinyBertSlice.write(TestSpark.session(), rows, Path.of(trainPath));
         reference = singleProcess(config(1));
     }
 
@@ -170,41 +153,8 @@ class DjlBertExactnessTest {
                 "token_type_ids", Tensor.ofInts(types, n, SEQ), "label", Tensor.ofInts(labels, n)));
     }
 
-    /** [CLS] tokens [SEP] then padding; the label is whether token 7 occurs, so there is something to learn. */
-    private static List<int[][]> randomRows(Random random) {
-        List<int[][]> out = new ArrayList<>();
-        for (int r = 0; r < ROWS; r++) {
-            int length = 4 + random.nextInt(SEQ - 3);
-            int[] ids = new int[SEQ];
-            int[] mask = new int[SEQ];
-            boolean hasSeven = false;
-            for (int i = 0; i < length; i++) {
-                ids[i] = i == 0 ? 1 : i == length - 1 ? 2 : 3 + random.nextInt(VOCAB - 3);
-                hasSeven |= i > 0 && i < length - 1 && ids[i] == 7;
-                mask[i] = 1;
-            }
-            if (r % 2 == 0 && !hasSeven) {
-                ids[1] = 7;
-                hasSeven = true;
-            }
-            out.add(new int[][] {ids, mask, new int[SEQ], {hasSeven ? 1 : 0}});
-        }
-        return out;
-    }
-
-    private static Integer[] boxed(int[] a) {
-        return Arrays.stream(a).boxed().toArray(Integer[]::new);
-    }
-
     private static TrainConfig config(int partitions) {
-        String yaml = String.join("\n",
-                "run: {name: djl-exact, seed: 5, outputDir: " + dir.resolve("p" + partitions) + "}",
-                "data: {train: " + trainPath + ", partitions: " + partitions + "}",
-                "model: " + MODEL,
-                "training: {globalBatch: 16, microBatch: 4, steps: " + STEPS + "}",
-                "optimizer: {type: adamw, learningRate: 3.0e-3, weightDecay: 0.01}",
-                "logging: {everySteps: 10}",
-                "");
-        return ConfigLoader.parse(yaml, false, List.of());
+        return ConfigLoader.parse(TinyBertSlice.config("djl-exact", null, dir.resolve("p" + partitions),
+                Path.of(trainPath), partitions, STEPS), false, List.of());
     }
 }

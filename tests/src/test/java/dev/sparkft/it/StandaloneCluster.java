@@ -30,12 +30,21 @@ final class StandaloneCluster implements AutoCloseable {
 
     /** Starts a master on {@code port} (web UI on {@code uiPort}) and {@code workers} one-core workers. */
     static StandaloneCluster start(Path repoRoot, Path home, int port, int uiPort, int workers) throws Exception {
+        return start(repoRoot, home, port, uiPort, workers, List.of());
+    }
+
+    /** @param options more options of {@code sparkft-cluster.sh start}, e.g. {@code --gpus 1 --gpu-script F} */
+    static StandaloneCluster start(Path repoRoot, Path home, int port, int uiPort, int workers, List<String> options)
+            throws Exception {
         Map<String, String> env = Map.of("SPARK_MASTER_PORT", Integer.toString(port),
                 "SPARK_MASTER_WEBUI_PORT", Integer.toString(uiPort), "SPARK_LOCAL_IP", "127.0.0.1");
         StandaloneCluster cluster = new StandaloneCluster(repoRoot.resolve("cluster-config/sparkft-cluster.sh"), home, env);
         Runtime.getRuntime().addShutdownHook(cluster.hook);
         try {
-            cluster.script("start", "--workers", Integer.toString(workers), "--cores", "1", "--memory", "1g");
+            List<String> args = new ArrayList<>(List.of("start", "--workers", Integer.toString(workers),
+                    "--cores", "1", "--memory", "1g"));
+            args.addAll(options);
+            cluster.script(args.toArray(String[]::new));
         } catch (Exception e) {
             cluster.close();
             throw e;

@@ -12,6 +12,7 @@ import dev.sparkft.spark.testing.Blobs;
 import dev.sparkft.spark.testing.ReferenceTrainer;
 import dev.sparkft.spark.testing.TestRuns;
 import dev.sparkft.spark.testing.TestSpark;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,7 +77,65 @@ class StandaloneClusterIT {
         assertTrue(expected.losses()[STEPS - 1] < expected.losses()[0], "the model trains");
     }
 
-    private static Process submit(Path repo, Path home, Path classpathFile, Path config, Path log) throws Exception {
+    /**
+     * The DJL BERT engine on the cluster, with every worker offering one GPU through a discovery script that
+     * reports address 0 (this machine has no GPU) and each task asking for one: executors must hand the task's
+     * GPU address to the engine, which, on the Maven jars' CPU-only libtorch, says so and computes on the CPU.
+     * Parameters after the cluster run must equal local mode's (relative difference at most 1e-5).
+     */
+    @Test
+    void djlClusterRunWithAssignedGpusMatchesLocalMode() throws Exception {
+        Path repo = Path.of(System.getProperty("sparkft.repoRoot", "..")).toAbsolutePath().normalize();
+        Path classpathFile = Path.of(System.getProperty("sparkft.classpathFile", "target/spark-classpath.txt"));
+        Path train = dir.resolve("tiny-bert");
+        TinyBertSlice.write(TestSpark.session(), TinyBertSlice.rows(3), train);
+        Path discovery = dir.resolve("one-gpu.sh");
+        Files.writeString(discovery, "#!/bin/sh\necho '{\"name\": \"gpu\", \"addresses\": [\"0\"]}'\n");
+        Files.setPosixFilePermissions(discovery, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path clusterYaml = dir.resolve("djl-cluster.yaml");
+        Files.writeString(clusterYaml, TinyBertSlice.config("djl-cluster", "spark://127.0.0.1:" + PORT,
+                dir.resolve("djl-cluster-run"), train, 2, STEPS));
+
+        Path home = SparkHome.create(classpathFile, dir.resolve("spark-home"));
+        try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, PORT, UI_PORT, 2,
+                List.of("--gpus", "1", "--gpu-script", discovery.toString()))) {
+            Process driver = submit(repo, home, classpathFile, clusterYaml, dir.resolve("djl-driver.log"),
+                    "--conf", "spark.executor.resource.gpu.amount=1", "--conf", "spark.task.resource.gpu.amount=1");
+            boolean done = driver.waitFor(150, TimeUnit.SECONDS);
+            if (!done) {
+                driver.destroyForcibly().waitFor();
+            }
+            String log = Files.readString(dir.resolve("djl-driver.log"));
+            assertTrue(done && driver.exitValue() == 0, "driver " + (done ? "exited " + driver.exitValue()
+                    : "timed out") + ":\n" + tail(log, 60) + "\n" + cluster.logs());
+            String executors = executorLogs(home);
+            assertTrue(executors.contains("was assigned gpu:0"), "the engine saw the task's GPU address:\n"
+                    + tail(executors, 40));
+        }
+        TrainingResult expected = TestRuns.train(ConfigLoader.parse(TinyBertSlice.config("djl-local", "local[2]",
+                dir.resolve("djl-local-run"), train, 2, STEPS), false, List.of()), false);
+        TrainConfig clusterConfig = ConfigLoader.load(clusterYaml, List.of());
+        Checkpoint end = new CheckpointStore(clusterConfig.checkpoint().dir(), new Configuration(), 1).latest()
+                .orElseThrow(() -> new AssertionError("the DJL cluster run wrote no checkpoint"));
+        double diff = ReferenceTrainer.relativeDifference(end.params(), expected.params());
+        System.out.printf("DJL BERT, standalone cluster (2 executors, GPU addresses assigned) vs local[2]: relative"
+                + " difference %.2e%n", diff);
+        assertTrue(diff <= 1e-5, "DJL cluster vs local mode: relative difference " + diff);
+    }
+
+    /** What the executors wrote to stderr (the workers' work folders). */
+    private static String executorLogs(Path home) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (var files = Files.walk(home.resolve("run"))) {
+            for (Path f : files.filter(p -> p.getFileName().toString().equals("stderr")).toList()) {
+                sb.append(Files.readString(f));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static Process submit(Path repo, Path home, Path classpathFile, Path config, Path log, String... conf)
+            throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx1g");
@@ -84,7 +143,9 @@ class StandaloneClusterIT {
         cmd.addAll(List.of("-cp", home.resolve("jars") + "/*", "org.apache.spark.deploy.SparkSubmit",
                 "--master", "spark://127.0.0.1:" + PORT,
                 "--properties-file", repo.resolve("cluster-config/spark-defaults.conf").toString(),
-                "--conf", "spark.ui.enabled=false", "--conf", "spark.executor.memory=768m",
+                "--conf", "spark.ui.enabled=false", "--conf", "spark.executor.memory=768m"));
+        cmd.addAll(List.of(conf));
+        cmd.addAll(List.of(
                 "--class", "dev.sparkft.spark.cli.SparkFtCli", SparkHome.trainerJar(classpathFile).toString(),
                 "train", "--config", config.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd);

@@ -15,7 +15,8 @@ import java.util.Map;
  * The parameter arrays of one model, one per layout segment, whose storage is a single off-heap buffer
  * owned here: on CPU, DJL's {@code NDArray.set(direct ByteBuffer)} makes the libtorch tensor use that
  * buffer's memory (no copy), so loading a flat vector is one bulk put per segment with no JNI call.
- * Each segment starts 64-byte aligned, as libtorch's own allocator would place it.
+ * Each segment starts 64-byte aligned, as libtorch's own allocator would place it. On a GPU the buffer is
+ * the host staging area, copied to the device segment by segment on every load.
  *
  * <p>These arrays never require gradients; {@link BertBackward} differentiates fresh leaves that share
  * their storage. Not thread-safe.
@@ -25,6 +26,7 @@ public final class BertParameters {
 
     private final ParameterLayout layout;
     private final DataType dtype;
+    private final boolean onDevice;
     private final Map<String, NDArray> arrays = new LinkedHashMap<>();
     private final Map<String, ByteBuffer> storage = new LinkedHashMap<>();
 
@@ -34,6 +36,7 @@ public final class BertParameters {
         }
         this.layout = layout;
         this.dtype = dtype;
+        this.onDevice = manager.getDevice().isGpu();
         int width = dtype.getNumOfBytes();
         long total = 0;
         for (ParameterSegment s : layout.segments()) {
@@ -76,6 +79,7 @@ public final class BertParameters {
         for (ParameterSegment s : layout.segments()) {
             storage.get(s.name()).asFloatBuffer().put(0, flat, (int) s.offset(), (int) s.length());
         }
+        copyToDevice();
     }
 
     /** Loads a flat fp64 vector laid out as {@link #layout()} (gradient checks). */
@@ -83,6 +87,16 @@ public final class BertParameters {
         requireType(DataType.FLOAT64, flat.length);
         for (ParameterSegment s : layout.segments()) {
             storage.get(s.name()).asDoubleBuffer().put(0, flat, (int) s.offset(), (int) s.length());
+        }
+        copyToDevice();
+    }
+
+    /** On a GPU, {@code set(ByteBuffer)} copies host to device; on the CPU the tensors already are the buffer. */
+    private void copyToDevice() {
+        if (onDevice) {
+            for (ParameterSegment s : layout.segments()) {
+                arrays.get(s.name()).set(storage.get(s.name()));
+            }
         }
     }
 

@@ -1,17 +1,24 @@
 package dev.sparkft.engine.djl;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.sparkft.bert.BertExporter;
 import dev.sparkft.bert.BertModelOptions;
+import dev.sparkft.model.ComputeDevice;
 import dev.sparkft.model.ModelEngine;
 import dev.sparkft.model.ModelExporter;
 import dev.sparkft.model.ModelSpec;
 import dev.sparkft.model.TrainableModel;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The {@code djl-pytorch} engine: Hugging Face-exact BERT classifiers on DJL's PyTorch engine. */
 public final class DjlEngine implements ModelEngine {
     public static final String NAME = "djl-pytorch";
+    private static final Logger LOG = LoggerFactory.getLogger(DjlEngine.class);
+    private static final AtomicBoolean WARNED_NO_GPU = new AtomicBoolean();
 
     @Override
     public String name() {
@@ -20,10 +27,36 @@ public final class DjlEngine implements ModelEngine {
 
     @Override
     public TrainableModel create(ModelSpec spec) {
+        return create(spec, ComputeDevice.CPU);
+    }
+
+    @Override
+    public TrainableModel create(ModelSpec spec, ComputeDevice device) {
         BertModelOptions options = BertModelOptions.parse(spec.options());
         Engine torch = Engine.getEngine("PyTorch");
         TorchThreads.logOnce();
-        return new DjlBertModel(options, torch.newBaseManager());
+        return new DjlBertModel(options, torch.newBaseManager(torchDevice(torch, device)));
+    }
+
+    /**
+     * The libtorch device for {@code device}: the GPU if this libtorch sees it, else the CPU with a warning
+     * (the Maven jars' libtorch is CPU-only; a GPU cluster binds DJL to a CUDA libtorch, docs/cluster.md).
+     */
+    static Device torchDevice(Engine torch, ComputeDevice device) {
+        if (!device.isGpu()) {
+            return Device.cpu();
+        }
+        int visible = torch.getGpuCount();
+        if (device.index() >= visible) {
+            if (WARNED_NO_GPU.compareAndSet(false, true)) {
+                LOG.warn("this task was assigned {} but libtorch {} sees {} GPU(s): computing on the CPU. Bind DJL to a"
+                        + " CUDA libtorch (PYTORCH_LIBRARY_PATH, PYTORCH_VERSION, PYTORCH_FLAVOR; docs/cluster.md) and"
+                        + " make the GPU discovery script report the indices CUDA sees", device, torch.getVersion(),
+                        visible);
+            }
+            return Device.cpu();
+        }
+        return Device.gpu(device.index());
     }
 
     /** Hugging Face folders: the layout and weights are HF BERT's, whatever engine computed them. */

@@ -1,6 +1,7 @@
 package dev.sparkft.engine.djl;
 
 import dev.sparkft.model.Batch;
+import dev.sparkft.model.ComputeDevice;
 import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ModelEngines;
 import dev.sparkft.model.ModelSpec;
@@ -190,6 +191,46 @@ class DjlBertModelTest {
             assertEquals(List.of("input_ids", "attention_mask", "token_type_ids", "label"), cls.inputColumns());
             assertEquals(List.of("input_ids", "attention_mask", "token_type_ids", "labels"), tok.inputColumns());
         }
+    }
+
+    /**
+     * bf16 on the Maven jars' libtorch (whose JNI aborts the process on a bf16 cast) fails with what to do, and
+     * this JVM lives on: the cast was tried in a child process. Where DJL can do bf16, bf16MatchesPyTorchAutocast
+     * in BertPyTorchReferenceTest checks the numbers instead.
+     */
+    @Test
+    void bf16WithoutABf16LibtorchFailsClearlyAndTheJvmLives() {
+        ModelSpec spec = TinyBert.spec("sequence-classification", "cls", List.of());
+        Map<String, Object> options = new LinkedHashMap<>(spec.options());
+        options.put("precision", "bf16");
+        TrainableModel bf16;
+        try {
+            bf16 = ModelEngines.create(new ModelSpec(spec.engine(), options));
+        } catch (IllegalStateException e) {
+            assertTrue(e.getMessage().contains("'model.options.precision' = 'bf16' cannot run on this executor")
+                    && e.getMessage().contains("Use precision fp32"), e.getMessage());
+            try (TrainableModel fp32 = create("sequence-classification", "cls", List.of())) {
+                assertTrue(norm(gradient(fp32, TinyBert.batch(2, 5, 3, 1))) > 0, "the engine still works");
+            }
+            return;
+        }
+        bf16.close();
+        org.junit.jupiter.api.Assumptions.abort("this JVM's DJL computes in bf16: nothing to refuse");
+    }
+
+    @Test
+    void gpuRequestOnACpuOnlyLibtorchComputesOnTheCpu() {
+        ModelSpec spec = TinyBert.spec("sequence-classification", "cls", List.of());
+        try (TrainableModel onCpu = ModelEngines.create(spec);
+                TrainableModel asked = ModelEngines.create(spec, ComputeDevice.gpu(0))) {
+            float[] p = onCpu.initialParameters();
+            onCpu.setParameters(p);
+            asked.setParameters(p);
+            Batch b = TinyBert.batch(3, 5, 3, 4);
+            assertArrayEquals(gradient(onCpu, b), gradient(asked, b), "Maven's libtorch has no CUDA: same CPU result");
+        }
+        assertThrows(IllegalArgumentException.class, () -> ComputeDevice.gpuAddress("GPU-8f3a"));
+        assertEquals(ComputeDevice.gpu(2), ComputeDevice.gpuAddress(" 2"));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.sparkft.spark.executor;
 
+import dev.sparkft.model.ComputeDevice;
 import dev.sparkft.model.ModelEngines;
 import dev.sparkft.model.ModelSpec;
 import dev.sparkft.model.TrainableModel;
@@ -7,18 +8,22 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.broadcast.Broadcast;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One {@link TrainableModel} per executor JVM per {@link ModelSpec#cacheKey()}, built on first use, reused
+ * One {@link TrainableModel} per executor JVM per {@link ModelSpec#cacheKey()} and device, built on first use, reused
  * by every later task and closed when the JVM shuts down. Models are not thread-safe, so tasks sharing an
  * executor take turns ({@link #withModel}); engines already use the cores inside one forward/backward.
  */
 public final class ExecutorModels {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorModels.class);
     private static final Map<String, Lease> MODELS = new ConcurrentHashMap<>();
+    /** Spark's resource name for GPUs ({@code spark.task.resource.gpu.amount}). */
+    static final String GPU_RESOURCE = "gpu";
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(ExecutorModels::closeAll, "sparkft-close-models"));
@@ -27,15 +32,32 @@ public final class ExecutorModels {
     private ExecutorModels() {
     }
 
-    /** Runs {@code work} with exclusive use of this JVM's model for {@code spec}. */
+    /**
+     * Runs {@code work} with exclusive use of this JVM's model for {@code spec}, on the GPU Spark assigned to
+     * the running task if it has one (resource {@code gpu}), else on the CPU.
+     */
     public static <T> T withModel(ModelSpec spec, Function<Lease, T> work) {
-        Lease lease = MODELS.computeIfAbsent(spec.cacheKey(), k -> {
-            LOG.info("building model {} on this executor", spec.engine());
-            return new Lease(ModelEngines.create(spec));
+        ComputeDevice device = taskDevice();
+        Lease lease = MODELS.computeIfAbsent(spec.cacheKey() + "@" + device, k -> {
+            LOG.info("building model {} on this executor ({})", spec.engine(), device);
+            return new Lease(ModelEngines.create(spec, device));
         });
         synchronized (lease) {
             return work.apply(lease);
         }
+    }
+
+    /** The first GPU address in the running task's resources, or the CPU (also outside a task). */
+    static ComputeDevice taskDevice() {
+        TaskContext task = TaskContext.get();
+        if (task == null) {
+            return ComputeDevice.CPU;
+        }
+        ResourceInformation gpus = task.resources().get(GPU_RESOURCE).getOrElse(() -> null);
+        if (gpus == null || gpus.addresses().length == 0) {
+            return ComputeDevice.CPU;
+        }
+        return ComputeDevice.gpuAddress(gpus.addresses()[0]);
     }
 
     private static void closeAll() {
