@@ -11,7 +11,7 @@ scripts/fetch-spamassassin.sh write them), read with pandas + pyarrow; a .jsonl 
 fields also works. Labels are the sorted distinct training labels, as TokenizeTextStage discovers them.
 
 Recipe: BertForSequenceClassification (new head initialised by transformers: normal(0, initializer_range),
-bias 0; dropout as in config.json), inputs padded/truncated to --max-length, AdamW (betas 0.9/0.999,
+bias 0; dropout as in config.json, or --dropout), inputs padded/truncated to --max-length, AdamW (betas 0.9/0.999,
 eps 1e-8) with weight decay on every tensor except biases and LayerNorm weights, learning rate warmed
 up linearly over the first floor(--warmup-ratio * steps) steps then decayed linearly to 0
 (transformers' get_linear_schedule_with_warmup), gradient norm
@@ -89,6 +89,8 @@ def main():
     ap.add_argument("--max-length", type=int, default=128)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--dropout", type=float, default=None,
+                    help="hidden and attention dropout (default: config.json's; 0 matches SparkFT, which has none)")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -108,7 +110,8 @@ def main():
     x_train = encode(tokenizer, train["text"], a.max_length)
     x_test = encode(tokenizer, test["text"], a.max_length)
 
-    model = transformers.BertForSequenceClassification.from_pretrained(a.model, num_labels=len(names))
+    overrides = {} if a.dropout is None else {"hidden_dropout_prob": a.dropout, "attention_probs_dropout_prob": a.dropout}
+    model = transformers.BertForSequenceClassification.from_pretrained(a.model, num_labels=len(names), **overrides)
     optimizer = torch.optim.AdamW(decay_groups(model, a.weight_decay), lr=a.lr, betas=(0.9, 0.999), eps=1e-8)
     steps_per_epoch = len(train) // a.batch_size
     if steps_per_epoch == 0:
