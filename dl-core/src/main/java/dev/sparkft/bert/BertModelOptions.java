@@ -45,14 +45,14 @@ public record BertModelOptions(BertConfig config, BertHead head, BertWeightsSour
         Map<String, Object> rest = new LinkedHashMap<>(options);
         Object configValue = rest.remove("config");
         SpecOptions o = new SpecOptions("model.options.", rest);
-        BertTask task = BertTask.parse(o.string("task", null));
+        BertTask task = o.choice("task", null, BertTask.values(), BertTask::optionName);
         int numLabels = o.integer("numLabels", null);
-        Pooling pooling = Pooling.parse(o.string("pooling", "cls"));
+        Pooling pooling = o.choice("pooling", Pooling.CLS, Pooling.values(), Pooling::optionName);
         BertWeightsSource weights = BertWeightsSource.parse(o.string("weights", BertWeightsSource.RANDOM));
         long seed = o.integer("seed", 0);
         List<String> freeze = o.list("freeze", List.of()).stream().map(String::valueOf).toList();
         Integer numLayers = rest.containsKey("numLayers") ? o.integer("numLayers", null) : null;
-        Precision precision = Precision.parse(o.string("precision", Precision.FP32.optionName()));
+        Precision precision = o.choice("precision", Precision.FP32, Precision.values(), Precision::optionName);
         o.rejectUnknown();
         BertHead head = new BertHead(task, numLabels, pooling);
         BertConfig config = resolveConfig(configValue, weights, head);

@@ -22,14 +22,4 @@ public enum BertTask {
     public String labelColumn() {
         return labelColumn;
     }
-
-    public static BertTask parse(String name) {
-        for (BertTask t : values()) {
-            if (t.optionName.equals(name)) {
-                return t;
-            }
-        }
-        throw new IllegalArgumentException("unknown option 'task' value '" + name
-                + "'; use sequence-classification or token-classification");
-    }
 }

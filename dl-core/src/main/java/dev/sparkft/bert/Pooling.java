@@ -16,13 +16,4 @@ public enum Pooling {
     public String optionName() {
         return optionName;
     }
-
-    public static Pooling parse(String name) {
-        for (Pooling p : values()) {
-            if (p.optionName.equals(name)) {
-                return p;
-            }
-        }
-        throw new IllegalArgumentException("unknown option 'pooling' value '" + name + "'; use cls or mean");
-    }
 }

@@ -23,14 +23,4 @@ public enum Precision {
     public String optionName() {
         return optionName;
     }
-
-    public static Precision parse(String name) {
-        for (Precision p : values()) {
-            if (p.optionName.equals(name)) {
-                return p;
-            }
-        }
-        throw new IllegalArgumentException("unknown option 'model.options.precision' value '" + name
-                + "'; use fp32 or bf16");
-    }
 }

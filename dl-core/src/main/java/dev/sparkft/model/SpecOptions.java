@@ -30,6 +30,18 @@ public final class SpecOptions {
         return s;
     }
 
+    /** One of {@code values}, by the name {@code name} gives it; an unknown name fails listing the choices. */
+    public <E> E choice(String key, E dflt, E[] values, java.util.function.Function<E, String> name) {
+        String given = string(key, dflt == null ? null : name.apply(dflt));
+        for (E e : values) {
+            if (name.apply(e).equals(given)) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException("unknown option '" + prefix + key + "' value '" + given + "'; use one of "
+                + java.util.Arrays.stream(values).map(name).toList());
+    }
+
     public int integer(String key, Integer dflt) {
         Object v = raw(key);
         if (v == null) {
