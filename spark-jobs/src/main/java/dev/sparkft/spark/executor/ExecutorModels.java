@@ -4,8 +4,12 @@ import dev.sparkft.model.ComputeDevice;
 import dev.sparkft.model.ModelEngines;
 import dev.sparkft.model.ModelSpec;
 import dev.sparkft.model.TrainableModel;
+import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
@@ -15,13 +19,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One {@link TrainableModel} per executor JVM per {@link ModelSpec#cacheKey()} and device, built on first use, reused
- * by every later task and closed when the JVM shuts down. Models are not thread-safe, so tasks sharing an
- * executor take turns ({@link #withModel}); engines already use the cores inside one forward/backward.
+ * The models of one executor JVM, per {@link ModelSpec#cacheKey()} and device: built on first use, reused by
+ * later tasks and closed when the JVM shuts down. A model is not thread-safe, so a running task has one to
+ * itself ({@link #withModel}); tasks running at the same time get one each (at most one per task slot), so
+ * an executor's slots, one native compute thread each (docs/cluster.md), all compute at once.
  */
 public final class ExecutorModels {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorModels.class);
-    private static final Map<String, Lease> MODELS = new ConcurrentHashMap<>();
+    /** Idle models by spec and device. */
+    private static final Map<String, Deque<Lease>> IDLE = new ConcurrentHashMap<>();
+    /** Every model built here, to close at shutdown. */
+    private static final List<Lease> ALL = new CopyOnWriteArrayList<>();
     /** Spark's resource name for GPUs ({@code spark.task.resource.gpu.amount}). */
     static final String GPU_RESOURCE = "gpu";
 
@@ -33,17 +41,25 @@ public final class ExecutorModels {
     }
 
     /**
-     * Runs {@code work} with exclusive use of this JVM's model for {@code spec}, on the GPU Spark assigned to
-     * the running task if it has one (resource {@code gpu}), else on the CPU.
+     * Runs {@code work} with exclusive use of an idle model for {@code spec} (a new one if every model is busy),
+     * on the GPU Spark assigned to the running task if it has one (resource {@code gpu}), else on the CPU.
      */
     public static <T> T withModel(ModelSpec spec, Function<Lease, T> work) {
         ComputeDevice device = taskDevice();
-        Lease lease = MODELS.computeIfAbsent(spec.cacheKey() + "@" + device, k -> {
-            LOG.info("building model {} on this executor ({})", spec.engine(), device);
-            return new Lease(ModelEngines.create(spec, device));
-        });
-        synchronized (lease) {
-            return work.apply(lease);
+        Deque<Lease> idle = IDLE.computeIfAbsent(spec.cacheKey() + "@" + device, k -> new ConcurrentLinkedDeque<>());
+        Lease lease = idle.pollFirst();
+        if (lease == null) {
+            LOG.info("building model {} on this executor ({}, model {} of this spec)", spec.engine(), device,
+                    ALL.size() + 1);
+            lease = new Lease(ModelEngines.create(spec, device));
+            ALL.add(lease);
+        }
+        try {
+            synchronized (lease) {
+                return work.apply(lease);
+            }
+        } finally {
+            idle.addFirst(lease);
         }
     }
 
@@ -61,12 +77,13 @@ public final class ExecutorModels {
     }
 
     private static void closeAll() {
-        for (Lease lease : MODELS.values()) {
+        for (Lease lease : ALL) {
             synchronized (lease) {
                 lease.model.close();
             }
         }
-        MODELS.clear();
+        ALL.clear();
+        IDLE.clear();
     }
 
     /** Exclusive access to a cached model, remembering which parameters it holds. */
