@@ -50,14 +50,7 @@ class StandaloneClusterIT {
                 .replace("MASTER", "spark://127.0.0.1:" + PORT));
         long start = System.nanoTime();
         try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, PORT, UI_PORT, 2)) {
-            Process driver = submit(repo, home, classpathFile, clusterYaml, dir.resolve("driver.log"));
-            boolean done = driver.waitFor(150, TimeUnit.SECONDS);
-            if (!done) {
-                driver.destroyForcibly().waitFor();
-            }
-            String log = Files.readString(dir.resolve("driver.log"));
-            assertTrue(done && driver.exitValue() == 0, "driver " + (done ? "exited " + driver.exitValue()
-                    : "timed out") + ":\n" + tail(log, 60) + "\n" + cluster.logs());
+            String log = runDriver(cluster, repo, home, classpathFile, clusterYaml, dir.resolve("driver.log"));
             assertTrue(log.contains("spark://127.0.0.1:" + PORT), "the driver used the standalone master:\n" + tail(log, 30));
             assertTrue(cluster.logs().contains("Launching executor") || log.contains("Granted executor"),
                     "executors ran on the workers:\n" + cluster.logs());
@@ -99,15 +92,8 @@ class StandaloneClusterIT {
         Path home = SparkHome.create(classpathFile, dir.resolve("spark-home"));
         try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, PORT, UI_PORT, 2,
                 List.of("--gpus", "1", "--gpu-script", discovery.toString()))) {
-            Process driver = submit(repo, home, classpathFile, clusterYaml, dir.resolve("djl-driver.log"),
+            runDriver(cluster, repo, home, classpathFile, clusterYaml, dir.resolve("djl-driver.log"),
                     "--conf", "spark.executor.resource.gpu.amount=1", "--conf", "spark.task.resource.gpu.amount=1");
-            boolean done = driver.waitFor(150, TimeUnit.SECONDS);
-            if (!done) {
-                driver.destroyForcibly().waitFor();
-            }
-            String log = Files.readString(dir.resolve("djl-driver.log"));
-            assertTrue(done && driver.exitValue() == 0, "driver " + (done ? "exited " + driver.exitValue()
-                    : "timed out") + ":\n" + tail(log, 60) + "\n" + cluster.logs());
             String executors = executorLogs(home);
             assertTrue(executors.contains("was assigned gpu:0"), "the engine saw the task's GPU address:\n"
                     + tail(executors, 40));
@@ -121,6 +107,20 @@ class StandaloneClusterIT {
         System.out.printf("DJL BERT, standalone cluster (2 executors, GPU addresses assigned) vs local[2]: relative"
                 + " difference %.2e%n", diff);
         assertTrue(diff <= 1e-5, "DJL cluster vs local mode: relative difference " + diff);
+    }
+
+    /** Submits the trainer with {@code config}, waits up to 150 s and fails with both logs unless it succeeded. */
+    private static String runDriver(StandaloneCluster cluster, Path repo, Path home, Path classpathFile, Path config,
+            Path log, String... conf) throws Exception {
+        Process driver = submit(repo, home, classpathFile, config, log, conf);
+        boolean done = driver.waitFor(150, TimeUnit.SECONDS);
+        if (!done) {
+            driver.destroyForcibly().waitFor();
+        }
+        String text = Files.readString(log);
+        assertTrue(done && driver.exitValue() == 0, "driver " + (done ? "exited " + driver.exitValue()
+                : "timed out") + ":\n" + tail(text, 60) + "\n" + cluster.logs());
+        return text;
     }
 
     /** What the executors wrote to stderr (the workers' work folders). */
