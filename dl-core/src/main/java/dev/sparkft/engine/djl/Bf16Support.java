@@ -9,6 +9,7 @@ import java.io.File;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -25,8 +26,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Bf16Support {
     private static final String OK = "sparkft-bf16-ok";
-    private static volatile String failure;
-    private static volatile boolean checked;
+    private static String failure;
+    private static boolean checked;
 
     private Bf16Support() {
     }
@@ -54,14 +55,17 @@ public final class Bf16Support {
         command.add("-cp");
         command.add(classpath());
         command.add(Bf16Support.class.getName());
+        Path output = null;
         try {
-            Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
-            byte[] out = child.getInputStream().readAllBytes();
+            // Output goes to a file, not a pipe: reading a pipe would block past the timeout on a hung child.
+            output = Files.createTempFile("sparkft-bf16-probe", ".log");
+            Process child = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(output.toFile()).start();
             if (!child.waitFor(120, TimeUnit.SECONDS)) {
                 child.destroyForcibly();
                 return "the bf16 probe process did not finish in 120 s";
             }
-            String text = new String(out, StandardCharsets.UTF_8);
+            String text = Files.readString(output, StandardCharsets.UTF_8);
             if (child.exitValue() == 0 && text.contains(OK)) {
                 return null;
             }
@@ -73,6 +77,10 @@ public final class Bf16Support {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted while probing bf16";
+        } finally {
+            if (output != null) {
+                output.toFile().delete();
+            }
         }
     }
 
