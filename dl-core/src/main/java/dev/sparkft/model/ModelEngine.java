@@ -1,6 +1,7 @@
 package dev.sparkft.model;
 
 import java.util.Optional;
+import org.slf4j.LoggerFactory;
 
 /**
  * A deep-learning engine behind the model seam, found with {@link java.util.ServiceLoader} (a
@@ -21,7 +22,7 @@ public interface ModelEngine {
      */
     default TrainableModel create(ModelSpec spec, ComputeDevice device) {
         if (device.isGpu()) {
-            org.slf4j.LoggerFactory.getLogger(ModelEngine.class).warn("engine {} computes on the CPU; the {} assigned"
+            LoggerFactory.getLogger(ModelEngine.class).warn("engine {} computes on the CPU; the {} assigned"
                     + " to this task is not used", name(), device);
         }
         return create(spec);

@@ -1,9 +1,11 @@
 package dev.sparkft.model;
 
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Strict, typed reads of a {@link ModelSpec}'s options for an engine: every read marks its key as known,
@@ -31,7 +33,7 @@ public final class SpecOptions {
     }
 
     /** One of {@code values}, by the name {@code name} gives it; an unknown name fails listing the choices. */
-    public <E> E choice(String key, E dflt, E[] values, java.util.function.Function<E, String> name) {
+    public <E> E choice(String key, E dflt, E[] values, Function<E, String> name) {
         String given = string(key, dflt == null ? null : name.apply(dflt));
         for (E e : values) {
             if (name.apply(e).equals(given)) {
@@ -39,7 +41,7 @@ public final class SpecOptions {
             }
         }
         throw new IllegalArgumentException("unknown option '" + prefix + key + "' value '" + given + "'; use one of "
-                + java.util.Arrays.stream(values).map(name).toList());
+                + Arrays.stream(values).map(name).toList());
     }
 
     public int integer(String key, Integer dflt) {

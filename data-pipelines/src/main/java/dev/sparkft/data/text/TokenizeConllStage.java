@@ -2,6 +2,10 @@ package dev.sparkft.data.text;
 
 import static org.apache.spark.sql.functions.col;
 
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,8 +59,12 @@ public final class TokenizeConllStage {
         this.explicitTags = tags;
     }
 
-    /** What the stage wrote: the tag list and, per split, sentences kept and rejected. */
-    public record Result(LabelVocabulary tags, Map<String, long[]> keptAndRejected) {
+    /** Sentences of one split written to its table and to its {@code _rejects}. */
+    public record Counts(long kept, long rejected) {
+    }
+
+    /** What the stage wrote: the tag list and, per split, its counts. */
+    public record Result(LabelVocabulary tags, Map<String, Counts> splits) {
     }
 
     public Result run(SparkSession spark, Map<String, List<ConllSentence>> splits, String outDir) {
@@ -68,7 +76,7 @@ public final class TokenizeConllStage {
         LabelVocabulary tags = explicitTags != null ? explicitTags : discoverTags(splits);
         LOG.info("tokenising CoNLL splits {} with {} (maxLength {}), tags {}", splits.keySet(),
                 tokenizer.tokenizerJson(), tokenizer.maxLength(), tags.labels());
-        Map<String, long[]> counts = new LinkedHashMap<>();
+        Map<String, Counts> counts = new LinkedHashMap<>();
         AtomicOutput.write(outDir, conf, tmp -> {
             for (Map.Entry<String, List<ConllSentence>> split : splits.entrySet()) {
                 counts.put(split.getKey(), writeSplit(spark, split.getValue(), tags, new Path(tmp, split.getKey())));
@@ -79,7 +87,7 @@ public final class TokenizeConllStage {
         return new Result(tags, counts);
     }
 
-    private long[] writeSplit(SparkSession spark, List<ConllSentence> sentences, LabelVocabulary tags, Path dir) {
+    private Counts writeSplit(SparkSession spark, List<ConllSentence> sentences, LabelVocabulary tags, Path dir) {
         List<Row> rows = sentences.stream().map(s -> RowFactory.create(s.words().toArray(), s.tags().toArray()))
                 .toList();
         TextTokenizer tok = tokenizer;
@@ -99,10 +107,9 @@ public final class TokenizeConllStage {
             encoded.filter(col("reason").isNotNull()).select("words", "tags", "reason")
                     .write().mode("errorifexists").parquet(new Path(dir, TokenizeTextStage.REJECTS_DIR).toString());
             long rejected = encoded.filter(col("reason").isNotNull()).count();
-            long[] keptRejected = {sentences.size() - rejected, rejected};
-            LOG.info("split {}: kept {} sentences, rejected {} ({})", dir.getName(), keptRejected[0], rejected,
-                    UNKNOWN_TAG);
-            return keptRejected;
+            Counts c = new Counts(sentences.size() - rejected, rejected);
+            LOG.info("split {}: kept {} sentences, rejected {} ({})", dir.getName(), c.kept(), c.rejected(), UNKNOWN_TAG);
+            return c;
         } finally {
             encoded.unpersist();
         }
@@ -145,7 +152,7 @@ public final class TokenizeConllStage {
                     }
                     List<ConllSentence> sentences = new ArrayList<>();
                     for (String file : split[1].split(",")) {
-                        sentences.addAll(ConllReader.read(java.nio.file.Path.of(file)));
+                        sentences.addAll(ConllReader.read(Paths.get(file)));
                     }
                     splits.put(split[0], sentences);
                 }
@@ -159,8 +166,8 @@ public final class TokenizeConllStage {
                 .appName("tokenize-conll").config("spark.ui.enabled", "false").getOrCreate();
         try {
             Result r = new TokenizeConllStage(new TextTokenizer(tokenizerJson, maxLength), null).run(spark, splits, out);
-            r.keptAndRejected().forEach((split, c) -> System.out.printf("%s: %d sentences kept, %d rejected%n", split,
-                    c[0], c[1]));
+            r.splits().forEach((split, c) -> System.out.printf("%s: %d sentences kept, %d rejected%n", split,
+                    c.kept(), c.rejected()));
             System.out.println("tags " + r.tags().labels() + " -> " + out);
         } finally {
             spark.stop();
@@ -169,10 +176,10 @@ public final class TokenizeConllStage {
 
     private void copyTokenizer(Path dir, Configuration conf) {
         try {
-            dir.getFileSystem(conf).copyFromLocalFile(new Path(new java.io.File(tokenizer.tokenizerJson()).toURI()),
+            dir.getFileSystem(conf).copyFromLocalFile(new Path(new File(tokenizer.tokenizerJson()).toURI()),
                     new Path(dir, "tokenizer.json"));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot copy " + tokenizer.tokenizerJson() + " into " + dir, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy " + tokenizer.tokenizerJson() + " into " + dir, e);
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.sparkft.data.text;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,7 +44,7 @@ class TokenizeConllStageTest {
                 .run(spark, Map.of("train", sentences), out);
 
         assertEquals(List.of("I-MISC", "I-ORG", "I-PER", "O"), result.tags().labels(), "sorted distinct tags");
-        assertArrayEquals(new long[] {2, 0}, result.keptAndRejected().get("train"));
+        assertEquals(new TokenizeConllStage.Counts(2, 0), result.splits().get("train"));
         assertEquals(result.tags(), LabelVocabulary.load(new org.apache.hadoop.fs.Path(out), new Configuration()));
         assertTrue(Files.exists(Path.of(out, "tokenizer.json")), "the tokenizer ships with the data (for export)");
         List<Row> rows = spark.read().parquet(out + "/train").collectAsList();
@@ -80,7 +79,7 @@ class TokenizeConllStageTest {
         splits.put("train", sentences);
         TokenizeConllStage.Result result = new TokenizeConllStage(tokenizer,
                 new LabelVocabulary(List.of("O", "I-PER", "I-ORG"))).run(spark, splits, out);
-        assertArrayEquals(new long[] {1, 1}, result.keptAndRejected().get("train"), "the I-MISC sentence is rejected");
+        assertEquals(new TokenizeConllStage.Counts(1, 1), result.splits().get("train"), "the I-MISC sentence is rejected");
         Row rejected = spark.read().parquet(out + "/train/_rejects").first();
         assertEquals("unknown tag 'I-MISC' at word 2", rejected.getString(rejected.fieldIndex("reason")));
 

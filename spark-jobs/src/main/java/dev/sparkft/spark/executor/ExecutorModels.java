@@ -49,8 +49,8 @@ public final class ExecutorModels {
         Deque<Lease> idle = IDLE.computeIfAbsent(spec.cacheKey() + "@" + device, k -> new ConcurrentLinkedDeque<>());
         Lease lease = idle.pollFirst();
         if (lease == null) {
-            LOG.info("building model {} on this executor ({}, model {} of this spec)", spec.engine(), device,
-                    ALL.size() + 1);
+            LOG.info("building model {} on this executor ({}, {} models in this JVM before it)", spec.engine(), device,
+                    ALL.size());
             lease = new Lease(ModelEngines.create(spec, device));
             ALL.add(lease);
         }
