@@ -56,7 +56,7 @@ abstract class FlatOptimizer implements Optimizer {
     @Override
     public final OptimizerState state() {
         Map<String, float[]> copies = new LinkedHashMap<>();
-        buffers.forEach((k, b) -> copies.put(k, b.toFloatVector()));
+        buffers.forEach((k, b) -> copies.put(k, HostCopies.toArray(b)));
         return new OptimizerState(name, step, copies);
     }
 
@@ -80,7 +80,7 @@ abstract class FlatOptimizer implements Optimizer {
                         + " parameters: the checkpoint belongs to another model");
             }
         }
-        state.buffers().forEach((k, v) -> buffers.get(k).assign(Nd4j.createFromArray(v)));
+        state.buffers().forEach((k, v) -> HostCopies.copy(v, buffers.get(k)));
         step = state.step();
     }
 }

@@ -23,12 +23,17 @@ final class OrderedSum {
     private OrderedSum() {
     }
 
+    /** Partitions per group: all of them up to {@value #DIRECT}, else about sqrt(n). */
+    static int groupSize(int partitions) {
+        return partitions <= DIRECT ? partitions : (int) Math.ceil(Math.sqrt(partitions));
+    }
+
     static <T> T of(JavaRDD<T> partials, Function2<T, T, T> merge) throws Exception {
         int n = partials.getNumPartitions();
         if (n <= DIRECT) {
             return foldInOrder(partials.collect().iterator(), merge);
         }
-        int groupSize = (int) Math.ceil(Math.sqrt(n));
+        int groupSize = groupSize(n);
         int groups = (n + groupSize - 1) / groupSize;
         List<T> groupSums = partials
                 .mapPartitionsWithIndex((index, it) -> {

@@ -1,8 +1,12 @@
 package dev.sparkft.spark.driver;
 
+import dev.sparkft.spark.executor.BroadcastParameters;
+import dev.sparkft.spark.executor.InProcessRound;
 import dev.sparkft.spark.executor.PartialSum;
+import dev.sparkft.spark.executor.RoundParameters;
 import java.util.Iterator;
 import java.util.function.Function;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.Function2;
@@ -11,26 +15,38 @@ import org.apache.spark.sql.Row;
 import scala.Tuple2;
 
 /**
- * The communication of a round: broadcast the flat parameters, run a worker on every partition
- * ({@code mapPartitions}, one result each), sum the results in partition order with {@link OrderedSum} (no
- * zero value shipped to tasks; the same bits whatever order tasks finish in) and destroy the broadcast.
+ * The communication of a round: the flat parameters go to a worker on every partition ({@code mapPartitions},
+ * one result each), and the results are summed in partition order ({@link OrderedSum}: no zero value shipped
+ * to tasks; the same bits whatever order tasks finish in).
+ *
+ * <p>On a cluster the parameters travel as a broadcast, destroyed after the round, and the results as task
+ * results. In local mode the tasks run in this JVM, so both pass by reference ({@link InProcessRound}), folded
+ * in the same order: a round there moves no vector bytes, with the same bits as on a cluster.
  */
 final class RoundRunner {
     private RoundRunner() {
     }
 
     static PartialSum run(JavaSparkContext sc, IndexedDataset data, float[] params,
-            Function<Broadcast<float[]>, FlatMapFunction<Iterator<Tuple2<Long, Row>>, PartialSum>> workerFor) {
+            Function<RoundParameters, FlatMapFunction<Iterator<Tuple2<Long, Row>>, PartialSum>> workerFor) {
         return run(sc, data, params, workerFor, PartialSum::merge);
     }
 
     /** The same for any per-partition result {@code T} that {@code merge} adds up. */
     static <T> T run(JavaSparkContext sc, IndexedDataset data, float[] params,
-            Function<Broadcast<float[]>, FlatMapFunction<Iterator<Tuple2<Long, Row>>, T>> workerFor,
+            Function<RoundParameters, FlatMapFunction<Iterator<Tuple2<Long, Row>>, T>> workerFor,
             Function2<T, T, T> merge) {
+        JavaPairRDD<Long, Row> rows = data.rows();
+        if (sc.isLocal()) {
+            int n = rows.getNumPartitions();
+            try (InProcessRound<T> round = InProcessRound.open(params, n, OrderedSum.groupSize(n), merge)) {
+                rows.foreachPartition(round.parking(workerFor.apply(round.parameters())));
+                return round.sum();
+            }
+        }
         Broadcast<float[]> broadcast = sc.broadcast(params);
         try {
-            return OrderedSum.of(data.rows().mapPartitions(workerFor.apply(broadcast)), merge);
+            return OrderedSum.of(rows.mapPartitions(workerFor.apply(new BroadcastParameters(broadcast))), merge);
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {

@@ -12,12 +12,11 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import scala.Tuple2;
 
 /**
- * Evaluates a whole validation partition at the broadcast parameters, in micro-batches: the summed loss
+ * Evaluates a whole validation partition at the round's parameters, in micro-batches: the summed loss
  * and a confusion matrix of (label, argmax of the model's scores). Sequence classification reads
  * {@code label} {@code [n]} against scores {@code [n, classes]}; token classification reads {@code labels}
  * {@code [n, seq]} against {@code [n, seq, classes]}, skipping positions labelled {@value #IGNORED}.
@@ -30,13 +29,13 @@ public final class ClassificationWorker implements FlatMapFunction<Iterator<Tupl
 
     private final ModelSpec spec;
     private final BatchAssembler assembler;
-    private final Broadcast<float[]> params;
+    private final RoundParameters params;
     private final int microBatch;
     private final List<String> labelNames;
     private final String path;
 
     /** {@code labelNames} empty: classes are named "0".."k-1" after the model's class count. */
-    public ClassificationWorker(ModelSpec spec, BatchAssembler assembler, Broadcast<float[]> params, int microBatch,
+    public ClassificationWorker(ModelSpec spec, BatchAssembler assembler, RoundParameters params, int microBatch,
             List<String> labelNames, String path) {
         this.spec = spec;
         this.assembler = assembler;

@@ -11,10 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
-import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
-import org.apache.spark.broadcast.Broadcast;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,19 +98,16 @@ public final class ExecutorModels {
             return model;
         }
 
-        /**
-         * Loads the broadcast parameters unless the model holds them already (tasks of one round on one
-         * executor set them once). Broadcast ids restart with every Spark application, hence the app id.
-         */
-        public void ensureParameters(Broadcast<float[]> params) {
-            String version = SparkEnv.get().conf().getAppId() + "/" + params.id();
+        /** Loads the round's parameters unless the model holds them already (from an earlier task of the round). */
+        public void ensureParameters(RoundParameters params) {
+            String version = params.version();
             if (!version.equals(parametersVersion)) {
                 model.setParameters(params.value());
                 parametersVersion = version;
             }
         }
 
-        /** Loads parameters that exist only in this task (local steps); a later broadcast must reload. */
+        /** Loads parameters that exist only in this task (local steps); a later round must reload. */
         public void setLocalParameters(float[] params) {
             model.setParameters(params);
             parametersVersion = "";

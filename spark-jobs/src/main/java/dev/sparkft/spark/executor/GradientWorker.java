@@ -7,12 +7,11 @@ import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import scala.Tuple2;
 
 /**
- * One synchronous step on one partition: loads the broadcast parameters into this executor's model, selects
+ * One synchronous step on one partition: loads the round's parameters into this task's model, selects
  * the partition's members of the step's global batch and returns the gradient of their summed loss as ONE
  * {@link PartialSum}, computed in micro-batches of at most {@code microBatch} examples.
  */
@@ -22,12 +21,12 @@ public final class GradientWorker implements FlatMapFunction<Iterator<Tuple2<Lon
     private final ModelSpec spec;
     private final BatchAssembler assembler;
     private final String dataKey;
-    private final Broadcast<float[]> params;
+    private final RoundParameters params;
     private final long step;
     private final long[] globalBatch;
     private final int microBatch;
 
-    public GradientWorker(ModelSpec spec, BatchAssembler assembler, String dataKey, Broadcast<float[]> params,
+    public GradientWorker(ModelSpec spec, BatchAssembler assembler, String dataKey, RoundParameters params,
             long step, long[] globalBatch, int microBatch) {
         this.spec = spec;
         this.assembler = assembler;

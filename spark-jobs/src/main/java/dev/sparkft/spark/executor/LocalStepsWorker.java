@@ -13,12 +13,11 @@ import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import scala.Tuple2;
 
 /**
- * One round of parameter averaging on one partition: starting from the broadcast parameters, K local
+ * One round of parameter averaging on one partition: starting from the round's parameters, K local
  * inner-optimizer steps, step k on the partition's share of global batch {@code firstStep + k} (the mean
  * gradient over that share, clipped like the driver's). Returns the parameter delta multiplied by the
  * partition's loss weight, so the driver's sum divided by the total weight is the weighted mean delta.
@@ -34,14 +33,14 @@ public final class LocalStepsWorker implements FlatMapFunction<Iterator<Tuple2<L
     private final ModelSpec spec;
     private final BatchAssembler assembler;
     private final String dataKey;
-    private final Broadcast<float[]> params;
+    private final RoundParameters params;
     private final long firstStep;
     private final long[][] globalBatches;
     private final int microBatch;
     private final OptimizerConfig inner;
     private final double maxGradNorm;
 
-    public LocalStepsWorker(ModelSpec spec, BatchAssembler assembler, String dataKey, Broadcast<float[]> params,
+    public LocalStepsWorker(ModelSpec spec, BatchAssembler assembler, String dataKey, RoundParameters params,
             long firstStep, long[][] globalBatches, int microBatch, OptimizerConfig inner, double maxGradNorm) {
         this.spec = spec;
         this.assembler = assembler;
