@@ -13,7 +13,8 @@ rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/jars"
 mvn -q -B -pl spark-jobs -am package dependency:build-classpath -DskipTests -Dmdep.includeScope=runtime \
   -Dmdep.outputFile="$dir.tmp/classpath.txt"
 tr ':' '\n' < "$dir.tmp/classpath.txt" | while read -r jar; do ln -s "$jar" "$dir.tmp/jars/"; done
-ln -s "$(ls "$(pwd)"/spark-jobs/target/sparkft-spark-jobs-*.jar | head -1)" "$dir.tmp/jars/"
+# The module jar itself, not its -tests jar (test classes and a WARN-level log4j2-test.properties).
+ln -s "$(ls "$(pwd)"/spark-jobs/target/sparkft-spark-jobs-*.jar | grep -v -- '-tests\.jar$' | head -1)" "$dir.tmp/jars/"
 echo "Spark 3.5 (Scala 2.12) jars for SparkFT, assembled by make-spark-home.sh" > "$dir.tmp/RELEASE"
 rm -rf "$dir" && mv "$dir.tmp" "$dir"
 echo "$dir"

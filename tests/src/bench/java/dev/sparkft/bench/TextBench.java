@@ -174,7 +174,8 @@ public final class TextBench {
         JsonNode s = spark.get(0);
         long paramBytes = 4L * bare.get(0).get("parameters").asLong();
         md.append(String.format(Locale.ROOT, "%nThroughput ratio SparkFT / bare: %.3f (Spark overhead %.1f %%)."
-                + " Bytes per round per worker: to worker %,d, from worker %,d; parameters %,d bytes; %d workers%n%n",
+                + " Payload per round per worker (passed by reference in local mode): to worker %,d bytes, from worker %,d;"
+                + " parameters %,d bytes; %d workers%n%n",
                 ratio, 100 * (1 / ratio - 1), s.get("bytesToWorker").asLong(), s.get("bytesFromWorker").asLong(),
                 paramBytes, s.get("workers").asInt()));
         return md.toString();

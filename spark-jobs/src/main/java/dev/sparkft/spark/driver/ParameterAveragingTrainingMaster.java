@@ -53,15 +53,14 @@ public final class ParameterAveragingTrainingMaster implements TrainingMaster {
 
         LossSum loss = sum.lossSum();
         float[] outerGradient = sum.vector();
+        // Workers sent weight * (local - start); minus the weighted mean delta is the outer "gradient".
         boolean finite = sum.firstNonFinite() < 0 && Double.isFinite(loss.loss())
-                && FloatVectors.allFinite(outerGradient);
+                && FloatVectors.scaleIfFinite(outerGradient, -1.0 / loss.weight());
         if (!finite && config.onNonFinite() == NonFinitePolicy.FAIL) {
             throw new NonFiniteStepException(step, RoundRunner.nonFiniteMessage(step, steps, sum, config.data().train()));
         }
         double norm = Double.NaN;
         if (finite) {
-            // Workers sent weight * (local - start); minus the weighted mean delta is the outer "gradient".
-            FloatVectors.scale(outerGradient, -1.0 / loss.weight());
             norm = params.step(outerGradient, 0);
         }
         long end = System.nanoTime();

@@ -4,7 +4,8 @@ package dev.sparkft.spark.driver;
  * What one round did: steps {@code [step, step + steps)}, the mean loss over its examples, the gradient's
  * global norm before clipping (in averaging mode: the norm of the outer gradient, minus the mean delta),
  * the learning rate used, whether it was skipped as non-finite, and its cost: wall time, the slowest
- * partition's compute time, the driver's update time and the payload bytes sent to and from each worker.
+ * partition's compute time, the driver's update time and the payload bytes sent to and from each worker
+ * (in local mode the payload passes by reference and is not copied: {@link RoundRunner}).
  */
 public record RoundReport(
         long step,

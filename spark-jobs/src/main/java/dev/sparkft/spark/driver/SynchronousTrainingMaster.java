@@ -49,13 +49,13 @@ public final class SynchronousTrainingMaster implements TrainingMaster {
         LossSum loss = sum.lossSum();
         float[] gradient = sum.vector();
         double lr = schedule.at(params.optimizer().stepCount());
-        boolean finite = sum.firstNonFinite() < 0 && Double.isFinite(loss.loss()) && FloatVectors.allFinite(gradient);
+        boolean finite = sum.firstNonFinite() < 0 && Double.isFinite(loss.loss())
+                && FloatVectors.scaleIfFinite(gradient, 1.0 / loss.weight());
         if (!finite && config.onNonFinite() == NonFinitePolicy.FAIL) {
             throw new NonFiniteStepException(step, RoundRunner.nonFiniteMessage(step, 1, sum, config.data().train()));
         }
         double norm = Double.NaN;
         if (finite) {
-            FloatVectors.scale(gradient, 1.0 / loss.weight());
             norm = params.step(gradient, config.clipping().maxGradNorm());
         }
         long end = System.nanoTime();
