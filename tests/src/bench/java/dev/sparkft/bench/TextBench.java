@@ -58,6 +58,7 @@ public final class TextBench {
                     BATCH, WARMUP, STEPS));
             case "trainer" -> result(TextTrainerRun.throughput(TextShape.of(args[1]),
                     Files.createTempDirectory("sparkft-textbench"), WARMUP, STEPS));
+            case "parallel" -> result(TextEngineLoop.parallelModels(TextShape.of(args[1]), 2, BATCH, WARMUP, STEPS));
             case "rss" -> result(TextEngineLoop.residentMemory(TextShape.BERT_MINI, RSS_BATCH, RSS_STEPS, RSS_EVERY));
             default -> {
                 System.err.println("unknown benchmark '" + args[0] + "'");
@@ -149,9 +150,11 @@ public final class TextBench {
     private static String trainer(int repeats) throws Exception {
         TextShape shape = TextShape.MINILM;
         List<JsonNode> bare = new ArrayList<>();
+        List<JsonNode> parallel = new ArrayList<>();
         List<JsonNode> spark = new ArrayList<>();
         for (int r = 0; r < repeats; r++) {
             bare.add(java(2, "engine", shape.name()));
+            parallel.add(java(1, "parallel", shape.name()));
             spark.add(java(1, "trainer", shape.name()));
         }
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "Trainer vs bare engine loop, %s, global"
@@ -164,6 +167,10 @@ public final class TextBench {
                 median(bare, n -> n.get("loadMs").asDouble() + n.get("fwdBwdExportMs").asDouble()),
                 median(bare, n -> n.get("optimizerMs").asDouble()), median(bare, n -> n.get("peakRssMb").asDouble()),
                 runs(bare), loads(bare)));
+        md.append(String.format(Locale.ROOT, "| 2 models x 1 thread, 16 each, no Spark (compute only) | %.2f | %.0f | %.0f | - |"
+                + " - | %.0f | %s | %s |%n", median(parallel, n -> n.get("samplesPerSec").asDouble()),
+                median(parallel, n -> n.get("stepMs").asDouble()), median(parallel, n -> n.get("stepMs").asDouble()),
+                median(parallel, n -> n.get("peakRssMb").asDouble()), runs(parallel), loads(parallel)));
         md.append(String.format(Locale.ROOT, "| SparkFT sync, local[2], 2 x 16 | %.2f | %.0f | %.0f | %.0f | %.0f |"
                 + " %.0f | %s | %s |%n", median(spark, n -> n.get("samplesPerSec").asDouble()),
                 median(spark, n -> n.get("stepMs").asDouble()), median(spark, n -> n.get("computeMs").asDouble()),
@@ -173,6 +180,12 @@ public final class TextBench {
                 / median(bare, n -> n.get("samplesPerSec").asDouble());
         JsonNode s = spark.get(0);
         long paramBytes = 4L * bare.get(0).get("parameters").asLong();
+        double parallelRatio = median(spark, n -> n.get("samplesPerSec").asDouble())
+                / median(parallel, n -> n.get("samplesPerSec").asDouble());
+        md.append(String.format(Locale.ROOT, "%nSparkFT / the same 2 x 1-thread compute without Spark: %.3f (Spark's"
+                + " part %.1f %%); 2 x 1-thread models / bare 2-thread loop: %.3f (the one-thread-per-task rule).",
+                parallelRatio, 100 * (1 / parallelRatio - 1), median(parallel, n -> n.get("samplesPerSec").asDouble())
+                        / median(bare, n -> n.get("samplesPerSec").asDouble())));
         md.append(String.format(Locale.ROOT, "%nThroughput ratio SparkFT / bare: %.3f (Spark overhead %.1f %%)."
                 + " Payload per round per worker (passed by reference in local mode): to worker %,d bytes, from worker %,d;"
                 + " parameters %,d bytes; %d workers%n%n",

@@ -16,6 +16,9 @@ import dev.sparkft.optim.ScheduleConfig;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * SparkFT's training step without Spark, as the synchronous trainer does it per step: load the flat parameters
@@ -64,6 +67,50 @@ final class TextEngineLoop {
                     .put("exportMs", exportMs(model))
                     .put("optimizerMs", TextBench.median(optimizer) / 1e6)
                     .put("peakRssMb", ProcessMemory.peakResidentMb()).put("parameters", model.layout().size());
+        }
+    }
+
+    /**
+     * The trainer's compute without Spark: {@code models} models (one intra-op thread each, as the executors'
+     * rule sets) compute the gradients of {@code batchSize / models} examples each at once, on their own
+     * threads; a step takes as long as the slowest. Median step time, including each model's parameter load.
+     */
+    static ObjectNode parallelModels(TextShape shape, int models, int batchSize, int warmup, int steps)
+            throws Exception {
+        List<TrainableModel> all = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(models);
+        try {
+            for (int m = 0; m < models; m++) {
+                all.add(ModelEngines.create(shape.spec("fp32")));
+            }
+            float[] params = all.get(0).initialParameters();
+            long[] step = new long[steps];
+            for (int t = -warmup; t < steps; t++) {
+                long t0 = System.nanoTime();
+                List<Future<?>> running = new ArrayList<>();
+                for (int m = 0; m < models; m++) {
+                    TrainableModel model = all.get(m);
+                    Batch batch = TextShape.randomBatch(batchSize / models, m + 1);
+                    running.add(pool.submit(() -> {
+                        model.setParameters(params);
+                        model.accumulateGradient(batch, new float[model.layout().size()]);
+                    }));
+                }
+                for (Future<?> f : running) {
+                    f.get();
+                }
+                if (t >= 0) {
+                    step[t] = System.nanoTime() - t0;
+                }
+            }
+            double stepMs = TextBench.median(step) / 1e6;
+            return FoundationBench.JSON.createObjectNode().put("samplesPerSec", batchSize * 1e3 / stepMs)
+                    .put("stepMs", stepMs).put("peakRssMb", ProcessMemory.peakResidentMb());
+        } finally {
+            pool.shutdownNow();
+            for (TrainableModel model : all) {
+                model.close();
+            }
         }
     }
 
