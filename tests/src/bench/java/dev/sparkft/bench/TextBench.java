@@ -180,12 +180,12 @@ public final class TextBench {
                 / median(bare, n -> n.get("samplesPerSec").asDouble());
         JsonNode s = spark.get(0);
         long paramBytes = 4L * bare.get(0).get("parameters").asLong();
-        double parallelRatio = median(spark, n -> n.get("samplesPerSec").asDouble())
-                / median(parallel, n -> n.get("samplesPerSec").asDouble());
-        md.append(String.format(Locale.ROOT, "%nSparkFT / the same 2 x 1-thread compute without Spark: %.3f (Spark's"
-                + " part %.1f %%); 2 x 1-thread models / bare 2-thread loop: %.3f (the one-thread-per-task rule).",
-                parallelRatio, 100 * (1 / parallelRatio - 1), median(parallel, n -> n.get("samplesPerSec").asDouble())
-                        / median(bare, n -> n.get("samplesPerSec").asDouble())));
+        double parallelMs = median(parallel, n -> n.get("stepMs").asDouble());
+        md.append(String.format(Locale.ROOT, "%nCompute per round: the trainer's slowest task %.0f ms against %.0f ms for"
+                + " the same two 1-thread models without Spark (%+.1f %%), and %.0f ms for the bare 2-thread loop.",
+                median(spark, n -> n.get("computeMs").asDouble()), parallelMs,
+                100 * (median(spark, n -> n.get("computeMs").asDouble()) / parallelMs - 1),
+                median(bare, n -> n.get("loadMs").asDouble() + n.get("fwdBwdExportMs").asDouble())));
         md.append(String.format(Locale.ROOT, "%nThroughput ratio SparkFT / bare: %.3f (Spark overhead %.1f %%)."
                 + " Payload per round per worker (passed by reference in local mode): to worker %,d bytes, from worker %,d;"
                 + " parameters %,d bytes; %d workers%n%n",
