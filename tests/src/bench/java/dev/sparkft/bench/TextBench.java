@@ -167,10 +167,10 @@ public final class TextBench {
                 median(bare, n -> n.get("loadMs").asDouble() + n.get("fwdBwdExportMs").asDouble()),
                 median(bare, n -> n.get("optimizerMs").asDouble()), median(bare, n -> n.get("peakRssMb").asDouble()),
                 runs(bare), loads(bare)));
+        double parallelMs = median(parallel, n -> n.get("stepMs").asDouble());
         md.append(String.format(Locale.ROOT, "| 2 models x 1 thread, 16 each, no Spark (compute only) | %.2f | %.0f | %.0f | - |"
-                + " - | %.0f | %s | %s |%n", median(parallel, n -> n.get("samplesPerSec").asDouble()),
-                median(parallel, n -> n.get("stepMs").asDouble()), median(parallel, n -> n.get("stepMs").asDouble()),
-                median(parallel, n -> n.get("peakRssMb").asDouble()), runs(parallel), loads(parallel)));
+                + " - | %.0f | %s | %s |%n", median(parallel, n -> n.get("samplesPerSec").asDouble()), parallelMs,
+                parallelMs, median(parallel, n -> n.get("peakRssMb").asDouble()), runs(parallel), loads(parallel)));
         md.append(String.format(Locale.ROOT, "| SparkFT sync, local[2], 2 x 16 | %.2f | %.0f | %.0f | %.0f | %.0f |"
                 + " %.0f | %s | %s |%n", median(spark, n -> n.get("samplesPerSec").asDouble()),
                 median(spark, n -> n.get("stepMs").asDouble()), median(spark, n -> n.get("computeMs").asDouble()),
@@ -180,11 +180,10 @@ public final class TextBench {
                 / median(bare, n -> n.get("samplesPerSec").asDouble());
         JsonNode s = spark.get(0);
         long paramBytes = 4L * bare.get(0).get("parameters").asLong();
-        double parallelMs = median(parallel, n -> n.get("stepMs").asDouble());
+        double sparkComputeMs = median(spark, n -> n.get("computeMs").asDouble());
         md.append(String.format(Locale.ROOT, "%nCompute per round: the trainer's slowest task %.0f ms against %.0f ms for"
                 + " the same two 1-thread models without Spark (%+.1f %%), and %.0f ms for the bare 2-thread loop.",
-                median(spark, n -> n.get("computeMs").asDouble()), parallelMs,
-                100 * (median(spark, n -> n.get("computeMs").asDouble()) / parallelMs - 1),
+                sparkComputeMs, parallelMs, 100 * (sparkComputeMs / parallelMs - 1),
                 median(bare, n -> n.get("loadMs").asDouble() + n.get("fwdBwdExportMs").asDouble())));
         md.append(String.format(Locale.ROOT, "%nThroughput ratio SparkFT / bare: %.3f (Spark overhead %.1f %%)."
                 + " Payload per round per worker (passed by reference in local mode): to worker %,d bytes, from worker %,d;"

@@ -84,13 +84,17 @@ final class TextEngineLoop {
                 all.add(ModelEngines.create(shape.spec("fp32")));
             }
             float[] params = all.get(0).initialParameters();
+            List<Batch> batches = new ArrayList<>();
+            for (int m = 0; m < models; m++) {
+                batches.add(TextShape.randomBatch(batchSize / models, m + 1));
+            }
             long[] step = new long[steps];
             for (int t = -warmup; t < steps; t++) {
                 long t0 = System.nanoTime();
                 List<Future<?>> running = new ArrayList<>();
                 for (int m = 0; m < models; m++) {
                     TrainableModel model = all.get(m);
-                    Batch batch = TextShape.randomBatch(batchSize / models, m + 1);
+                    Batch batch = batches.get(m);
                     running.add(pool.submit(() -> {
                         model.setParameters(params);
                         model.accumulateGradient(batch, new float[model.layout().size()]);
