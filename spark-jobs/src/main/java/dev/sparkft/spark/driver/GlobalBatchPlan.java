@@ -38,6 +38,19 @@ public final class GlobalBatchPlan {
         return examples;
     }
 
+    public long epochOf(long step) {
+        return step / stepsPerEpoch;
+    }
+
+    /**
+     * A partitioner for epoch {@code epoch} that gives each of {@code partitions} partitions the same share
+     * of every global batch of that epoch (to within one example when the partition count does not divide
+     * the batch).
+     */
+    public BatchAlignedPartitioner partitionerFor(long epoch, int partitions) {
+        return new BatchAlignedPartitioner(seed, (int) examples, globalBatch, epoch, partitions);
+    }
+
     /** Global example indices of step {@code step}'s batch, in batch order. */
     public long[] batch(long step) {
         if (step < 0) {
@@ -54,22 +67,26 @@ public final class GlobalBatchPlan {
 
     private int[] permutation(long epoch) {
         if (epoch != cachedEpoch) {
-            int n = (int) examples;
-            int[] perm = new int[n];
-            for (int i = 0; i < n; i++) {
-                perm[i] = i;
-            }
-            // SplittableRandom (SplitMix64) yields one fixed sequence per seed: the same order on every JVM.
-            SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
-            for (int i = n - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int t = perm[i];
-                perm[i] = perm[j];
-                perm[j] = t;
-            }
-            cachedPermutation = perm;
+            cachedPermutation = permutation(seed, epoch, (int) examples);
             cachedEpoch = epoch;
         }
         return cachedPermutation;
+    }
+
+    /** {@code perm_e}: the order of all {@code n} global indices in epoch {@code epoch}. */
+    static int[] permutation(long seed, long epoch, int n) {
+        int[] perm = new int[n];
+        for (int i = 0; i < n; i++) {
+            perm[i] = i;
+        }
+        // SplittableRandom (SplitMix64) yields one fixed sequence per seed: the same order on every JVM.
+        SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = perm[i];
+            perm[i] = perm[j];
+            perm[j] = t;
+        }
+        return perm;
     }
 }

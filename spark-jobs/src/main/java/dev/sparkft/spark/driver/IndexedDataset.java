@@ -3,6 +3,8 @@ package dev.sparkft.spark.driver;
 import dev.sparkft.spark.executor.BatchAssembler;
 import java.util.List;
 import org.apache.spark.HashPartitioner;
+import org.apache.spark.Partitioner;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -51,6 +53,24 @@ public final class IndexedDataset implements AutoCloseable {
         LOG.info("dataset {}: {} examples in {} partitions, columns {}", path, count, partitions, columns);
         String key = spark.sparkContext().applicationId() + ":" + indexed.id();
         return new IndexedDataset(indexed, count, assembler, key);
+    }
+
+    /**
+     * The same rows placed by {@code partitioner}, cached as their own dataset (closing it releases only
+     * them). Costs one shuffle of the rows.
+     */
+    public IndexedDataset placedBy(Partitioner partitioner, String name) {
+        JavaPairRDD<Long, Row> placed = rows.partitionBy(partitioner)
+                .setName(rows.name() + " " + name)
+                .persist(StorageLevel.MEMORY_ONLY());
+        long placedCount = placed.count();
+        if (placedCount != count) {
+            placed.unpersist(false);
+            throw new IllegalStateException(rows.name() + ": " + placedCount + " rows after placing by " + name
+                    + ", " + count + " before");
+        }
+        SparkContext sc = rows.context();
+        return new IndexedDataset(placed, count, assembler, sc.applicationId() + ":" + placed.id());
     }
 
     /** Fails, naming the path and column, unless {@code path} is Parquet with the model's columns (reads only the schema). */

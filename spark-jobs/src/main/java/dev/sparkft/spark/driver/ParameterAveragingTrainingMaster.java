@@ -19,15 +19,15 @@ import org.apache.spark.api.java.JavaSparkContext;
  */
 public final class ParameterAveragingTrainingMaster implements TrainingMaster {
     private final JavaSparkContext sc;
-    private final IndexedDataset data;
+    private final BatchAlignedRows rows;
     private final GlobalBatchPlan plan;
     private final TrainConfig config;
     private final LearningRateSchedule innerSchedule;
 
-    public ParameterAveragingTrainingMaster(JavaSparkContext sc, IndexedDataset data, GlobalBatchPlan plan,
+    ParameterAveragingTrainingMaster(JavaSparkContext sc, BatchAlignedRows rows, GlobalBatchPlan plan,
             TrainConfig config) {
         this.sc = sc;
-        this.data = data;
+        this.rows = rows;
         this.plan = plan;
         this.config = config;
         this.innerSchedule = Schedules.of(config.optimizer().schedule(), config.optimizer().learningRate());
@@ -45,6 +45,7 @@ public final class ParameterAveragingTrainingMaster implements TrainingMaster {
         for (int k = 0; k < steps; k++) {
             batches[k] = plan.batch(step + k);
         }
+        IndexedDataset data = rows.forStep(step);
         float[] flat = params.toArray();
         PartialSum sum = RoundRunner.run(sc, data, flat, broadcast -> new LocalStepsWorker(config.model(),
                 data.assembler(), data.key(), broadcast, step, batches, config.training().microBatch(),

@@ -18,15 +18,15 @@ import org.apache.spark.api.java.JavaSparkContext;
  */
 public final class SynchronousTrainingMaster implements TrainingMaster {
     private final JavaSparkContext sc;
-    private final IndexedDataset data;
+    private final BatchAlignedRows rows;
     private final GlobalBatchPlan plan;
     private final TrainConfig config;
     private final LearningRateSchedule schedule;
 
-    public SynchronousTrainingMaster(JavaSparkContext sc, IndexedDataset data, GlobalBatchPlan plan,
+    SynchronousTrainingMaster(JavaSparkContext sc, BatchAlignedRows rows, GlobalBatchPlan plan,
             TrainConfig config) {
         this.sc = sc;
-        this.data = data;
+        this.rows = rows;
         this.plan = plan;
         this.config = config;
         this.schedule = Schedules.of(config.optimizer().schedule(), config.optimizer().learningRate());
@@ -41,6 +41,7 @@ public final class SynchronousTrainingMaster implements TrainingMaster {
     public RoundReport round(FlatParameters params, long step, int steps) {
         long start = System.nanoTime();
         long[] batch = plan.batch(step);
+        IndexedDataset data = rows.forStep(step);
         float[] flat = params.toArray();
         PartialSum sum = RoundRunner.run(sc, data, flat, broadcast -> new GradientWorker(config.model(),
                 data.assembler(), data.key(), broadcast, step, batch, config.training().microBatch()));

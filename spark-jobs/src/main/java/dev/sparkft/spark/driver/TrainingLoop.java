@@ -56,13 +56,13 @@ public final class TrainingLoop {
         if (config.data().validation() != null) {
             IndexedDataset.checkSchema(spark, config.data().validation(), columns);
         }
-        try (IndexedDataset data = IndexedDataset.load(spark, config.data().train(), columns, config.data().partitions())) {
-            GlobalBatchPlan plan = new GlobalBatchPlan(config.run().seed(), data.count(), config.training().globalBatch());
+        try (BatchAlignedRows rows = BatchAlignedRows.load(spark, config, columns)) {
+            GlobalBatchPlan plan = rows.plan();
             long totalSteps = config.training().steps() > 0 ? config.training().steps()
                     : config.training().epochs() * plan.stepsPerEpoch();
             TrainingMaster master = config.training().mode() == Mode.SYNC
-                    ? new SynchronousTrainingMaster(sc, data, plan, config)
-                    : new ParameterAveragingTrainingMaster(sc, data, plan, config);
+                    ? new SynchronousTrainingMaster(sc, rows, plan, config)
+                    : new ParameterAveragingTrainingMaster(sc, rows, plan, config);
 
             // The driver's optimizer: the step's optimizer, or the outer one when averaging.
             OptimizerConfig driverConfig = config.training().mode() == Mode.SYNC
@@ -74,7 +74,7 @@ public final class TrainingLoop {
                 resumed = store.latest().orElseThrow(() -> new IllegalStateException(
                         "--resume: no complete checkpoint in " + config.checkpoint().dir()));
                 ResumeCheck.requireCompatible(resumed, config.checkpoint().dir() + " at step " + resumed.step(),
-                        config, layout, data.count());
+                        config, layout, rows.count());
                 LOG.info("resuming from step {} ({} skipped so far)", resumed.step(), resumed.skippedSteps());
             }
             FlatParameters params = new FlatParameters(resumed == null ? initial : resumed.params(),
@@ -86,7 +86,7 @@ public final class TrainingLoop {
             long skipped = resumed == null ? 0 : resumed.skippedSteps();
 
             CheckpointListener checkpoints = new CheckpointListener(store, config.checkpoint().everySteps(),
-                    ConfigLoader.toTree(config).toString(), Checkpoint.fingerprint(layout), data.count());
+                    ConfigLoader.toTree(config).toString(), Checkpoint.fingerprint(layout), rows.count());
             EarlyStopping stopping = new EarlyStopping(config.evaluation().metric(), config.evaluation().patience(),
                     checkpoints::saveBest, console);
             List<TrainingListener> listeners = List.of(

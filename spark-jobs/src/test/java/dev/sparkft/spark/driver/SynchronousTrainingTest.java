@@ -45,7 +45,7 @@ class SynchronousTrainingTest {
         // Every step saw exactly the global batch, and every non-empty partition sent one gradient.
         for (RoundReport r : result.rounds()) {
             assertEquals(16, r.examples());
-            assertTrue(r.workers() >= 1 && r.workers() <= partitions);
+            assertEquals(partitions, r.workers(), "each partition holds an equal share of every batch");
             assertEquals(4L * 18, r.bytesToWorker());
         }
         double[] losses = result.losses();
