@@ -15,8 +15,11 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
  */
 final class ExecutorTokenizers {
 
+    /** {@code maxLength} {@value #WHOLE}: no truncation, no padding, no special tokens (for windows). */
     private record Key(String tokenizerJson, int maxLength) {
     }
+
+    static final int WHOLE = 0;
 
     private static final Map<Key, HuggingFaceTokenizer> OPEN = new ConcurrentHashMap<>();
 
@@ -36,15 +39,15 @@ final class ExecutorTokenizers {
         return OPEN.computeIfAbsent(new Key(tokenizerJson, maxLength), ExecutorTokenizers::open);
     }
 
+    /** The tokenizer that returns a text's tokens, all of them, without special tokens or padding. */
+    static HuggingFaceTokenizer whole(String tokenizerJson) {
+        return get(tokenizerJson, WHOLE);
+    }
+
     private static HuggingFaceTokenizer open(Key key) {
-        // Truncation and padding set here override whatever tokenizer.json carries; modelMaxLength is
-        // raised to maxLength because DJL would silently cap maxLength at its default of 512 otherwise.
-        Map<String, String> options = Map.of(
-                "maxLength", Integer.toString(key.maxLength()),
-                "modelMaxLength", Integer.toString(key.maxLength()),
-                "padding", "MAX_LENGTH",
-                "truncation", "LONGEST_FIRST",
-                "addSpecialTokens", "true");
+        Map<String, String> options = key.maxLength() == WHOLE
+                ? Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "false")
+                : fixedLength(key.maxLength());
         try {
             // newInstance(Path) reads the local file; newInstance(String) would go to the Hugging Face hub.
             return HuggingFaceTokenizer.newInstance(Path.of(key.tokenizerJson()), options);
@@ -52,6 +55,17 @@ final class ExecutorTokenizers {
             throw new UncheckedIOException("cannot load tokenizer " + key.tokenizerJson()
                     + " on this executor; the file must exist at that path on every node", e);
         }
+    }
+
+    private static Map<String, String> fixedLength(int maxLength) {
+        // Truncation and padding set here override whatever tokenizer.json carries; modelMaxLength is
+        // raised to maxLength because DJL would silently cap maxLength at its default of 512 otherwise.
+        return Map.of(
+                "maxLength", Integer.toString(maxLength),
+                "modelMaxLength", Integer.toString(maxLength),
+                "padding", "MAX_LENGTH",
+                "truncation", "LONGEST_FIRST",
+                "addSpecialTokens", "true");
     }
 
     private static void closeAll() {

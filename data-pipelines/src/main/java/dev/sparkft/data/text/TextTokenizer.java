@@ -3,6 +3,8 @@ package dev.sparkft.data.text;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import ai.djl.huggingface.tokenizers.Encoding;
@@ -50,6 +52,49 @@ public final class TextTokenizer implements Serializable {
 
     public EncodedText encode(String text) {
         return toEncoded(tokenizer().encode(text));
+    }
+
+    /**
+     * A text of any length as overlapping windows, in order, as Hugging Face tokenizers' truncation with
+     * {@code stride} (the overflowing encodings) gives them: every window is {@code [CLS] piece [SEP]}
+     * padded to maxLength; pieces hold maxLength - 2 tokens and start every maxLength - 2 - stride tokens,
+     * so each repeats the last {@code stride} tokens of the one before and none is read without context on
+     * both sides; the last piece ends at the text's end. A text that fits is one window, equal to
+     * {@link #encode}. The windows are cut here from the whole token sequence rather than taken from the
+     * tokenizer's overflow, which depends on the native library's version (tokenizers 0.23.1-0.23.2 drop
+     * most of it, huggingface/tokenizers#2091).
+     */
+    public List<EncodedText> encodeWindows(String text, int stride) {
+        int piece = maxLength - 2;
+        if (stride < 0 || stride >= piece) {
+            throw new IllegalArgumentException("window stride must be in [0, " + (piece - 1) + "] (maxLength "
+                    + maxLength + " less [CLS] and [SEP], less one new token per window), got " + stride);
+        }
+        long[] tokens = ExecutorTokenizers.whole(tokenizerJson).encode(text).getIds();
+        long[] empty = tokenizer().encode("").getIds();   // [CLS] [SEP] [PAD] ...: the template's ids
+        long[] specials = tokenizer().encode("").getSpecialTokenMask();
+        if (specials[0] != 1 || specials[1] != 1 || (maxLength > 2 && empty[2] == empty[1])) {
+            throw new IllegalStateException(tokenizerJson + ": windows need a single-text template of one special"
+                    + " token before and one after the text ([CLS] text [SEP]); this tokenizer adds "
+                    + Arrays.toString(Arrays.copyOf(empty, 3)));
+        }
+        List<EncodedText> windows = new ArrayList<>();
+        for (int start = 0; ; start += piece - stride) {
+            int stop = Math.min(start + piece, tokens.length);
+            int[] ids = new int[maxLength];
+            int[] mask = new int[maxLength];
+            Arrays.fill(ids, Math.toIntExact(empty[2]));
+            ids[0] = Math.toIntExact(empty[0]);
+            for (int i = start; i < stop; i++) {
+                ids[1 + i - start] = Math.toIntExact(tokens[i]);
+            }
+            ids[1 + stop - start] = Math.toIntExact(empty[1]);
+            Arrays.fill(mask, 0, 2 + stop - start, 1);
+            windows.add(new EncodedText(ids, mask, new int[maxLength]));
+            if (stop == tokens.length) {
+                return windows;
+            }
+        }
     }
 
     /** A sentence pair: {@code [CLS] text [SEP] pair [SEP]}, token_type_ids 0 then 1. */

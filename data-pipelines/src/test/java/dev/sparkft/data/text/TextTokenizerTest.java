@@ -120,6 +120,40 @@ class TextTokenizerTest {
     }
 
     @Test
+    void windowsEqualHuggingFaceTokenizersOverflowWithStride() throws Exception {
+        JsonNode windowCases = new ObjectMapper()
+                .readTree(TestResources.path("text/tokenizer-windows-expected.json").toFile()).get("cases");
+        int compared = 0;
+        for (JsonNode c : windowCases) {
+            TextTokenizer tok = new TextTokenizer(tokenizerJson, c.get("max_length").asInt());
+            List<EncodedText> windows = tok.encodeWindows(c.get("text").asText(), c.get("stride").asInt());
+            String what = c.get("max_length") + "/" + c.get("stride") + " " + c.get("text").asText().substring(0, 20);
+            assertEquals(c.get("windows").size(), windows.size(), "windows of " + what);
+            for (int w = 0; w < windows.size(); w++) {
+                JsonNode expected = c.get("windows").get(w);
+                assertArrayEquals(ints(expected.get("input_ids")), windows.get(w).inputIds(), "window " + w + " of " + what);
+                assertArrayEquals(ints(expected.get("attention_mask")), windows.get(w).attentionMask(), "mask " + w + " of " + what);
+                assertArrayEquals(ints(expected.get("token_type_ids")), windows.get(w).tokenTypeIds(), "types " + w + " of " + what);
+                compared++;
+            }
+        }
+        assertTrue(compared >= 50, "windows compared: " + compared);
+    }
+
+    @Test
+    void aTextThatFitsIsOneWindowEqualToEncode() {
+        TextTokenizer tok = new TextTokenizer(tokenizerJson, 32);
+        String text = "Save up to 70% on international calls!";
+        List<EncodedText> windows = tok.encodeWindows(text, 8);
+        assertEquals(1, windows.size());
+        assertArrayEquals(tok.encode(text).inputIds(), windows.get(0).inputIds());
+        assertEquals(1, tok.encodeWindows("", 8).size(), "an empty text is one [CLS] [SEP] window");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tok.encodeWindows(text, 30));
+        assertEquals("window stride must be in [0, 29] (maxLength 32 less [CLS] and [SEP], less one new token per"
+                + " window), got 30", e.getMessage());
+    }
+
+    @Test
     void survivesJavaSerialisationAsSparkShipsIt() throws Exception {
         TextTokenizer tok = new TextTokenizer(tokenizerJson, 32);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
