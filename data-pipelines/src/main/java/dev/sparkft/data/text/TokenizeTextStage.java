@@ -10,6 +10,7 @@ import java.util.TreeSet;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -29,7 +30,11 @@ import static org.apache.spark.sql.functions.col;
 /**
  * Turns labelled text splits into the training dataset convention (docs/design.md): per split a Parquet
  * folder with {@code input_ids}, {@code attention_mask}, {@code token_type_ids} (int arrays of the
- * tokenizer's maxLength) and an int {@code label}, plus {@code id} when the input has one. Input columns:
+ * tokenizer's maxLength) and an int {@code label}, plus {@code id} when the input has one. With
+ * {@link #withWindows} a text longer than maxLength becomes several rows, its overlapping windows
+ * ({@link TextTokenizer#encodeWindows}), each with the text's label and two more int columns: {@code document}
+ * (the text's number in its split) and {@code window} (0, 1, ...), by which evaluation puts a document back
+ * together; without, it is truncated. Input columns:
  * {@code text}, optional {@code text_pair} (sentence-pair tasks), {@code label} (class name), optional
  * {@code id}. Label ids index an explicit label list or, when none is given, the sorted distinct labels
  * of all splits; the list is written as {@code labels.json}. Rows with an empty text or pair, a missing or
@@ -55,6 +60,7 @@ public final class TokenizeTextStage {
 
     private final TextTokenizer tokenizer;
     private final LabelVocabulary explicitLabels;
+    private final Integer windowStride;
 
     /**
      * @param labels the label list to use (ids = positions); {@code null} to discover the sorted distinct
@@ -66,10 +72,23 @@ public final class TokenizeTextStage {
         }
         this.tokenizer = tokenizer;
         this.explicitLabels = labels;
+        this.windowStride = null;
     }
 
-    /** Counts for one split, as written. */
-    public record SplitCounts(long kept, Map<String, Long> keptByLabel, Map<String, Long> rejectedByReason) {
+    private TokenizeTextStage(TextTokenizer tokenizer, LabelVocabulary labels, Integer windowStride) {
+        this.tokenizer = tokenizer;
+        this.explicitLabels = labels;
+        this.windowStride = windowStride;
+    }
+
+    /** The same stage keeping whole texts as windows that overlap by {@code stride} tokens. */
+    public TokenizeTextStage withWindows(int stride) {
+        tokenizer.encodeWindows("", stride);   // checks the stride against maxLength before any job
+        return new TokenizeTextStage(tokenizer, explicitLabels, stride);
+    }
+
+    /** Counts for one split, as written: rows (windows when windowing) and the documents they came from. */
+    public record SplitCounts(long kept, long documents, Map<String, Long> keptByLabel, Map<String, Long> rejectedByReason) {
         public long rejected() {
             return rejectedByReason.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -84,12 +103,17 @@ public final class TokenizeTextStage {
             throw new IllegalArgumentException("no splits to tokenise");
         }
         boolean pairs = checkSchemas(splits);
+        if (pairs && windowStride != null) {
+            throw new IllegalArgumentException("the splits are sentence pairs (text_pair column): windows apply to"
+                    + " single texts; drop the window stride to truncate pairs longest-first");
+        }
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         AtomicOutput.checkAbsent(outDir, conf);
 
         LabelVocabulary labels = explicitLabels != null ? explicitLabels : discoverLabels(splits);
-        LOG.info("tokenising splits {} with {} (maxLength {}), {} labels {}", splits.keySet(),
-                tokenizer.tokenizerJson(), tokenizer.maxLength(), labels.size(), labels.labels());
+        LOG.info("tokenising splits {} with {} (maxLength {}, {}), {} labels {}", splits.keySet(),
+                tokenizer.tokenizerJson(), tokenizer.maxLength(),
+                windowStride == null ? "truncated" : "windows with stride " + windowStride, labels.size(), labels.labels());
 
         Map<String, SplitCounts> counts = new LinkedHashMap<>();
         AtomicOutput.write(outDir, conf, tmp -> {
@@ -104,15 +128,26 @@ public final class TokenizeTextStage {
     private SplitCounts writeSplit(String name, Dataset<Row> input, LabelVocabulary labels, boolean pairs, Path dir) {
         boolean hasId = Arrays.asList(input.columns()).contains("id");
         Dataset<Row> source = input.select(inputColumns(hasId, pairs));
-        StructType workSchema = workSchema(source.schema());
+        boolean windows = windowStride != null;
+        StructType workSchema = workSchema(source.schema(), windows);
         TextTokenizer tok = tokenizer;
-        MapPartitionsFunction<Row, Row> tokenise =
-                rows -> PartitionIterators.map(rows, row -> tokeniseRow(row, tok, labels, hasId, pairs));
+        MapPartitionsFunction<Row, Row> tokenise;
+        if (windows) {
+            source = numberDocuments(source, name);
+            int stride = windowStride;
+            tokenise = rows -> PartitionIterators.flatMap(rows, row -> tokeniseWindows(row, tok, stride, labels, hasId));
+        } else {
+            tokenise = rows -> PartitionIterators.map(rows, row -> tokeniseRow(row, tok, labels, hasId, pairs));
+        }
         Dataset<Row> work = source.mapPartitions(tokenise, Encoders.row(workSchema)).persist(StorageLevel.MEMORY_AND_DISK());
         try {
             List<Column> kept = new ArrayList<>();
             if (hasId) {
                 kept.add(col("id"));
+            }
+            if (windows) {
+                kept.add(col("document"));
+                kept.add(col("window"));
             }
             kept.add(col("input_ids"));
             kept.add(col("attention_mask"));
@@ -135,8 +170,11 @@ public final class TokenizeTextStage {
                     byReason.merge(r.getString(0), r.getLong(2), Long::sum);
                 }
             }
-            SplitCounts c = new SplitCounts(byLabel.values().stream().mapToLong(Long::longValue).sum(), byLabel, byReason);
-            LOG.info("split {}: kept {} {}, rejected {} {}", name, c.kept(), byLabel, c.rejected(), byReason);
+            long keptRows = byLabel.values().stream().mapToLong(Long::longValue).sum();
+            long documents = windows ? work.filter(col("reason").isNull().and(col("window").equalTo(0))).count() : keptRows;
+            SplitCounts c = new SplitCounts(keptRows, documents, byLabel, byReason);
+            LOG.info("split {}: kept {} rows of {} documents {}, rejected {} {}", name, c.kept(), documents, byLabel,
+                    c.rejected(), byReason);
             return c;
         } finally {
             work.unpersist();
@@ -190,6 +228,69 @@ public final class TokenizeTextStage {
         return RowFactory.create(values.toArray());
     }
 
+    /**
+     * Executor side, windows: one row per window of the text (its text left out: only rejects need it, and
+     * a long document would be copied into every window), or one reject row. Row = input columns, then
+     * {@code document}, as numbered by {@link #numberDocuments}.
+     */
+    private static List<Row> tokeniseWindows(Row row, TextTokenizer tokenizer, int stride, LabelVocabulary labels,
+            boolean hasId) {
+        int i = 0;
+        String id = hasId ? row.getString(i++) : null;
+        String text = row.getString(i++);
+        String label = row.getString(i++);
+        int document = row.getInt(i);
+        String reason = null;
+        if (text == null || text.isBlank()) {
+            reason = EMPTY_TEXT;
+        } else if (label == null || label.isBlank()) {
+            reason = MISSING_LABEL;
+        } else if (labels.idOf(label) < 0) {
+            reason = UNKNOWN_LABEL;
+        }
+        List<EncodedText> windows = reason == null ? tokenizer.encodeWindows(text, stride) : List.of();
+        if (reason == null && windows.size() == 1 && windows.get(0).realLength() <= 2) {
+            reason = EMPTY_TEXT;  // nothing but [CLS] [SEP]: the text had no tokenisable characters
+        }
+        List<Row> out = new ArrayList<>();
+        if (reason != null) {
+            out.add(hasId ? RowFactory.create(id, text, label, null, null, null, null, reason, document, null)
+                    : RowFactory.create(text, label, null, null, null, null, reason, document, null));
+            return out;
+        }
+        for (int w = 0; w < windows.size(); w++) {
+            EncodedText enc = windows.get(w);
+            Object[] values = {label, labels.idOf(label), enc.inputIds(), enc.attentionMask(), enc.tokenTypeIds(),
+                null, document, w};
+            out.add(hasId ? RowFactory.create(concat(new Object[] {id, null}, values))
+                    : RowFactory.create(concat(new Object[] {null}, values)));
+        }
+        return out;
+    }
+
+    private static Object[] concat(Object[] a, Object[] b) {
+        Object[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** The rows with an int {@code document} column: their position in the split, 0, 1, ... */
+    private static Dataset<Row> numberDocuments(Dataset<Row> source, String split) {
+        StructType schema = source.schema().add("document", DataTypes.IntegerType, false);
+        JavaRDD<Row> numbered = source.javaRDD().zipWithIndex().map(t -> {
+            if (t._2() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("split '" + split + "' has more than 2^31 documents");
+            }
+            Object[] values = new Object[t._1().size() + 1];
+            for (int c = 0; c < t._1().size(); c++) {
+                values[c] = t._1().get(c);
+            }
+            values[values.length - 1] = t._2().intValue();
+            return RowFactory.create(values);
+        });
+        return source.sparkSession().createDataFrame(numbered, schema);
+    }
+
     private static Column[] inputColumns(boolean hasId, boolean pairs) {
         List<Column> cols = new ArrayList<>();
         if (hasId) {
@@ -203,17 +304,19 @@ public final class TokenizeTextStage {
         return cols.toArray(new Column[0]);
     }
 
-    private static StructType workSchema(StructType input) {
+    private static StructType workSchema(StructType input, boolean windows) {
         StructType schema = new StructType();
         for (StructField f : input.fields()) {
             schema = schema.add(f.name(), DataTypes.StringType, true);
         }
-        return schema
+        schema = schema
                 .add("label_id", DataTypes.IntegerType, true)
                 .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), true)
                 .add("attention_mask", DataTypes.createArrayType(DataTypes.IntegerType, false), true)
                 .add("token_type_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), true)
                 .add("reason", DataTypes.StringType, true);
+        return windows ? schema.add("document", DataTypes.IntegerType, false).add("window", DataTypes.IntegerType, true)
+                : schema;
     }
 
     /** Checks every split's columns before any job runs; returns whether the splits are sentence pairs. */

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -99,6 +100,76 @@ class TokenizeTextStageTest {
         assertEquals(TokenizeTextStage.UNKNOWN_LABEL, rejects.get(2).getString(3));
 
         assertEquals(List.of("ham", "spam"), LabelVocabulary.load(new org.apache.hadoop.fs.Path(out), new Configuration()).labels());
+    }
+
+    @Test
+    void longDocumentsBecomeNumberedWindowsWithTheirLabel(@TempDir Path tmp) throws Exception {
+        String speech = Files.readString(TestResources.path("text/sotu-1790_george_washington_n.txt"));
+        StructType schema = new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType)
+                .add("label", DataTypes.StringType);
+        List<Row> input = List.of(
+                RowFactory.create("sotu-1790", speech, "speech"),
+                RowFactory.create("short", "Save up to 70% on international calls!", "ad"),
+                RowFactory.create("empty", "  ", "ad"),
+                RowFactory.create("unknown", "Tiny DNS Swap", "poem"),
+                RowFactory.create("mid", "You'll save up to 70% on international phone calls when you use our online"
+                        + " phone card. Order now and you will get 20 free minutes of calling.", "ad"));
+        Map<String, Dataset<Row>> splits = new LinkedHashMap<>();
+        splits.put("validation", spark.createDataFrame(input, schema).coalesce(1));
+        String out = tmp.resolve("windows").toString();
+
+        TokenizeTextStage.Result result = new TokenizeTextStage(tokenizer, new LabelVocabulary(List.of("ad", "speech")))
+                .withWindows(8).run(spark, splits, out);
+
+        Map<String, List<EncodedText>> expected = new LinkedHashMap<>();
+        for (Row r : input.subList(0, 2)) {
+            expected.put(r.getString(0), tokenizer.encodeWindows(r.getString(1), 8));
+        }
+        expected.put("mid", tokenizer.encodeWindows(input.get(4).getString(1), 8));
+        assertTrue(expected.get("sotu-1790").size() > 50, "the speech spans many 32-token windows");
+        assertEquals(2, expected.get("mid").size());
+        long windows = expected.values().stream().mapToLong(List::size).sum();
+        TokenizeTextStage.SplitCounts c = result.splits().get("validation");
+        assertEquals(windows, c.kept());
+        assertEquals(3, c.documents());
+        assertEquals(Map.of("ad", 3L, "speech", (long) expected.get("sotu-1790").size()), c.keptByLabel());
+        assertEquals(Map.of(TokenizeTextStage.EMPTY_TEXT, 1L, TokenizeTextStage.UNKNOWN_LABEL, 1L), c.rejectedByReason());
+
+        Dataset<Row> written = spark.read().parquet(out + "/validation");
+        assertEquals(List.of("id", "document", "window", "input_ids", "attention_mask", "token_type_ids", "label"),
+                List.of(written.schema().fieldNames()));
+        Map<String, Integer> documentOf = new HashMap<>();
+        for (Row r : written.orderBy("document", "window").collectAsList()) {
+            String id = r.getString(0);
+            int window = r.getInt(2);
+            EncodedText want = expected.get(id).get(window);
+            assertArrayEquals(want.inputIds(), ints(r.getList(3)), id + " window " + window);
+            assertArrayEquals(want.attentionMask(), ints(r.getList(4)), id + " window " + window);
+            assertEquals(id.equals("sotu-1790") ? 1 : 0, r.getInt(6), "every window carries its document's label");
+            Integer before = documentOf.putIfAbsent(id, r.getInt(1));
+            assertTrue(before == null || before == r.getInt(1), "one document number per text");
+        }
+        assertEquals(Map.of("sotu-1790", 0, "short", 1, "mid", 4), documentOf, "documents numbered in input order");
+        List<Row> rejects = spark.read().parquet(out + "/validation/" + TokenizeTextStage.REJECTS_DIR)
+                .select("id", "reason").orderBy("id").collectAsList();
+        assertEquals("[[empty,empty text], [unknown,unknown label]]", rejects.toString());
+    }
+
+    @Test
+    void windowsRefusePairsAndStridesThatLeaveNoRoom(@TempDir Path tmp) {
+        IllegalArgumentException stride = assertThrows(IllegalArgumentException.class,
+                () -> new TokenizeTextStage(tokenizer, null).withWindows(30));
+        assertTrue(stride.getMessage().startsWith("window stride must be in [0, 29]"), stride.getMessage());
+        Dataset<Row> pairs = spark.createDataFrame(List.of(RowFactory.create("a", "b", "x")),
+                new StructType().add("text", DataTypes.StringType).add("text_pair", DataTypes.StringType)
+                        .add("label", DataTypes.StringType));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TokenizeTextStage(tokenizer, null)
+                .withWindows(8).run(spark, Map.of("train", pairs), tmp.resolve("out").toString()));
+        assertTrue(e.getMessage().contains("windows apply to single texts"), e.getMessage());
+    }
+
+    private static int[] ints(List<Object> values) {
+        return values.stream().mapToInt(v -> (Integer) v).toArray();
     }
 
     private static StructType nullable(StructType schema) {
