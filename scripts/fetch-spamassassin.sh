@@ -38,22 +38,8 @@ if [[ "$count" -ne 6046 ]]; then
   exit 1
 fi
 
-echo "building data-pipelines"
-cd "$ROOT"
-# shellcheck disable=SC2086
-mvn $MVN_FLAGS -B -q -pl data-pipelines -am compile dependency:build-classpath \
-    -Dmdep.outputFile="$work/classpath.txt" -Dmdep.includeScope=runtime
-CLASSPATH="$ROOT/dl-core/target/classes:$ROOT/data-pipelines/target/classes:$(cat "$work/classpath.txt")"
-
-OPENS=""
-for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
-         java.util.concurrent.atomic sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
-  OPENS="$OPENS --add-opens=java.base/$p=ALL-UNNAMED"
-done
-
 mkdir -p "$(dirname "$OUT_SPLITS")"
-# shellcheck disable=SC2086
-SPARK_LOCAL_IP=127.0.0.1 java -Xmx2g $OPENS -cp "$CLASSPATH" dev.sparkft.data.text.PrepareSpamAssassin \
+"$ROOT/scripts/data-pipelines-java.sh" dev.sparkft.data.text.PrepareSpamAssassin \
     --data "$work/package/data" --out "$OUT_SPLITS" --splits "$SPLITS" --seed "$SEED"
 
 if [[ "${1:-}" == "--sample" ]]; then

