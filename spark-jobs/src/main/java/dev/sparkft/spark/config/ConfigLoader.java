@@ -91,7 +91,8 @@ public final class ConfigLoader {
         if (d.has("text")) {
             ConfigNode x = d.section("text");
             text = new TextData(x.string("textColumn", "text"), x.string("labelColumn", "label"),
-                    x.integer("maxLength", 128), x.string("tokenizer", null));
+                    x.integer("maxLength", 128), x.string("tokenizer", null),
+                    x.has("windowStride") ? x.integer("windowStride", null) : null);
             x.rejectUnknown();
         }
         Data data = new Data(d.string("train", null), d.has("validation") ? d.string("validation", null) : null,
@@ -179,8 +180,11 @@ public final class ConfigLoader {
         data.put("partitions", c.data().partitions());
         TextData text = c.data().text();
         if (text != null) {
-            data.putObject("text").put("textColumn", text.textColumn()).put("labelColumn", text.labelColumn())
-                    .put("maxLength", text.maxLength()).put("tokenizer", text.tokenizer());
+            ObjectNode textNode = data.putObject("text").put("textColumn", text.textColumn())
+                    .put("labelColumn", text.labelColumn()).put("maxLength", text.maxLength()).put("tokenizer", text.tokenizer());
+            if (text.windows()) {
+                textNode.put("windowStride", text.windowStride());
+            }
         }
         ObjectNode model = root.putObject("model");
         model.put("engine", c.model().engine());

@@ -121,9 +121,11 @@ public record TrainConfig(
 
     /**
      * Raw text columns to tokenise ({@code data.text}): a {@code tokenizer} ({@code bundled:all-minilm-l6-v2}
-     * or the path of a tokenizer.json), padding/truncation to {@code maxLength} tokens.
+     * or the path of a tokenizer.json), padding/truncation to {@code maxLength} tokens; with
+     * {@code windowStride} a longer text becomes overlapping windows of maxLength that repeat that many tokens,
+     * each trained with the text's label, and evaluation judges each document by its windows together.
      */
-    public record TextData(String textColumn, String labelColumn, int maxLength, String tokenizer)
+    public record TextData(String textColumn, String labelColumn, int maxLength, String tokenizer, Integer windowStride)
             implements Serializable {
         public static final String BUNDLED_MINILM = "bundled:all-minilm-l6-v2";
 
@@ -137,6 +139,14 @@ public record TrainConfig(
                     + BUNDLED_MINILM + "' or the path of a tokenizer.json)");
             require(!tokenizer.startsWith("bundled:") || tokenizer.equals(BUNDLED_MINILM),
                     "data.text.tokenizer '" + tokenizer + "': the only bundled tokenizer is " + BUNDLED_MINILM);
+            require(windowStride == null || (windowStride >= 0 && windowStride < maxLength - 2),
+                    "data.text.windowStride must be in [0, " + (maxLength - 3) + "] (tokens a window repeats from"
+                            + " the one before, below maxLength - 2), got " + windowStride);
+        }
+
+        /** Whether long texts become overlapping windows (evaluated per document) rather than being truncated. */
+        public boolean windows() {
+            return windowStride != null;
         }
     }
 

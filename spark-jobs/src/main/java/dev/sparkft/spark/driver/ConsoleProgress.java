@@ -41,9 +41,9 @@ public final class ConsoleProgress implements TrainingListener {
 
     @Override
     public void onEvaluation(ValidationResult result, TrainingState state) {
-        out.printf("%s at step %d (epoch %.2f): validation loss %.4f, accuracy %.4f, macro F1 %.4f%n%s",
+        out.printf("%s at step %d (epoch %.2f): validation loss %.4f, accuracy %.4f, macro F1 %.4f%n%s%s",
                 result.end() ? "end-of-run evaluation" : "evaluation", result.step(), result.epoch(), result.loss(),
-                result.report().accuracy(), result.report().macroAvg().f1(), result.report().format());
+                result.report().accuracy(), result.report().macroAvg().f1(), result.scope(), result.report().format());
     }
 
     private static String format(Duration d) {

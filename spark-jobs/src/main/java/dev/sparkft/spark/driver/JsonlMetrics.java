@@ -54,9 +54,13 @@ public final class JsonlMetrics implements TrainingListener {
 
     @Override
     public void onEvaluation(ValidationResult result, TrainingState state) {
-        write(JSON.createObjectNode().put("step", result.step()).put("epoch", result.epoch()).put("end", result.end())
-                .put("validationLoss", result.loss()).put("accuracy", result.report().accuracy())
-                .put("macroF1", result.report().macroAvg().f1()));
+        ObjectNode line = JSON.createObjectNode().put("step", result.step()).put("epoch", result.epoch())
+                .put("end", result.end()).put("validationLoss", result.loss()).put("accuracy", result.report().accuracy())
+                .put("macroF1", result.report().macroAvg().f1());
+        if (result.windows() != null) {
+            line.put("windowAccuracy", result.windows().accuracy()).put("windowMacroF1", result.windows().macroAvg().f1());
+        }
+        write(line);
     }
 
     @Override

@@ -24,9 +24,9 @@ final class ReportFile implements TrainingListener {
 
     @Override
     public void onEvaluation(ValidationResult result, TrainingState state) {
-        String text = String.format(Locale.ROOT, "%s at step %d (epoch %.2f), validation loss %.6f%n%n%s",
+        String text = String.format(Locale.ROOT, "%s at step %d (epoch %.2f), validation loss %.6f%n%s%n%s",
                 result.end() ? "end of run" : "evaluation", result.step(), result.epoch(), result.loss(),
-                result.report().format());
+                result.scope(), result.report().format());
         Path tmp = file.resolveSibling("." + NAME + ".tmp");
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());

@@ -2,6 +2,7 @@ package dev.sparkft.spark.driver;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkft.data.text.LabelVocabulary;
 import dev.sparkft.data.text.TextTokenizer;
@@ -107,13 +108,17 @@ final class TextDataPreparation {
             splits.put("validation", rawSplit(spark, config.data().validation(), text));
         }
         LabelVocabulary labels = trainingLabels(splits.get("train"), config.data().train(), text);
-        console.printf("sparkft: tokenising %s into %s (maxLength %d, labels %s)%n", splits.keySet(), out,
-                text.maxLength(), labels.labels());
-        TokenizeTextStage.Result result = new TokenizeTextStage(
-                new TextTokenizer(tokenizer.toString(), text.maxLength()), labels).run(spark, splits, out.toString());
+        console.printf("sparkft: tokenising %s into %s (maxLength %d%s, labels %s)%n", splits.keySet(), out,
+                text.maxLength(), text.windows() ? ", windows with stride " + text.windowStride() : "", labels.labels());
+        TokenizeTextStage stage = new TokenizeTextStage(new TextTokenizer(tokenizer.toString(), text.maxLength()), labels);
+        if (text.windows()) {
+            stage = stage.withWindows(text.windowStride());
+        }
+        TokenizeTextStage.Result result = stage.run(spark, splits, out.toString());
         for (Map.Entry<String, SplitCounts> e : result.splits().entrySet()) {
             SplitCounts c = e.getValue();
-            console.printf("sparkft: %s: %d rows %s%s%n", e.getKey(), c.kept(), c.keptByLabel(), c.rejected() == 0 ? ""
+            String rows = text.windows() ? c.kept() + " windows of " + c.documents() + " documents" : c.kept() + " rows";
+            console.printf("sparkft: %s: %s %s%s%n", e.getKey(), rows, c.keptByLabel(), c.rejected() == 0 ? ""
                     : ", " + c.rejected() + " rejected " + c.rejectedByReason() + " (see "
                             + new Path(new Path(out, e.getKey()), TokenizeTextStage.REJECTS_DIR) + ")");
         }
@@ -191,6 +196,7 @@ final class TextDataPreparation {
         f.put("textColumn", text.textColumn());
         f.put("labelColumn", text.labelColumn());
         f.put("maxLength", text.maxLength());
+        f.put("windowStride", text.windowStride());
         f.put("tokenizer", text.tokenizer());
         f.put("tokenizerSha256", sha256(tokenizer));
         f.set("trainFiles", listing(new Path(config.data().train()), conf));
@@ -233,7 +239,8 @@ final class TextDataPreparation {
         Iterator<String> keys = expected.fieldNames();
         while (keys.hasNext()) {
             String key = keys.next();
-            if (!expected.get(key).equals(found.get(key))) {
+            // A key absent from an older fingerprint (windowStride) reads as null, its value when unset.
+            if (!expected.get(key).equals(found.hasNonNull(key) ? found.get(key) : NullNode.getInstance())) {
                 throw new IllegalArgumentException(out + " was tokenised with other settings or inputs: " + key
                         + " was " + found.get(key) + ", now " + expected.get(key) + "; remove " + out
                         + " (and the run's checkpoints, which trained on it) or choose another run.outputDir");

@@ -148,7 +148,7 @@ public final class TrainingLoop {
             List<ValidationResult> earlier, List<TrainingListener> listeners) {
         ValidationResult previous = earlier.isEmpty() ? null : earlier.get(earlier.size() - 1);
         ValidationResult result = previous != null && previous.step() == state.step()
-                ? new ValidationResult(previous.step(), previous.epoch(), true, previous.loss(), previous.report())
+                ? previous.atEnd()
                 : validator.evaluate(state.params().toArray(), state.step(),
                         (double) state.step() / plan.stepsPerEpoch(), true);
         listeners.forEach(l -> l.onEvaluation(result, state));

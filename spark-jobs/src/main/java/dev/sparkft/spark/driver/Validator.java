@@ -4,6 +4,7 @@ import dev.sparkft.eval.ClassificationReport;
 import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.executor.ClassificationSum;
 import dev.sparkft.spark.executor.ClassificationWorker;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -23,7 +24,19 @@ final class Validator implements AutoCloseable {
         this.config = config;
         this.labelNames = LabelNames.resolve(config.evaluation().labels(), config.data().train(),
                 spark.sparkContext().hadoopConfiguration());
-        this.data = IndexedDataset.load(spark, config.data().validation(), columns, config.data().partitions());
+        this.data = IndexedDataset.load(spark, config.data().validation(), withDocument(spark, config, columns),
+                config.data().partitions());
+    }
+
+    /** The model's columns, and {@code document} when the validation set is windowed text. */
+    private static List<String> withDocument(SparkSession spark, TrainConfig config, List<String> columns) {
+        List<String> present = List.of(spark.read().parquet(config.data().validation()).columns());
+        if (!present.contains(ClassificationWorker.DOCUMENT) || columns.contains(ClassificationWorker.DOCUMENT)) {
+            return columns;
+        }
+        List<String> loaded = new ArrayList<>(columns);
+        loaded.add(ClassificationWorker.DOCUMENT);
+        return loaded;
     }
 
     ValidationResult evaluate(float[] params, long step, double epoch, boolean end) {
@@ -34,7 +47,12 @@ final class Validator implements AutoCloseable {
         if (sum.matrix() == null || sum.matrix().total() == 0) {
             throw new IllegalArgumentException("validation set " + path + " has no labelled examples to evaluate");
         }
-        return new ValidationResult(step, epoch, end, sum.loss().mean(), ClassificationReport.of(sum.matrix()));
+        ClassificationReport perExample = ClassificationReport.of(sum.matrix());
+        if (sum.documents() == null) {
+            return new ValidationResult(step, epoch, end, sum.loss().mean(), perExample, null);
+        }
+        ClassificationReport perDocument = ClassificationReport.of(sum.documents().matrix(sum.matrix().labels()));
+        return new ValidationResult(step, epoch, end, sum.loss().mean(), perDocument, perExample);
     }
 
     @Override

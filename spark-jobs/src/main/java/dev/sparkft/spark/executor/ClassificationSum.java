@@ -15,11 +15,13 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 
 /**
- * What a partition sends back from an evaluation: its summed loss with its weight, and its confusion
- * matrix (null for a partition without examples, whose class count is unknown). {@link #merge} adds them.
+ * What a partition sends back from an evaluation: its summed loss with its weight, its confusion matrix
+ * (null for a partition without examples, whose class count is unknown) and, for a windowed text set, its
+ * windows' {@link DocumentScores} (else null). {@link #merge} adds them.
  *
  * <p>Kryo (the trainer's serializer) cannot rebuild records or the matrix's immutable label list field by
- * field, so this class writes the loss as doubles and the matrix in Java serialization (a few hundred bytes).
+ * field, so this class writes the loss as doubles and the rest in Java serialization (a few hundred bytes,
+ * plus k doubles per document when windowed).
  */
 public final class ClassificationSum implements Serializable, KryoSerializable {
     private static final long serialVersionUID = 1L;
@@ -27,11 +29,13 @@ public final class ClassificationSum implements Serializable, KryoSerializable {
     private double loss;
     private double weight;
     private ConfusionMatrix matrix;
+    private DocumentScores documents;
 
-    public ClassificationSum(LossSum loss, ConfusionMatrix matrix) {
+    public ClassificationSum(LossSum loss, ConfusionMatrix matrix, DocumentScores documents) {
         this.loss = loss.loss();
         this.weight = loss.weight();
         this.matrix = matrix;
+        this.documents = documents;
     }
 
     /** Adds {@code b} into {@code a} (both fresh task results) and returns {@code a}. */
@@ -42,6 +46,11 @@ public final class ClassificationSum implements Serializable, KryoSerializable {
             a.matrix = b.matrix;
         } else if (b.matrix != null) {
             a.matrix.merge(b.matrix);
+        }
+        if (a.documents == null) {
+            a.documents = b.documents;
+        } else if (b.documents != null) {
+            a.documents.merge(b.documents);
         }
         return a;
     }
@@ -55,13 +64,20 @@ public final class ClassificationSum implements Serializable, KryoSerializable {
         return matrix;
     }
 
+    /** Per-document scores of a windowed set, or null. */
+    public DocumentScores documents() {
+        return documents;
+    }
+
     @Override
     public void write(Kryo kryo, Output output) {
         output.writeDouble(loss);
         output.writeDouble(weight);
-        byte[] bytes = matrix == null ? new byte[0] : javaBytes(matrix);
-        output.writeInt(bytes.length);
-        output.writeBytes(bytes);
+        for (Object part : new Object[] {matrix, documents}) {
+            byte[] bytes = part == null ? new byte[0] : javaBytes(part);
+            output.writeInt(bytes.length);
+            output.writeBytes(bytes);
+        }
     }
 
     @Override
@@ -69,10 +85,12 @@ public final class ClassificationSum implements Serializable, KryoSerializable {
         loss = input.readDouble();
         weight = input.readDouble();
         int length = input.readInt();
-        matrix = length == 0 ? null : fromJavaBytes(input.readBytes(length));
+        matrix = length == 0 ? null : (ConfusionMatrix) fromJavaBytes(input.readBytes(length));
+        length = input.readInt();
+        documents = length == 0 ? null : (DocumentScores) fromJavaBytes(input.readBytes(length));
     }
 
-    private static byte[] javaBytes(ConfusionMatrix m) {
+    private static byte[] javaBytes(Object m) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(m);
@@ -82,9 +100,9 @@ public final class ClassificationSum implements Serializable, KryoSerializable {
         return bytes.toByteArray();
     }
 
-    private static ConfusionMatrix fromJavaBytes(byte[] b) {
+    private static Object fromJavaBytes(byte[] b) {
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(b))) {
-            return (ConfusionMatrix) in.readObject();
+            return in.readObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (ClassNotFoundException e) {

@@ -19,13 +19,17 @@ import scala.Tuple2;
  * Evaluates a whole validation partition at the round's parameters, in micro-batches: the summed loss
  * and a confusion matrix of (label, argmax of the model's scores). Sequence classification reads
  * {@code label} {@code [n]} against scores {@code [n, classes]}; token classification reads {@code labels}
- * {@code [n, seq]} against {@code [n, seq, classes]}, skipping positions labelled {@value #IGNORED}.
+ * {@code [n, seq]} against {@code [n, seq, classes]}, skipping positions labelled {@value #IGNORED}. When the
+ * rows carry a {@code document} column (a windowed text set), each window's scores also go into
+ * {@link DocumentScores}, so that the driver can judge whole documents.
  * The seam has no loss-only call, so the loss's gradient goes into a scratch buffer that is dropped.
  */
 public final class ClassificationWorker implements FlatMapFunction<Iterator<Tuple2<Long, Row>>, ClassificationSum> {
     private static final long serialVersionUID = 1L;
     /** Label of token positions that carry no label (padding, continuation pieces), as in Hugging Face. */
     public static final int IGNORED = -100;
+    /** Column numbering the document a window of a windowed text set belongs to. */
+    public static final String DOCUMENT = "document";
 
     private final ModelSpec spec;
     private final BatchAssembler assembler;
@@ -54,7 +58,7 @@ public final class ClassificationWorker implements FlatMapFunction<Iterator<Tupl
             rows.add(t._2());
         });
         if (rows.isEmpty()) {
-            return List.of(new ClassificationSum(LossSum.ZERO, null)).iterator();
+            return List.of(new ClassificationSum(LossSum.ZERO, null, null)).iterator();
         }
         Selection all = new Selection(rows, indices.stream().mapToLong(Long::longValue).toArray());
         ClassificationSum result = ExecutorModels.withModel(spec, lease -> {
@@ -63,6 +67,7 @@ public final class ClassificationWorker implements FlatMapFunction<Iterator<Tupl
             float[] scratch = new float[model.layout().size()];
             LossSum loss = LossSum.ZERO;
             ConfusionMatrix matrix = null;
+            DocumentScores documents = assembler.columns().contains(DOCUMENT) ? new DocumentScores(path) : null;
             for (int from = 0; from < all.size(); from += microBatch) {
                 Selection micro = all.slice(from, Math.min(all.size(), from + microBatch));
                 Batch batch = assembler.assemble(micro.rows(), micro.indices());
@@ -72,8 +77,17 @@ public final class ClassificationWorker implements FlatMapFunction<Iterator<Tupl
                     matrix = new ConfusionMatrix(names(classesOf(scores)));
                 }
                 count(scores, batch, micro.indices(), matrix);
+                if (documents != null) {
+                    int[] document = batch.get(DOCUMENT).ints();
+                    int[] label = batch.get("label").ints();
+                    int k = classesOf(scores);
+                    float[] logits = scores.floats();
+                    for (int i = 0; i < batch.size(); i++) {
+                        documents.add(document[i], label[i], logits, i * k, k);
+                    }
+                }
             }
-            return new ClassificationSum(loss, matrix);
+            return new ClassificationSum(loss, matrix, documents);
         });
         return List.of(result).iterator();
     }

@@ -88,6 +88,29 @@ class TextDataPreparationTest {
     }
 
     @Test
+    void windowStrideWritesNumberedWindowsAndIsPartOfTheFingerprint() throws Exception {
+        Path out = dir.resolve("run-windows");
+        TrainConfig config = ConfigLoader.parse(yaml(out, 8).replace("maxLength: 8", "maxLength: 8, windowStride: 2"),
+                false, List.of());
+        assertEquals(2, config.data().text().windowStride());
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        TrainConfig prepared = TextDataPreparation.prepare(TestSpark.session(), config, print(console));
+        List<Row> rows = TestSpark.session().read().parquet(prepared.data().train()).orderBy("document", "window")
+                .collectAsList();
+        // "Cheap meds, click here now" and "You won a prize!!!" are 7 tokens: pieces of 6 starting every 4 -> 2
+        // windows each; "Meeting moved to Thursday" fits.
+        assertEquals(List.of("t1", "t1", "t2", "t4", "t4"), rows.stream().map(r -> r.getString(r.fieldIndex("id"))).toList());
+        assertEquals(List.of(0, 1, 0, 0, 1), rows.stream().map(r -> r.getInt(r.fieldIndex("window"))).toList());
+        assertTrue(console.toString(StandardCharsets.UTF_8).contains("train: 5 windows of 3 documents"), console.toString());
+        IllegalArgumentException changed = assertThrows(IllegalArgumentException.class, () -> TextDataPreparation.prepare(
+                TestSpark.session(), ConfigLoader.parse(yaml(out, 8), false, List.of()), print(console)));
+        assertTrue(changed.getMessage().contains("windowStride"), changed.getMessage());
+        IllegalArgumentException stride = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.parse(
+                yaml(out, 8).replace("maxLength: 8", "maxLength: 8, windowStride: 6"), false, List.of()));
+        assertTrue(stride.getMessage().contains("data.text.windowStride must be in [0, 5]"), stride.getMessage());
+    }
+
+    @Test
     void missingColumnIsNamed() {
         TrainConfig config = ConfigLoader.parse(yaml(dir.resolve("run-b"), 16).replace("textColumn: body",
                 "textColumn: content"), false, List.of());
