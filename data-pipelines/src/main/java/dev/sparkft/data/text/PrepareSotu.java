@@ -53,26 +53,11 @@ public final class PrepareSotu {
         }
 
         public static Options parse(String... args) {
-            Map<String, String> values = new LinkedHashMap<>(Map.of("--parties", "Democratic,Republican",
-                    "--splits", "train=0.8,validation=0.2", "--seed", "42", "--master", "local[2]"));
-            List<String> known = List.of("--data", "--out", "--parties", "--splits", "--seed", "--master");
-            for (int i = 0; i < args.length; i += 2) {
-                if (!known.contains(args[i])) {
-                    throw new IllegalArgumentException("unknown option '" + args[i] + "'; known: " + known);
-                }
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException("option " + args[i] + " needs a value");
-                }
-                values.put(args[i], args[i + 1]);
-            }
-            Map<String, Double> splits = new LinkedHashMap<>();
-            for (String part : values.get("--splits").split(",")) {
-                String[] kv = part.split("=", 2);
-                if (kv.length != 2) {
-                    throw new IllegalArgumentException("--splits entry '" + part + "' is not name=fraction");
-                }
-                splits.put(kv[0].strip(), Double.parseDouble(kv[1].strip()));
-            }
+            Map<String, String> defaults = Map.of("--parties", "Democratic,Republican",
+                    "--splits", "train=0.8,validation=0.2", "--seed", "42", "--master", "local[2]");
+            Map<String, String> values = CommandLine.parse(args, defaults, List.of(
+                    "--data", "--out", "--parties", "--splits", "--seed", "--master"));
+            Map<String, Double> splits = CommandLine.splits(values.get("--splits"));
             List<String> parties = new ArrayList<>();
             for (String p : values.get("--parties").split(",")) {
                 if (!p.isBlank()) {

@@ -42,27 +42,12 @@ public final class PrepareSpamAssassin {
         }
 
         public static Options parse(String... args) {
-            Map<String, String> values = new LinkedHashMap<>(Map.of(
+            Map<String, String> defaults = Map.of(
                     "--splits", "train=0.8,validation=0.1,test=0.1", "--seed", "42",
-                    "--max-chars", Integer.toString(SpamAssassinReader.DEFAULT_MAX_CHARS), "--master", "local[2]"));
-            List<String> known = List.of("--data", "--out", "--splits", "--seed", "--max-chars", "--master");
-            for (int i = 0; i < args.length; i += 2) {
-                if (!known.contains(args[i])) {
-                    throw new IllegalArgumentException("unknown option '" + args[i] + "'; known: " + known);
-                }
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException("option " + args[i] + " needs a value");
-                }
-                values.put(args[i], args[i + 1]);
-            }
-            Map<String, Double> splits = new LinkedHashMap<>();
-            for (String part : values.get("--splits").split(",")) {
-                String[] kv = part.split("=", 2);
-                if (kv.length != 2) {
-                    throw new IllegalArgumentException("--splits entry '" + part + "' is not name=fraction");
-                }
-                splits.put(kv[0].strip(), Double.parseDouble(kv[1].strip()));
-            }
+                    "--max-chars", Integer.toString(SpamAssassinReader.DEFAULT_MAX_CHARS), "--master", "local[2]");
+            Map<String, String> values = CommandLine.parse(args, defaults, List.of(
+                    "--data", "--out", "--splits", "--seed", "--max-chars", "--master"));
+            Map<String, Double> splits = CommandLine.splits(values.get("--splits"));
             return new Options(values.get("--data"), values.get("--out"), splits,
                     Long.parseLong(values.get("--seed")), Integer.parseInt(values.get("--max-chars")), values.get("--master"));
         }
