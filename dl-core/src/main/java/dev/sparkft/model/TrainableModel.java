@@ -34,6 +34,17 @@ public interface TrainableModel extends AutoCloseable {
     /** Model outputs for a batch at the current parameters, e.g. logits {@code [n, classes]}. */
     Tensor predict(Batch batch);
 
+    /**
+     * The summed loss (as {@link #accumulateGradient} returns it) and the outputs ({@link #predict}) of a
+     * labelled batch at the current parameters. This default runs a backward pass into a scratch buffer and a
+     * second forward pass; an engine that can compute the loss from one forward pass without gradients
+     * should override it (evaluation of a large validation set is otherwise three forward passes' worth).
+     */
+    default Evaluation evaluate(Batch batch) {
+        LossSum loss = accumulateGradient(batch, new float[layout().size()]);
+        return new Evaluation(loss, predict(batch));
+    }
+
     /** Releases native memory; the instance is unusable afterwards. */
     @Override
     void close();

@@ -64,7 +64,11 @@ public final class BertClassifier {
      * or [n, seq] and already validated: in [0, numLabels), or -100 for unlabelled tokens.
      */
     public NDArray lossSum(Function<String, NDArray> params, BertInputs in, NDArray labels) {
-        NDArray logits = logits(params, in);
+        return lossSum(logits(params, in), labels);
+    }
+
+    /** The same from logits already computed. */
+    public NDArray lossSum(NDArray logits, NDArray labels) {
         long classes = head.numLabels();
         NDArray logProbs = JniUtils.logSoftmax((PtNDArray) logits.reshape(-1, classes), -1, lossType(logits));
         NDArray flat = labels.reshape(-1, 1);

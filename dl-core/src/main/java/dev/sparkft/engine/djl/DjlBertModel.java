@@ -8,6 +8,7 @@ import dev.sparkft.bert.BertModelOptions;
 import dev.sparkft.bert.BertParameterNames;
 import dev.sparkft.bert.Precision;
 import dev.sparkft.model.Batch;
+import dev.sparkft.model.Evaluation;
 import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.Tensor;
@@ -93,6 +94,19 @@ public final class DjlBertModel implements TrainableModel {
             NDArray logits = BertBackward.logits(step, classifier, params, options.precision(),
                     BatchArrays.inputs(step, batch, options.config()));
             return Tensor.ofFloats(logits.toFloatArray(), logits.getShape().getShape());
+        }
+    }
+
+    /** Loss and logits from one forward pass without gradients. */
+    @Override
+    public Evaluation evaluate(Batch batch) {
+        requireLoaded();
+        long weight = BatchArrays.lossWeight(batch, options.head());
+        try (NDManager step = manager.newSubManager()) {
+            BertBackward.Evaluated out = BertBackward.evaluate(step, classifier, params, options.precision(),
+                    BatchArrays.inputs(step, batch, options.config()), BatchArrays.labels(step, batch, options.head()));
+            return new Evaluation(new LossSum(out.lossSum(), weight),
+                    Tensor.ofFloats(out.logits().toFloatArray(), out.logits().getShape().getShape()));
         }
     }
 

@@ -2,6 +2,7 @@ package dev.sparkft.engine.djl;
 
 import dev.sparkft.model.Batch;
 import dev.sparkft.model.ComputeDevice;
+import dev.sparkft.model.Evaluation;
 import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ModelEngines;
 import dev.sparkft.model.ModelSpec;
@@ -56,6 +57,24 @@ class DjlBertModelTest {
                 assertEquals(wholeLoss.loss(), halvesLoss.loss(), 1e-5 * Math.abs(wholeLoss.loss()));
                 assertEquals(wholeLoss.weight(), halvesLoss.weight());
                 assertTrue(norm(whole) > 0);
+            }
+        }
+    }
+
+    /** The one-forward evaluation gives the loss of the training pass and the logits of predict. */
+    @Test
+    void evaluateEqualsTheTrainingLossAndPredict() {
+        for (String task : List.of("sequence-classification", "token-classification")) {
+            try (TrainableModel m = create(task, "mean", List.of())) {
+                Batch b = TinyBert.batch(5, 7, 3, 9);
+                LossSum trained = m.accumulateGradient(b, new float[m.layout().size()]);
+                Tensor predicted = m.predict(b);
+                Evaluation evaluated = m.evaluate(b);
+                assertEquals(trained.weight(), evaluated.loss().weight());
+                assertEquals(trained.loss(), evaluated.loss().loss(), 1e-6 * Math.abs(trained.loss()), task);
+                assertArrayEquals(predicted.shape(), evaluated.outputs().shape());
+                assertArrayEquals(predicted.floats(), evaluated.outputs().floats(), 1e-6f, task);
+                assertTrue(trained.loss() > 0);
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.sparkft.spark.executor;
 
 import dev.sparkft.eval.ConfusionMatrix;
 import dev.sparkft.model.Batch;
+import dev.sparkft.model.Evaluation;
 import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ModelSpec;
 import dev.sparkft.model.Tensor;
@@ -22,7 +23,7 @@ import scala.Tuple2;
  * {@code [n, seq]} against {@code [n, seq, classes]}, skipping positions labelled {@value #IGNORED}. When the
  * rows carry a {@code document} column (a windowed text set), each window's scores also go into
  * {@link DocumentScores}, so that the driver can judge whole documents.
- * The seam has no loss-only call, so the loss's gradient goes into a scratch buffer that is dropped.
+ * Loss and scores come from {@link TrainableModel#evaluate} (one forward pass where the engine allows).
  */
 public final class ClassificationWorker implements FlatMapFunction<Iterator<Tuple2<Long, Row>>, ClassificationSum> {
     private static final long serialVersionUID = 1L;
@@ -64,15 +65,15 @@ public final class ClassificationWorker implements FlatMapFunction<Iterator<Tupl
         ClassificationSum result = ExecutorModels.withModel(spec, lease -> {
             lease.ensureParameters(params);
             TrainableModel model = lease.model();
-            float[] scratch = new float[model.layout().size()];
             LossSum loss = LossSum.ZERO;
             ConfusionMatrix matrix = null;
             DocumentScores documents = assembler.columns().contains(DOCUMENT) ? new DocumentScores(path) : null;
             for (int from = 0; from < all.size(); from += microBatch) {
                 Selection micro = all.slice(from, Math.min(all.size(), from + microBatch));
                 Batch batch = assembler.assemble(micro.rows(), micro.indices());
-                loss = loss.plus(model.accumulateGradient(batch, scratch));
-                Tensor scores = model.predict(batch);
+                Evaluation evaluation = model.evaluate(batch);
+                loss = loss.plus(evaluation.loss());
+                Tensor scores = evaluation.outputs();
                 if (matrix == null) {
                     matrix = new ConfusionMatrix(names(classesOf(scores)));
                 }
