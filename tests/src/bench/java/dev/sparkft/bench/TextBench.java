@@ -35,7 +35,7 @@ public final class TextBench {
     private static final int RSS_STEPS = 1000;
     private static final int RSS_EVERY = 50;
     private static final int RSS_BATCH = 2;
-    private static final List<String> SECTIONS = List.of("minilm2", "trainer", "mini2", "minilm1", "mini1", "rss");
+    private static final List<String> SECTIONS = List.of("minilm2", "trainer", "mini2", "minilm1", "mini1", "rss", "eval");
     /** bf16 sections (shape, threads, "b"): run with DJL bound to a bf16-capable libtorch (docs/benchmarks.md). */
     private static final List<String> BF16_SECTIONS = List.of("mini2b", "minilm2b");
     private static final Map<String, String> MALLOC = Map.of("MALLOC_MMAP_THRESHOLD_", "33554432",
@@ -60,6 +60,7 @@ public final class TextBench {
                     Files.createTempDirectory("sparkft-textbench"), WARMUP, STEPS));
             case "parallel" -> result(TextEngineLoop.parallelModels(TextShape.of(args[1]), 2, BATCH, WARMUP, STEPS));
             case "rss" -> result(TextEngineLoop.residentMemory(TextShape.BERT_MINI, RSS_BATCH, RSS_STEPS, RSS_EVERY));
+            case "evaluate" -> result(TextEngineLoop.evaluation(TextShape.MINILM, BATCH, WARMUP, STEPS));
             default -> {
                 System.err.println("unknown benchmark '" + args[0] + "'");
                 System.exit(2);
@@ -86,6 +87,7 @@ public final class TextBench {
                 md.append(switch (section) {
                     case "trainer" -> trainer(repeats);
                     case "rss" -> rss();
+                    case "eval" -> evaluation(repeats);
                     default -> {
                         boolean bf16 = section.endsWith("b");
                         String shapeThreads = bf16 ? section.substring(0, section.length() - 1) : section;
@@ -191,6 +193,25 @@ public final class TextBench {
                 ratio, 100 * (1 / ratio - 1), s.get("bytesToWorker").asLong(), s.get("bytesFromWorker").asLong(),
                 paramBytes, s.get("workers").asInt()));
         return md.toString();
+    }
+
+    private static String evaluation(int repeats) throws Exception {
+        List<JsonNode> runs = new ArrayList<>();
+        for (int r = 0; r < repeats; r++) {
+            runs.add(java(2, "evaluate"));
+        }
+        double before = median(runs, n -> n.get("backwardAndPredictMs").asDouble());
+        double after = median(runs, n -> n.get("evaluateMs").asDouble());
+        return String.format(Locale.ROOT, "Evaluation of a labelled batch, %s, %dx%d, 2 threads, median of %d batches"
+                + " after %d warm-up, %d runs%n%n| | ms/batch | samples/s | runs (ms) |%n|---|---|---|---|%n"
+                + "| loss from a backward pass into scratch + a forward for the logits | %.0f | %.2f | %s |%n"
+                + "| one forward pass without gradients (`evaluate`) | %.0f | %.2f | %s |%n%n"
+                + "Speed-up %.2fx (same loss sum to 1e-5 in every run).%n%n", TextShape.MINILM.label(), BATCH,
+                TextShape.SEQ, STEPS, WARMUP, repeats, before, BATCH * 1e3 / before,
+                runs.stream().map(n -> String.format(Locale.ROOT, "%.0f", n.get("backwardAndPredictMs").asDouble())).toList(),
+                after, BATCH * 1e3 / after,
+                runs.stream().map(n -> String.format(Locale.ROOT, "%.0f", n.get("evaluateMs").asDouble())).toList(),
+                before / after);
     }
 
     private static String rss() throws Exception {

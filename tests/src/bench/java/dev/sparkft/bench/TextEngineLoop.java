@@ -71,6 +71,40 @@ final class TextEngineLoop {
     }
 
     /**
+     * Evaluation of a labelled batch, the two ways in one JVM, alternating: the seam's default (a backward
+     * pass into a scratch buffer for the loss, then a forward for the logits) and the engine's one forward
+     * pass without gradients ({@link TrainableModel#evaluate}). Medians per batch.
+     */
+    static ObjectNode evaluation(TextShape shape, int batchSize, int warmup, int steps) {
+        Batch batch = TextShape.randomBatch(batchSize, 2);
+        try (TrainableModel model = ModelEngines.create(shape.spec("fp32"))) {
+            model.setParameters(model.initialParameters());
+            long[] twoPasses = new long[steps];
+            long[] onePass = new long[steps];
+            double lossTwo = 0;
+            double lossOne = 0;
+            for (int t = -warmup; t < steps; t++) {
+                long t0 = System.nanoTime();
+                lossTwo = model.accumulateGradient(batch, new float[model.layout().size()]).loss();
+                model.predict(batch);
+                long t1 = System.nanoTime();
+                lossOne = model.evaluate(batch).loss().loss();
+                long t2 = System.nanoTime();
+                if (t >= 0) {
+                    twoPasses[t] = t1 - t0;
+                    onePass[t] = t2 - t1;
+                }
+            }
+            if (Math.abs(lossOne - lossTwo) > 1e-5 * Math.abs(lossTwo)) {
+                throw new IllegalStateException("evaluate's loss " + lossOne + " differs from the training loss " + lossTwo);
+            }
+            return FoundationBench.JSON.createObjectNode()
+                    .put("backwardAndPredictMs", TextBench.median(twoPasses) / 1e6)
+                    .put("evaluateMs", TextBench.median(onePass) / 1e6).put("lossSum", lossOne);
+        }
+    }
+
+    /**
      * The trainer's compute without Spark: {@code models} models (one intra-op thread each, as the executors'
      * rule sets) compute the gradients of {@code batchSize / models} examples each at once, on their own
      * threads; a step takes as long as the slowest. Median step time, including each model's parameter load.
