@@ -189,19 +189,8 @@ public final class TokenizeTextStage {
         String pair = pairs ? row.getString(i++) : null;
         String label = row.getString(i);
 
-        String reason = null;
-        Integer labelId = null;
-        if (text == null || text.isBlank()) {
-            reason = EMPTY_TEXT;
-        } else if (pairs && (pair == null || pair.isBlank())) {
-            reason = EMPTY_TEXT_PAIR;
-        } else if (label == null || label.isBlank()) {
-            reason = MISSING_LABEL;
-        } else if (labels.idOf(label) < 0) {
-            reason = UNKNOWN_LABEL;
-        } else {
-            labelId = labels.idOf(label);
-        }
+        String reason = rejectReason(text, pairs, pair, label, labels);
+        Integer labelId = reason == null ? labels.idOf(label) : null;
         EncodedText enc = null;
         if (reason == null) {
             enc = pairs ? tokenizer.encodePair(text, pair) : tokenizer.encode(text);
@@ -228,6 +217,20 @@ public final class TokenizeTextStage {
         return RowFactory.create(values.toArray());
     }
 
+    /** Why a row cannot be tokenised (an empty text or pair, a missing or unknown label), or null. */
+    private static String rejectReason(String text, boolean pairs, String pair, String label, LabelVocabulary labels) {
+        if (text == null || text.isBlank()) {
+            return EMPTY_TEXT;
+        }
+        if (pairs && (pair == null || pair.isBlank())) {
+            return EMPTY_TEXT_PAIR;
+        }
+        if (label == null || label.isBlank()) {
+            return MISSING_LABEL;
+        }
+        return labels.idOf(label) < 0 ? UNKNOWN_LABEL : null;
+    }
+
     /**
      * Executor side, windows: one row per window of the text (its text left out: only rejects need it, and
      * a long document would be copied into every window), or one reject row. Row = input columns, then
@@ -240,14 +243,7 @@ public final class TokenizeTextStage {
         String text = row.getString(i++);
         String label = row.getString(i++);
         int document = row.getInt(i);
-        String reason = null;
-        if (text == null || text.isBlank()) {
-            reason = EMPTY_TEXT;
-        } else if (label == null || label.isBlank()) {
-            reason = MISSING_LABEL;
-        } else if (labels.idOf(label) < 0) {
-            reason = UNKNOWN_LABEL;
-        }
+        String reason = rejectReason(text, false, null, label, labels);
         List<EncodedText> windows = reason == null ? tokenizer.encodeWindows(text, stride) : List.of();
         if (reason == null && windows.size() == 1 && windows.get(0).realLength() <= 2) {
             reason = EMPTY_TEXT;  // nothing but [CLS] [SEP]: the text had no tokenisable characters

@@ -27,11 +27,7 @@ public final class DocumentScores implements Serializable {
 
     /** Adds one window: {@code logits[offset, offset + k)} of document {@code document} labelled {@code label}. */
     void add(int document, int label, float[] logits, int offset, int k) {
-        Integer known = labels.putIfAbsent(document, label);
-        if (known != null && known != label) {
-            throw new IllegalArgumentException("document " + document + " in " + path + " has windows labelled "
-                    + known + " and " + label + "; all windows of a document carry its label");
-        }
+        requireLabel(document, label);
         double max = Double.NEGATIVE_INFINITY;
         for (int c = 0; c < k; c++) {
             max = Math.max(max, logits[offset + c]);
@@ -53,11 +49,7 @@ public final class DocumentScores implements Serializable {
     DocumentScores merge(DocumentScores other) {
         for (Map.Entry<Integer, double[]> e : other.probabilitySums.entrySet()) {
             int document = e.getKey();
-            Integer known = labels.putIfAbsent(document, other.labels.get(document));
-            if (known != null && !known.equals(other.labels.get(document))) {
-                throw new IllegalArgumentException("document " + document + " in " + path + " has windows labelled "
-                        + known + " and " + other.labels.get(document) + "; all windows of a document carry its label");
-            }
+            requireLabel(document, other.labels.get(document));
             double[] sum = probabilitySums.computeIfAbsent(document, d -> new double[e.getValue().length]);
             for (int c = 0; c < sum.length; c++) {
                 sum[c] += e.getValue()[c];
@@ -65,6 +57,15 @@ public final class DocumentScores implements Serializable {
             windows.merge(document, other.windows.get(document), Integer::sum);
         }
         return this;
+    }
+
+    /** Records {@code label} as the document's, failing if another window of it said otherwise. */
+    private void requireLabel(int document, int label) {
+        Integer known = labels.putIfAbsent(document, label);
+        if (known != null && known != label) {
+            throw new IllegalArgumentException("document " + document + " in " + path + " has windows labelled "
+                    + known + " and " + label + "; all windows of a document carry its label");
+        }
     }
 
     public int documents() {
