@@ -95,10 +95,11 @@ public final class PrepareSotu {
     public static Map<String, Long> run(SparkSession spark, Options options) {
         AtomicOutput.checkAbsent(options.out(), spark.sparkContext().hadoopConfiguration());
         Dataset<Row> all = read(spark, options.data());
-        Dataset<Row> ofParties = all.filter(col("label").isin(options.parties().toArray()));
-        Dataset<Row> speeches = (options.label().equals("century")
+        // Cached once: the party check, the president split and every split's write read it.
+        Dataset<Row> ofParties = all.filter(col("label").isin(options.parties().toArray())).cache();
+        Dataset<Row> speeches = options.label().equals("century")
                 ? ofParties.withColumn("label", when(col("year").lt(1900), lit(BEFORE_1900)).otherwise(lit(FROM_1900)))
-                : ofParties).cache();
+                : ofParties;
         try {
             List<String> present = ofParties.select("label").distinct().as(org.apache.spark.sql.Encoders.STRING())
                     .collectAsList();
@@ -125,7 +126,7 @@ public final class PrepareSotu {
             LOG.info("wrote addresses per split {} to {}", counts, options.out());
             return counts;
         } finally {
-            speeches.unpersist();
+            ofParties.unpersist();
         }
     }
 

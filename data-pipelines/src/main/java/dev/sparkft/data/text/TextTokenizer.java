@@ -71,8 +71,9 @@ public final class TextTokenizer implements Serializable {
                     + maxLength + " less [CLS] and [SEP], less one new token per window), got " + stride);
         }
         long[] tokens = ExecutorTokenizers.whole(tokenizerJson).encode(text).getIds();
-        long[] empty = tokenizer().encode("").getIds();   // [CLS] [SEP] [PAD] ...: the template's ids
-        long[] specials = tokenizer().encode("").getSpecialTokenMask();
+        Encoding template = tokenizer().encode("");   // [CLS] [SEP] [PAD] ...: the template's ids
+        long[] empty = template.getIds();
+        long[] specials = template.getSpecialTokenMask();
         if (specials[0] != 1 || specials[1] != 1 || (maxLength > 2 && empty[2] == empty[1])) {
             throw new IllegalStateException(tokenizerJson + ": windows need a single-text template of one special"
                     + " token before and one after the text ([CLS] text [SEP]); this tokenizer adds "
