@@ -28,6 +28,16 @@ public interface ModelEngine {
         return create(spec);
     }
 
+    /**
+     * The number of values in the flat parameter vector of {@code spec}'s model, for sizing memory before
+     * anything runs. This default builds the model; an engine that can count without building should.
+     */
+    default long parameterCount(ModelSpec spec) {
+        try (TrainableModel model = create(spec)) {
+            return model.layout().size();
+        }
+    }
+
     /** How this engine's trained models are exported; empty when it has no export format. */
     default Optional<ModelExporter> exporter() {
         return Optional.empty();

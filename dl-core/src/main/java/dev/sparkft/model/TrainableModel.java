@@ -20,6 +20,14 @@ public interface TrainableModel extends AutoCloseable {
     /** Dataset columns the model reads (inputs and labels), so schemas are checked before any job runs. */
     List<String> inputColumns();
 
+    /**
+     * What each input column must hold (lengths, value ranges), checked over the whole dataset before training
+     * starts. The default expects nothing beyond the schema; engines name what would fail inside a step.
+     */
+    default List<ColumnExpectation> expectations() {
+        return List.of();
+    }
+
     /** Loads {@code flat} (length {@code layout().size()}) as the current parameters. */
     void setParameters(float[] flat);
 

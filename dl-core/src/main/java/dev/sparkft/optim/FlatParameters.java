@@ -24,6 +24,15 @@ public final class FlatParameters {
         return optimizer;
     }
 
+    /**
+     * Whether every parameter is finite, from one native sum: NaN and infinities propagate into it, and a
+     * finite vector cannot overflow a float sum unless its values are themselves near the float range, which
+     * is a diverged run all the same.
+     */
+    public boolean allFinite() {
+        return Double.isFinite(params.sumNumber().doubleValue());
+    }
+
     /** A copy of the current parameters. */
     public float[] toArray() {
         return HostCopies.toArray(params);

@@ -6,8 +6,11 @@ import ai.djl.ndarray.types.DataType;
 import dev.sparkft.bert.BertFlatVector;
 import dev.sparkft.bert.BertModelOptions;
 import dev.sparkft.bert.BertParameterNames;
+import dev.sparkft.bert.BertTask;
 import dev.sparkft.bert.Precision;
+import dev.sparkft.hf.BertConfig;
 import dev.sparkft.model.Batch;
+import dev.sparkft.model.ColumnExpectation;
 import dev.sparkft.model.Evaluation;
 import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ParameterLayout;
@@ -62,6 +65,22 @@ public final class DjlBertModel implements TrainableModel {
         List<String> columns = new ArrayList<>(BatchArrays.INPUT_COLUMNS);
         columns.add(options.head().task().labelColumn());
         return columns;
+    }
+
+    @Override
+    public List<ColumnExpectation> expectations() {
+        BertConfig c = options.config();
+        String labels = options.head().task().labelColumn();
+        ColumnExpectation label = ColumnExpectation.intRange(labels, 0, options.head().numLabels() - 1,
+                "model.options.numLabels = " + options.head().numLabels());
+        return List.of(
+                ColumnExpectation.intRange(BatchArrays.INPUT_IDS, 0, c.vocabSize() - 1, "vocab_size = " + c.vocabSize())
+                        .withMaxLength(c.maxPositions(), "max_position_embeddings = " + c.maxPositions()),
+                ColumnExpectation.intRange(BatchArrays.ATTENTION_MASK, 0, 1, "a mask"),
+                ColumnExpectation.intRange(BatchArrays.TOKEN_TYPE_IDS, 0, c.typeVocabSize() - 1,
+                        "type_vocab_size = " + c.typeVocabSize()),
+                options.head().task() == BertTask.TOKEN_CLASSIFICATION
+                        ? label.alsoAllowing(BertClassifier.IGNORED_LABEL) : label);
     }
 
     @Override

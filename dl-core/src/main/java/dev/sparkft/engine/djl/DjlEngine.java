@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.sparkft.bert.BertExporter;
 import dev.sparkft.bert.BertModelOptions;
+import dev.sparkft.bert.BertParameterNames;
 import dev.sparkft.model.ComputeDevice;
 import dev.sparkft.model.ModelEngine;
 import dev.sparkft.model.ModelExporter;
@@ -57,6 +58,13 @@ public final class DjlEngine implements ModelEngine {
             return Device.cpu();
         }
         return Device.gpu(device.index());
+    }
+
+    /** From the architecture alone (an ONNX graph is read for it; libtorch is not loaded, no weights are copied). */
+    @Override
+    public long parameterCount(ModelSpec spec) {
+        BertModelOptions options = BertModelOptions.parse(spec.options());
+        return BertParameterNames.layout(options.config(), options.head()).size();
     }
 
     /** Hugging Face folders: the layout and weights are HF BERT's, whatever engine computed them. */

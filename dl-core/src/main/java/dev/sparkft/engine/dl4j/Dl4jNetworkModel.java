@@ -1,6 +1,7 @@
 package dev.sparkft.engine.dl4j;
 
 import dev.sparkft.model.Batch;
+import dev.sparkft.model.ColumnExpectation;
 import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.ParameterSegment;
@@ -104,6 +105,15 @@ public final class Dl4jNetworkModel implements TrainableModel {
     @Override
     public List<String> inputColumns() {
         return List.of(FEATURES, LABEL);
+    }
+
+    @Override
+    public List<ColumnExpectation> expectations() {
+        return List.of(
+                ColumnExpectation.exactLength(FEATURES, config.inputSize(), "model.options.inputShape = "
+                        + List.of(config.channels(), config.height(), config.width()) + " flattened"),
+                ColumnExpectation.intRange(LABEL, 0, config.numClasses() - 1,
+                        "model.options.numClasses = " + config.numClasses()));
     }
 
     @Override
