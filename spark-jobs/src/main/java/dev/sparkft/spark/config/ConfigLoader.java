@@ -1,6 +1,7 @@
 package dev.sparkft.spark.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,12 +20,15 @@ import dev.sparkft.spark.config.TrainConfig.Metric;
 import dev.sparkft.spark.config.TrainConfig.Mode;
 import dev.sparkft.spark.config.TrainConfig.NonFinitePolicy;
 import dev.sparkft.spark.config.TrainConfig.Run;
+import dev.sparkft.spark.config.TrainConfig.SkipLimits;
 import dev.sparkft.spark.config.TrainConfig.TextData;
 import dev.sparkft.spark.config.TrainConfig.Training;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads a {@link TrainConfig} from YAML or JSON plus {@code key.path=value} overrides (values parsed as YAML
@@ -32,8 +36,13 @@ import java.util.List;
  * naming the full key path; {@link #toTree} writes the canonical form stored in checkpoints.
  */
 public final class ConfigLoader {
-    private static final ObjectMapper YAML = new YAMLMapper();
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // A key given twice would otherwise silently take the last value: refuse it, naming the key.
+    private static final ObjectMapper YAML = new YAMLMapper()
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '([^']*)'");
 
     private ConfigLoader() {
     }
@@ -61,7 +70,7 @@ public final class ConfigLoader {
             tree = (json ? JSON : YAML).readTree(text);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("not valid " + (json ? "JSON" : "YAML") + ": "
-                    + e.getOriginalMessage() + locationOf(e), e);
+                    + duplicateKeyMessage(e.getOriginalMessage()) + locationOf(e), e);
         }
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
             tree = JSON.createObjectNode();
@@ -125,10 +134,13 @@ public final class ConfigLoader {
 
         ConfigNode k = root.section("checkpoint");
         Checkpointing checkpoint = new Checkpointing(k.string("dir", run.outputDir() + "/checkpoints"),
-                k.longValue("everySteps", 0L), k.integer("keepLast", 3));
+                k.longValue("everySteps", 0L), k.integer("everyEpochs", 1), k.integer("keepLast", 3));
         k.rejectUnknown();
 
         NonFinitePolicy onNonFinite = NonFinitePolicy.parse(root.string("onNonFinite", "fail"), "onNonFinite");
+        ConfigNode n = root.section("nonFiniteSkips");
+        SkipLimits skipLimits = new SkipLimits(n.integer("maxConsecutive", 5), n.longValue("maxTotal", 50L));
+        n.rejectUnknown();
 
         ConfigNode l = root.section("logging");
         Logging logging = new Logging(l.longValue("everySteps", 10L),
@@ -150,8 +162,8 @@ public final class ConfigLoader {
         x.rejectUnknown();
 
         root.rejectUnknown();
-        return new TrainConfig(run, data, model, training, optimizer, clipping, checkpoint, onNonFinite, logging,
-                evaluation, export);
+        return new TrainConfig(run, data, model, training, optimizer, clipping, checkpoint, onNonFinite, skipLimits,
+                logging, evaluation, export);
     }
 
     private static OptimizerConfig optimizer(ConfigNode o) {
@@ -211,8 +223,10 @@ public final class ConfigLoader {
                 .put("totalSteps", o.schedule().totalSteps()).put("finalFraction", o.schedule().finalFraction());
         root.putObject("clipping").put("maxGradNorm", c.clipping().maxGradNorm());
         root.putObject("checkpoint").put("dir", c.checkpoint().dir()).put("everySteps", c.checkpoint().everySteps())
-                .put("keepLast", c.checkpoint().keepLast());
+                .put("everyEpochs", c.checkpoint().everyEpochs()).put("keepLast", c.checkpoint().keepLast());
         root.put("onNonFinite", c.onNonFinite().key());
+        root.putObject("nonFiniteSkips").put("maxConsecutive", c.nonFiniteSkips().maxConsecutive())
+                .put("maxTotal", c.nonFiniteSkips().maxTotal());
         root.putObject("logging").put("everySteps", c.logging().everySteps())
                 .put("metricsFile", c.logging().metricsFile());
         ObjectNode evaluation = root.putObject("evaluation");
@@ -256,6 +270,12 @@ public final class ConfigLoader {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("override '" + key + "': cannot parse value '" + text + "'", e);
         }
+    }
+
+    /** Jackson names a repeated key in terms of its own features; say it in the user's terms. */
+    private static String duplicateKeyMessage(String message) {
+        Matcher m = DUPLICATE.matcher(message == null ? "" : message);
+        return m.find() ? "key '" + m.group(1) + "' is given twice; keep one of them" : message;
     }
 
     private static String locationOf(JsonProcessingException e) {

@@ -21,6 +21,7 @@ public record TrainConfig(
         Clipping clipping,
         Checkpointing checkpoint,
         NonFinitePolicy onNonFinite,
+        SkipLimits nonFiniteSkips,
         Logging logging,
         Evaluation evaluation,
         Export export) implements Serializable {
@@ -34,6 +35,7 @@ public record TrainConfig(
         Objects.requireNonNull(clipping, "clipping");
         Objects.requireNonNull(checkpoint, "checkpoint");
         Objects.requireNonNull(onNonFinite, "onNonFinite");
+        Objects.requireNonNull(nonFiniteSkips, "nonFiniteSkips");
         Objects.requireNonNull(logging, "logging");
         Objects.requireNonNull(evaluation, "evaluation");
         Objects.requireNonNull(export, "export");
@@ -71,8 +73,8 @@ public record TrainConfig(
 
     /** This run over other data tables (the tokenised ones, after text preparation). */
     public TrainConfig withData(Data newData) {
-        return new TrainConfig(run, newData, model, training, optimizer, clipping, checkpoint, onNonFinite, logging,
-                evaluation, export);
+        return new TrainConfig(run, newData, model, training, optimizer, clipping, checkpoint, onNonFinite,
+                nonFiniteSkips, logging, evaluation, export);
     }
 
     /** What to do with a step whose loss or gradient is NaN or infinite. */
@@ -205,12 +207,29 @@ public record TrainConfig(
         }
     }
 
-    /** Checkpoints under {@code dir} (any Hadoop FS URI) every {@code everySteps} (0 = only at the end). */
-    public record Checkpointing(String dir, long everySteps, int keepLast) implements Serializable {
+    /**
+     * Checkpoints under {@code dir} (any Hadoop FS URI) every {@code everySteps} steps and every
+     * {@code everyEpochs} epochs (0 turns either off), always before the end-of-run evaluation and export,
+     * and when the run is asked to stop (SIGTERM). Only the newest {@code keepLast} are kept.
+     */
+    public record Checkpointing(String dir, long everySteps, int everyEpochs, int keepLast) implements Serializable {
         public Checkpointing {
             require(dir != null && !dir.isBlank(), "checkpoint.dir must not be empty");
-            require(everySteps >= 0, "checkpoint.everySteps must be >= 0 (0 = only at the end), got " + everySteps);
+            require(everySteps >= 0, "checkpoint.everySteps must be >= 0 (0 = off), got " + everySteps);
+            require(everyEpochs >= 0, "checkpoint.everyEpochs must be >= 0 (0 = off), got " + everyEpochs);
             require(keepLast >= 1, "checkpoint.keepLast must be >= 1, got " + keepLast);
+        }
+    }
+
+    /**
+     * How many non-finite rounds {@code onNonFinite: skip} tolerates before the run stops: {@code maxConsecutive}
+     * in a row (a diverged run skips every step) or {@code maxTotal} in one run (from its start or resume). A
+     * round is one step in synchronous mode, K local steps when averaging.
+     */
+    public record SkipLimits(int maxConsecutive, long maxTotal) implements Serializable {
+        public SkipLimits {
+            require(maxConsecutive >= 1, "nonFiniteSkips.maxConsecutive must be >= 1, got " + maxConsecutive);
+            require(maxTotal >= 1, "nonFiniteSkips.maxTotal must be >= 1, got " + maxTotal);
         }
     }
 

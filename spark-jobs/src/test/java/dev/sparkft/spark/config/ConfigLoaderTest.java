@@ -36,6 +36,8 @@ class ConfigLoaderTest {
         assertNull(c.data().validation());
         assertEquals("runs/sparkft/checkpoints", c.checkpoint().dir());
         assertEquals(TrainConfig.NonFinitePolicy.FAIL, c.onNonFinite());
+        assertEquals(new TrainConfig.SkipLimits(5, 50), c.nonFiniteSkips());
+        assertEquals(1, c.checkpoint().everyEpochs(), "a checkpoint per epoch unless told otherwise");
         assertEquals(Map.of("network", "mlp", "hidden", List.of(64, 32), "dropout", 0.1), c.model().options());
         assertEquals("sgd", c.training().averaging().outer().type());
         assertEquals(1.0, c.training().averaging().outer().learningRate());
@@ -51,6 +53,19 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().startsWith("unknown key 'training.averaging.outer.lr'"), e.getMessage());
         e = fails(MINIMAL, "optimizer.schedule.warmup=10");
         assertTrue(e.getMessage().startsWith("unknown key 'optimizer.schedule.warmup'"), e.getMessage());
+    }
+
+    @Test
+    void repeatedKeysAreRefusedNotSilentlyOverwritten() {
+        IllegalArgumentException yaml = fails(MINIMAL + "optimizer: {learningRate: 0.5}\n");
+        assertTrue(yaml.getMessage().startsWith("not valid YAML: key 'optimizer' is given twice; keep one of them"
+                + " (line "), yaml.getMessage());
+        IllegalArgumentException nested = fails(MINIMAL.replace("steps: 100}", "steps: 100, globalBatch: 64}"));
+        assertTrue(nested.getMessage().startsWith("not valid YAML: key 'globalBatch' is given twice"),
+                nested.getMessage());
+        IllegalArgumentException json = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.parse(
+                "{\"data\": {\"train\": \"a\", \"train\": \"b\"}}", true, List.of()));
+        assertTrue(json.getMessage().startsWith("not valid JSON: key 'train' is given twice"), json.getMessage());
     }
 
     @Test
