@@ -1,5 +1,6 @@
 package dev.sparkft.spark.driver;
 
+import dev.sparkft.model.ColumnExpectation;
 import dev.sparkft.spark.config.TrainConfig;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
@@ -29,9 +30,10 @@ final class BatchAlignedRows implements AutoCloseable {
     }
 
     /** Loads {@code config}'s training set (the model's {@code columns}) and its batch plan. */
-    static BatchAlignedRows load(SparkSession spark, TrainConfig config, List<String> columns) {
+    static BatchAlignedRows load(SparkSession spark, TrainConfig config, List<String> columns,
+            List<ColumnExpectation> expectations) {
         int partitions = config.data().partitions();
-        IndexedDataset data = IndexedDataset.load(spark, config.data().train(), columns, partitions);
+        IndexedDataset data = IndexedDataset.load(spark, config.data().train(), columns, expectations, partitions);
         try {
             GlobalBatchPlan plan = new GlobalBatchPlan(config.run().seed(), data.count(), config.training().globalBatch());
             return new BatchAlignedRows(data, plan, partitions);
@@ -47,6 +49,11 @@ final class BatchAlignedRows implements AutoCloseable {
 
     long count() {
         return data.count();
+    }
+
+    /** The training set's {@link IndexedDataset#fingerprint()}. */
+    long fingerprint() {
+        return data.fingerprint();
     }
 
     /** The rows placed for the epoch of {@code step}; re-placed (one shuffle) when a new epoch begins. */

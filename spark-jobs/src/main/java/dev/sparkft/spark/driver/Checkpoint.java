@@ -11,13 +11,15 @@ import java.util.HexFormat;
 
 /**
  * Everything needed to continue a run exactly: the next step, the driver's parameters and optimizer state,
- * how many steps were skipped, the example count the data plan was built on, the model layout's
+ * how many steps were skipped, the example count the data plan was built on and the training data's fingerprint
+ * ({@link IndexedDataset#fingerprint()}; null in checkpoints written before it existed), the model layout's
  * fingerprint and the run's config (canonical JSON, data seed included). Stored by {@link CheckpointStore}.
  */
 public record Checkpoint(
         long step,
         long skippedSteps,
         long examples,
+        String dataFingerprint,
         String layoutFingerprint,
         String configJson,
         float[] params,

@@ -3,24 +3,33 @@ package dev.sparkft.spark.driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Saves a checkpoint every {@code everySteps} steps (0 = never in between) and at the end of the run. */
+/**
+ * Saves a checkpoint every {@code everySteps} steps and every {@code everyEpochs} epochs (0 turns either
+ * off), and whenever the loop asks ({@link #saveNow}: before the end-of-run evaluation, when the run is
+ * asked to stop). A step is saved once.
+ */
 public final class CheckpointListener implements TrainingListener {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointListener.class);
 
     private final CheckpointStore store;
     private final long everySteps;
+    private final long stepsPerCheckpointEpoch;
     private final String configJson;
     private final String layoutFingerprint;
     private final long examples;
+    private final String dataFingerprint;
     private long lastSaved = -1;
 
-    public CheckpointListener(CheckpointStore store, long everySteps, String configJson, String layoutFingerprint,
-            long examples) {
+    /** {@code everyEpochs} counts epochs of {@code stepsPerEpoch} steps. */
+    public CheckpointListener(CheckpointStore store, long everySteps, int everyEpochs, long stepsPerEpoch,
+            String configJson, String layoutFingerprint, long examples, String dataFingerprint) {
         this.store = store;
         this.everySteps = everySteps;
+        this.stepsPerCheckpointEpoch = everyEpochs * stepsPerEpoch;
         this.configJson = configJson;
         this.layoutFingerprint = layoutFingerprint;
         this.examples = examples;
+        this.dataFingerprint = dataFingerprint;
     }
 
     @Override
@@ -30,15 +39,25 @@ public final class CheckpointListener implements TrainingListener {
 
     @Override
     public void onRound(RoundReport round, TrainingState state) {
-        if (everySteps > 0 && round.nextStep() / everySteps > round.step() / everySteps) {
-            save(state);
+        if (crossed(everySteps, round) || crossed(stepsPerCheckpointEpoch, round)) {
+            saveNow(state);
         }
+    }
+
+    private static boolean crossed(long every, RoundReport round) {
+        return every > 0 && round.nextStep() / every > round.step() / every;
     }
 
     @Override
     public void onEnd(TrainingState state) {
+        saveNow(state);
+    }
+
+    /** Saves {@code state} unless its step is already saved. */
+    public void saveNow(TrainingState state) {
         if (state.step() != lastSaved) {
-            save(state);
+            LOG.info("checkpoint at step {}: {}", state.step(), store.save(checkpointOf(state)));
+            lastSaved = state.step();
         }
     }
 
@@ -47,13 +66,8 @@ public final class CheckpointListener implements TrainingListener {
         LOG.info("best checkpoint at step {}: {}", state.step(), store.saveBest(checkpointOf(state)));
     }
 
-    private void save(TrainingState state) {
-        LOG.info("checkpoint at step {}: {}", state.step(), store.save(checkpointOf(state)));
-        lastSaved = state.step();
-    }
-
     private Checkpoint checkpointOf(TrainingState state) {
-        return new Checkpoint(state.step(), state.skippedSteps(), examples, layoutFingerprint, configJson,
-                state.params().toArray(), state.params().optimizer().state());
+        return new Checkpoint(state.step(), state.skippedSteps(), examples, dataFingerprint, layoutFingerprint,
+                configJson, state.params().toArray(), state.params().optimizer().state());
     }
 }

@@ -13,7 +13,11 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -30,17 +34,22 @@ import java.util.zip.CheckedOutputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FSError;
+import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Checkpoints in a directory on any Hadoop file system, one file per checkpoint named {@code step-N.ckpt}.
- * A file is written under a temporary name and renamed when complete, so an interrupted write never
- * replaces a good checkpoint; it carries a CRC32 so that a truncated or damaged file is recognised and
- * skipped on resume. Only the newest {@code keepLast} are kept.
+ * A file is written under a temporary name, synced and renamed over its name when complete, so an interrupted
+ * write never replaces a good checkpoint; it carries a CRC32 and lengths checked against its size, so that a
+ * truncated or damaged file is recognised and skipped on resume. Only the newest {@code keepLast} are kept.
  *
  * <p>File layout (big-endian): magic {@code SPFTCKPT}, format version, header length, header JSON
  * (step, counts, fingerprint, config, optimizer buffer names and lengths), the parameters, each optimizer
@@ -59,13 +68,18 @@ public final class CheckpointStore {
 
     private final Path dir;
     private final FileSystem fs;
+    private final Configuration hadoopConf;
     private final int keepLast;
 
     public CheckpointStore(String dir, Configuration hadoopConf, int keepLast) {
         this.dir = new Path(dir);
+        this.hadoopConf = hadoopConf;
         this.keepLast = keepLast;
         try {
-            this.fs = this.dir.getFileSystem(hadoopConf);
+            FileSystem any = this.dir.getFileSystem(hadoopConf);
+            // The local file system's checksumming wrapper cannot sync to disk and keeps .crc side files;
+            // checkpoint files carry their own CRC, so write through the raw file system.
+            this.fs = any instanceof LocalFileSystem local ? local.getRawFileSystem() : any;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the file system of checkpoint.dir " + dir, e);
         }
@@ -81,24 +95,110 @@ public final class CheckpointStore {
         return write(c, new Path(dir, BEST));
     }
 
+    /**
+     * Fails before training, naming {@code checkpoint.dir}, when a file cannot be created, synced and deleted
+     * there; hours of training would otherwise end at the first checkpoint.
+     */
+    public void requireWritable() {
+        Path probe = new Path(dir, TMP_PREFIX + "probe-" + UUID.randomUUID());
+        try {
+            fs.mkdirs(dir);
+            try (FSDataOutputStream out = fs.create(probe, false)) {
+                out.write(MAGIC);
+                out.hsync();
+            }
+            if (!fs.delete(probe, false)) {
+                throw new IOException("cannot delete " + probe);
+            }
+        } catch (IOException | FSError | RuntimeException e) {
+            deleteQuietly(probe);
+            throw new IllegalArgumentException("checkpoint.dir " + dir + " is not writable: " + reason(e)
+                    + "; choose another checkpoint.dir or fix its permissions (nothing was trained)", e);
+        }
+    }
+
+    /** Deletes temporary files that an interrupted earlier write left behind; call while holding the run's lock. */
+    public int sweepTemporaryFiles() {
+        try {
+            if (!fs.exists(dir)) {
+                return 0;
+            }
+            int n = 0;
+            for (FileStatus s : fs.listStatus(dir)) {
+                if (s.getPath().getName().startsWith(TMP_PREFIX) && fs.delete(s.getPath(), false)) {
+                    LOG.info("deleted a stale temporary checkpoint file {}", s.getPath());
+                    n++;
+                }
+            }
+            return n;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list checkpoint.dir " + dir, e);
+        }
+    }
+
+    /**
+     * Temporary name, written and synced to disk, renamed over {@code target} (atomic on POSIX and HDFS, so a
+     * reader sees the old file or the new one), and only then older checkpoints are pruned. Any failure,
+     * also Hadoop's {@link FSError} for a full disk, deletes the temporary file and leaves earlier
+     * checkpoints as they were.
+     */
     private Path write(Checkpoint c, Path target) {
         Path tmp = new Path(dir, TMP_PREFIX + target.getName() + "-" + UUID.randomUUID());
+        boolean renamed = false;
         try {
             fs.mkdirs(dir);
             try (FSDataOutputStream out = fs.create(tmp, false)) {
                 write(c, out);
+                out.hsync();
             }
-            if (fs.exists(target)) {
-                fs.delete(target, false);
+            renameOver(tmp, target);
+            renamed = true;
+        } catch (IOException | FSError e) {
+            throw new UncheckedIOException("cannot write checkpoint " + target + ": " + reason(e)
+                    + "; earlier checkpoints in " + dir + " are intact", e instanceof IOException io ? io
+                            : new IOException(e));
+        } finally {
+            if (!renamed) {
+                deleteQuietly(tmp);
             }
-            if (!fs.rename(tmp, target)) {
-                throw new IOException("rename " + tmp + " -> " + target + " failed");
-            }
-            prune();
-            return target;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write checkpoint " + target + ": " + e.getMessage(), e);
         }
+        try {
+            prune();
+        } catch (IOException e) {
+            LOG.warn("cannot prune old checkpoints in {}: {}", dir, e.getMessage());
+        }
+        return target;
+    }
+
+    private void renameOver(Path from, Path to) throws IOException {
+        if (fs instanceof RawLocalFileSystem local) {
+            // rename(2) replaces an existing file atomically (Hadoop's local rename falls back to a copy into a
+            // directory of that name); then the directory entry itself is made durable.
+            java.nio.file.Path target = local.pathToFile(to).toPath();
+            Files.move(local.pathToFile(from).toPath(), target, StandardCopyOption.ATOMIC_MOVE);
+            try (FileChannel d = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+                d.force(true);
+            }
+        } else {
+            FileContext.getFileContext(fs.getUri(), hadoopConf).rename(from, to, Options.Rename.OVERWRITE);
+        }
+    }
+
+    private void deleteQuietly(Path p) {
+        try {
+            fs.delete(p, false);
+        } catch (IOException | FSError | RuntimeException e) {
+            LOG.warn("cannot delete temporary file {}: {}", p, e.getMessage());
+        }
+    }
+
+    /** The innermost message: a full disk reads "No space left on device", not a wrapper's words. */
+    private static String reason(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
     /** The newest checkpoint that reads back completely; damaged or truncated files are skipped with a warning. */
@@ -135,6 +235,7 @@ public final class CheckpointStore {
     }
 
     public Checkpoint read(Path p) throws IOException {
+        long size = fs.getFileStatus(p).getLen();
         try (FSDataInputStream raw = fs.open(p)) {
             BufferedInputStream buffered = new BufferedInputStream(raw, 1 << 20);
             CheckedInputStream checked = new CheckedInputStream(buffered, new CRC32());
@@ -148,11 +249,25 @@ public final class CheckpointStore {
             if (version != Checkpoint.FORMAT_VERSION) {
                 throw new IOException("checkpoint format " + version + ", this build reads " + Checkpoint.FORMAT_VERSION);
             }
-            byte[] headerBytes = new byte[in.readInt()];
+            // Every length is checked against the file's size before anything is allocated: a damaged length
+            // field must make the file unreadable, not exhaust the heap.
+            int headerLength = in.readInt();
+            long fixed = MAGIC.length + 4L + 4L + 8L + END.length;
+            if (headerLength < 0 || fixed + headerLength > size) {
+                throw new IOException("damaged header length " + headerLength + " in a file of " + size + " bytes");
+            }
+            byte[] headerBytes = new byte[headerLength];
             in.readFully(headerBytes);
             JsonNode h = JSON.readTree(headerBytes);
+            JsonNode opt = h.path("optimizer");
+            long floats = h.path("parameters").asLong(-1);
+            for (JsonNode b : opt.path("buffers")) {
+                floats += b.path("length").asLong(-1);
+            }
+            if (floats < 0 || fixed + headerLength + 4 * floats != size) {
+                throw new IOException("the header's lengths do not match the file's " + size + " bytes: the file is damaged");
+            }
             float[] params = readFloats(in, h.get("parameters").asInt());
-            JsonNode opt = h.get("optimizer");
             Map<String, float[]> buffers = new LinkedHashMap<>();
             for (JsonNode b : opt.get("buffers")) {
                 buffers.put(b.get("name").asText(), readFloats(in, b.get("length").asInt()));
@@ -168,6 +283,7 @@ public final class CheckpointStore {
                 throw new IOException("bad end marker: the file is damaged");
             }
             return new Checkpoint(h.get("step").asLong(), h.get("skippedSteps").asLong(), h.get("examples").asLong(),
+                    h.hasNonNull("dataFingerprint") ? h.get("dataFingerprint").asText() : null,
                     h.get("layoutFingerprint").asText(), JSON.writeValueAsString(h.get("config")), params,
                     new OptimizerState(opt.get("type").asText(), opt.get("step").asLong(), buffers));
         } catch (EOFException e) {
@@ -181,7 +297,8 @@ public final class CheckpointStore {
         DataOutputStream out = new DataOutputStream(checked);
         ObjectNode h = JSON.createObjectNode();
         h.put("format", Checkpoint.FORMAT_VERSION).put("step", c.step()).put("skippedSteps", c.skippedSteps())
-                .put("examples", c.examples()).put("layoutFingerprint", c.layoutFingerprint())
+                .put("examples", c.examples()).put("dataFingerprint", c.dataFingerprint())
+                .put("layoutFingerprint", c.layoutFingerprint())
                 .put("parameters", c.params().length);
         h.set("config", JSON.readTree(c.configJson()));
         ObjectNode opt = h.putObject("optimizer");

@@ -1,6 +1,10 @@
 package dev.sparkft.spark.driver;
 
+import dev.sparkft.model.ColumnExpectation;
 import dev.sparkft.spark.executor.BatchAssembler;
+import dev.sparkft.spark.executor.DataCheck;
+import dev.sparkft.spark.executor.DataSummary;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.Partitioner;
@@ -9,6 +13,7 @@ import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
@@ -17,42 +22,87 @@ import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
- * A Parquet dataset prepared for training: schema checked against the model's columns before any job,
- * every example numbered once in file order (its global index), spread over {@code partitions} by index and
- * cached, so that a step only looks up its global batch's members.
+ * A Parquet dataset prepared for training: schema checked against the model's columns before any job, every
+ * row checked against what the model takes (one pass, failing before step 1 and naming the file and row),
+ * every example numbered once in (file path, row in file) order, its global index, which does not depend on
+ * the number of cores or how Spark splits the files, spread over {@code partitions} by index and cached, so
+ * that a step only looks up its global batch's members. The {@link #fingerprint()} of the numbered values
+ * lets a resumed run refuse data that changed.
  */
 public final class IndexedDataset implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IndexedDataset.class);
+    private static final String FILE = "_sparkft_file";
+    private static final String ROW = "_sparkft_row";
 
     private final JavaPairRDD<Long, Row> rows;
     private final long count;
+    private final long fingerprint;
     private final BatchAssembler assembler;
     private final String key;
 
-    private IndexedDataset(JavaPairRDD<Long, Row> rows, long count, BatchAssembler assembler, String key) {
+    private IndexedDataset(JavaPairRDD<Long, Row> rows, long count, long fingerprint, BatchAssembler assembler,
+            String key) {
         this.rows = rows;
         this.count = count;
+        this.fingerprint = fingerprint;
         this.assembler = assembler;
         this.key = key;
     }
 
-    public static IndexedDataset load(SparkSession spark, String path, List<String> columns, int partitions) {
+    /**
+     * Loads, checks and numbers {@code path}'s {@code columns}; fails naming the first row that breaks one of
+     * the model's {@code expectations}, or rows of differing lengths, before anything is trained.
+     */
+    public static IndexedDataset load(SparkSession spark, String path, List<String> columns,
+            List<ColumnExpectation> expectations, int partitions) {
         Dataset<Row> df = read(spark, path);
         BatchAssembler assembler = new BatchAssembler(df.schema(), columns, path);
-        Column[] selected = columns.stream().map(functions::col).toArray(Column[]::new);
-        JavaPairRDD<Long, Row> indexed = df.select(selected).javaRDD().zipWithIndex()
-                .mapToPair(t -> new Tuple2<>(t._2(), t._1()))
-                .partitionBy(new HashPartitioner(partitions))
-                .setName("sparkft " + path)
+        List<Column> selected = new ArrayList<>();
+        columns.forEach(c -> selected.add(functions.col(c)));
+        // Parquet's hidden per-file metadata: a row's identity that survives any re-split of the files.
+        selected.add(functions.col("_metadata.file_path").as(FILE));
+        selected.add(functions.col("_metadata.row_index").as(ROW));
+        JavaPairRDD<Long, Row> numbered = df.select(selected.toArray(Column[]::new)).orderBy(FILE, ROW)
+                .javaRDD().zipWithIndex().mapToPair(t -> new Tuple2<>(t._2(), t._1()))
+                .setName("sparkft " + path + " numbered")
                 .persist(StorageLevel.MEMORY_ONLY());
-        long count = indexed.count();
-        if (count == 0) {
-            indexed.unpersist(false);
-            throw new IllegalArgumentException("dataset " + path + " has no rows");
+        try {
+            DataSummary summary = numbered.mapPartitions(new DataCheck(assembler, expectations))
+                    .reduce(DataSummary::merge);
+            if (summary.count() == 0) {
+                throw new IllegalArgumentException("dataset " + path + " has no rows");
+            }
+            if (summary.firstViolation() != null) {
+                DataSummary.Violation v = summary.firstViolation();
+                throw new IllegalArgumentException("dataset " + path + ": " + v.where() + ": " + v.message()
+                        + "; fix or drop such rows when preparing the data (nothing was trained)");
+            }
+            String mismatch = summary.lengthMismatch(columns);
+            if (mismatch != null) {
+                throw new IllegalArgumentException("dataset " + path + ": " + mismatch + " (nothing was trained)");
+            }
+            int width = columns.size();
+            JavaPairRDD<Long, Row> indexed = numbered.mapValues(r -> modelColumns(r, width))
+                    .partitionBy(new HashPartitioner(partitions))
+                    .setName("sparkft " + path)
+                    .persist(StorageLevel.MEMORY_ONLY());
+            indexed.count();
+            LOG.info("dataset {}: {} examples in {} partitions, columns {}, fingerprint {}", path, summary.count(),
+                    partitions, columns, Long.toHexString(summary.fingerprint()));
+            String key = spark.sparkContext().applicationId() + ":" + indexed.id();
+            return new IndexedDataset(indexed, summary.count(), summary.fingerprint(), assembler, key);
+        } finally {
+            numbered.unpersist(false);
         }
-        LOG.info("dataset {}: {} examples in {} partitions, columns {}", path, count, partitions, columns);
-        String key = spark.sparkContext().applicationId() + ":" + indexed.id();
-        return new IndexedDataset(indexed, count, assembler, key);
+    }
+
+    /** The row without the identity columns that numbering added. */
+    private static Row modelColumns(Row r, int width) {
+        Object[] values = new Object[width];
+        for (int i = 0; i < width; i++) {
+            values[i] = r.get(i);
+        }
+        return RowFactory.create(values);
     }
 
     /**
@@ -70,7 +120,7 @@ public final class IndexedDataset implements AutoCloseable {
                     + ", " + count + " before");
         }
         SparkContext sc = rows.context();
-        return new IndexedDataset(placed, count, assembler, sc.applicationId() + ":" + placed.id());
+        return new IndexedDataset(placed, count, fingerprint, assembler, sc.applicationId() + ":" + placed.id());
     }
 
     /** Fails, naming the path and column, unless {@code path} is Parquet with the model's columns (reads only the schema). */
@@ -93,6 +143,11 @@ public final class IndexedDataset implements AutoCloseable {
 
     public long count() {
         return count;
+    }
+
+    /** A digest of every example's values and index: equal for the same data numbered the same way. */
+    public long fingerprint() {
+        return fingerprint;
     }
 
     public BatchAssembler assembler() {

@@ -1,5 +1,6 @@
 package dev.sparkft.spark.driver;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
@@ -8,11 +9,15 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * One JSON object per round appended to a local file (a resumed run continues the same file), flushed
- * at once so a crash loses nothing: losses, learning rate, norms, throughput, round time split into
+ * One JSON object per round appended to a local file, flushed at once so a crash loses nothing. A run that
+ * starts at step s (0, or the step it resumed from) first drops the lines an interrupted run wrote for
+ * steps from s on (they are redone), so that every step appears once: losses, learning rate, norms, throughput, round time split into
  * compute / update / overhead, payload bytes per worker each way; a line per validation evaluation.
  */
 public final class JsonlMetrics implements TrainingListener {
@@ -32,10 +37,48 @@ public final class JsonlMetrics implements TrainingListener {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
+            dropLinesFrom(state.step());
             writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open logging.metricsFile " + file, e);
+        }
+    }
+
+    /**
+     * Rewrites the file without round lines of steps {@code >= step} and evaluation lines after {@code step}
+     * (temporary file, then an atomic rename, so a crash here leaves the old file whole).
+     */
+    private void dropLinesFrom(long step) throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        List<String> kept = new ArrayList<>();
+        int dropped = 0;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode n;
+            try {
+                n = JSON.readTree(line);
+            } catch (IOException e) {
+                // A line cut short by a crash mid-write: it belongs to no step that survived.
+                dropped++;
+                continue;
+            }
+            long at = n.path("step").asLong(-1);
+            boolean evaluation = n.has("validationLoss");
+            if (at < step || (evaluation && at == step)) {
+                kept.add(line);
+            } else {
+                dropped++;
+            }
+        }
+        if (dropped > 0) {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.write(tmp, kept, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
     }
 

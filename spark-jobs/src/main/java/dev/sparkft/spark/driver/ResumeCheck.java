@@ -8,44 +8,55 @@ import dev.sparkft.spark.config.ConfigLoader;
 import dev.sparkft.spark.config.TrainConfig;
 import java.util.Iterator;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Refuses to resume from a checkpoint that would not continue the same trajectory: a different model
- * layout, dataset size, or any setting that changes which updates are made. Settings that do not
+ * layout, dataset size or data (by fingerprint), or any setting that changes which updates are made. Settings that do not
  * (partitions, microBatch, steps, master, logging, checkpointing) may change between runs.
  */
 final class ResumeCheck {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String> TRAJECTORY = List.of("run.seed", "data.train", "model", "training.mode",
+    // data.train is not here: the data fingerprint identifies the examples wherever they are stored.
+    private static final List<String> TRAJECTORY = List.of("run.seed", "model", "training.mode",
             "training.globalBatch", "training.averaging", "optimizer", "clipping", "onNonFinite");
 
     private ResumeCheck() {
     }
 
     static void requireCompatible(Checkpoint c, String source, TrainConfig config, ParameterLayout layout,
-            long examples) {
+            long examples, String dataFingerprint) {
         String fingerprint = Checkpoint.fingerprint(layout);
         if (!c.layoutFingerprint().equals(fingerprint)) {
-            throw new IllegalStateException("cannot resume from " + source + ": it holds a model with layout "
+            throw new IllegalArgumentException("cannot resume from " + source + ": it holds a model with layout "
                     + c.layoutFingerprint() + " but model " + config.model().engine() + " has layout " + fingerprint
                     + " (parameters:fingerprint); use a new checkpoint.dir to start over");
         }
         if (c.examples() != examples) {
-            throw new IllegalStateException("cannot resume from " + source + ": it was trained on " + c.examples()
+            throw new IllegalArgumentException("cannot resume from " + source + ": it was trained on " + c.examples()
                     + " examples but " + config.data().train() + " now has " + examples
                     + "; the global batches would differ");
+        }
+        if (c.dataFingerprint() != null && !c.dataFingerprint().equals(dataFingerprint)) {
+            throw new IllegalArgumentException("cannot resume from " + source + ": the training data "
+                    + config.data().train() + " is not what the checkpoint's run trained on (data fingerprint "
+                    + dataFingerprint + ", the checkpoint's " + c.dataFingerprint() + "): its values or its files"
+                    + " changed, so the same steps would see other examples; restore the data or use a new"
+                    + " checkpoint.dir");
         }
         JsonNode saved;
         try {
             saved = JSON.readTree(c.configJson());
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot resume from " + source + ": its config is unreadable", e);
+            throw new IllegalArgumentException("cannot resume from " + source + ": its config is unreadable", e);
         }
         JsonNode now = ConfigLoader.toTree(config);
-        for (String key : TRAJECTORY) {
+        List<String> keys = c.dataFingerprint() != null ? TRAJECTORY
+                : Stream.concat(TRAJECTORY.stream(), Stream.of("data.train")).toList();
+        for (String key : keys) {
             String diff = firstDifference(key, at(saved, key), at(now, key));
             if (diff != null) {
-                throw new IllegalStateException("cannot resume from " + source + ": " + diff
+                throw new IllegalArgumentException("cannot resume from " + source + ": " + diff
                         + "; resuming must continue the same run (restore the setting or use a new checkpoint.dir)");
             }
         }

@@ -1,5 +1,6 @@
 package dev.sparkft.spark.driver;
 
+import dev.sparkft.model.ColumnExpectation;
 import dev.sparkft.model.ModelEngines;
 import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.TrainableModel;
@@ -13,6 +14,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -20,10 +22,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A training run, top to bottom: config -> model layout and initial parameters -> data (both schemas
- * checked before step 1) -> optimizer -> resume -> loop of rounds, evaluating
- * the validation set every few epochs (early stopping may end the loop) -> a last evaluation. Progress,
- * metrics, the report file, checkpoints and early stopping are listeners.
+ * A training run, top to bottom: config -> model layout and initial parameters -> data (schemas, every row's
+ * shapes and labels and the checkpoint folder checked before step 1) -> optimizer -> resume -> loop of
+ * rounds, evaluating the validation set every few epochs (early stopping may end the loop; a stop request
+ * checkpoints and ends it) -> a checkpoint -> a last evaluation. Progress, metrics, the report file,
+ * checkpoints and early stopping are listeners.
  */
 public final class TrainingLoop {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
@@ -40,23 +43,47 @@ public final class TrainingLoop {
     }
 
     public TrainingResult run(boolean resume) {
+        return run(resume, () -> false);
+    }
+
+    /**
+     * Trains; after each round {@code stopRequested} is asked, and when it says yes the state is checkpointed
+     * and {@link StopRequestedException} ends the run (a scheduler's SIGTERM keeps the last step).
+     */
+    public TrainingResult run(boolean resume, BooleanSupplier stopRequested) {
         // The model: layout, starting parameters and the columns it reads, from a driver-side instance.
         ParameterLayout layout;
         float[] initial;
         List<String> columns;
+        List<ColumnExpectation> expectations;
         try (TrainableModel model = ModelEngines.create(config.model())) {
             layout = model.layout();
             initial = model.initialParameters();
             columns = model.inputColumns();
+            expectations = model.expectations();
         }
-        LOG.info("model {}: {} ({} trainable)", config.model().engine(), layout, layout.trainableSize());
+        LOG.info("model {}: {} ({} trainable); JVM heap at most {} MiB", config.model().engine(), layout,
+                layout.trainableSize(), Runtime.getRuntime().maxMemory() >> 20);
 
         SparkSession spark = sparkSession.get();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         if (config.data().validation() != null) {
-            IndexedDataset.checkSchema(spark, config.data().validation(), columns);
+            IndexedDataset.checkSchema(spark, config.data().validation(), columns); // before the training set's pass
         }
-        try (BatchAlignedRows rows = BatchAlignedRows.load(spark, config, columns)) {
+        CheckpointStore store = new CheckpointStore(config.checkpoint().dir(),
+                spark.sparkContext().hadoopConfiguration(), config.checkpoint().keepLast());
+        store.requireWritable();
+        List<org.apache.hadoop.fs.Path> existing = store.list();
+        if (!resume && !existing.isEmpty()) {
+            throw new IllegalArgumentException("checkpoint.dir " + config.checkpoint().dir() + " already holds "
+                    + "checkpoints of a run (newest " + existing.get(existing.size() - 1).getName()
+                    + "): add --resume to continue it, or set another run.outputDir or checkpoint.dir"
+                    + " (nothing was trained or deleted)");
+        }
+        store.sweepTemporaryFiles();
+        try (BatchAlignedRows rows = BatchAlignedRows.load(spark, config, columns, expectations);
+                Validator validator = config.data().validation() == null ? null
+                        : new Validator(spark, config, columns, expectations)) {
             GlobalBatchPlan plan = rows.plan();
             long totalSteps = config.training().steps() > 0 ? config.training().steps()
                     : config.training().epochs() * plan.stepsPerEpoch();
@@ -67,14 +94,14 @@ public final class TrainingLoop {
             // The driver's optimizer: the step's optimizer, or the outer one when averaging.
             OptimizerConfig driverConfig = config.training().mode() == Mode.SYNC
                     ? config.optimizer() : config.training().averaging().outer();
-            CheckpointStore store = new CheckpointStore(config.checkpoint().dir(),
-                    spark.sparkContext().hadoopConfiguration(), config.checkpoint().keepLast());
             Checkpoint resumed = null;
+            String dataFingerprint = Long.toHexString(rows.fingerprint());
             if (resume) {
-                resumed = store.latest().orElseThrow(() -> new IllegalStateException(
-                        "--resume: no complete checkpoint in " + config.checkpoint().dir()));
+                resumed = store.latest().orElseThrow(() -> new IllegalArgumentException(
+                        "--resume: no complete checkpoint in " + config.checkpoint().dir()
+                                + "; run without --resume to start from the beginning"));
                 ResumeCheck.requireCompatible(resumed, config.checkpoint().dir() + " at step " + resumed.step(),
-                        config, layout, rows.count());
+                        config, layout, rows.count(), dataFingerprint);
                 LOG.info("resuming from step {} ({} skipped so far)", resumed.step(), resumed.skippedSteps());
             }
             FlatParameters params = new FlatParameters(resumed == null ? initial : resumed.params(),
@@ -86,7 +113,8 @@ public final class TrainingLoop {
             long skipped = resumed == null ? 0 : resumed.skippedSteps();
 
             CheckpointListener checkpoints = new CheckpointListener(store, config.checkpoint().everySteps(),
-                    ConfigLoader.toTree(config).toString(), Checkpoint.fingerprint(layout), rows.count());
+                    config.checkpoint().everyEpochs(), plan.stepsPerEpoch(), ConfigLoader.toTree(config).toString(),
+                    Checkpoint.fingerprint(layout), rows.count(), dataFingerprint);
             EarlyStopping stopping = new EarlyStopping(config.evaluation().metric(), config.evaluation().patience(),
                     checkpoints::saveBest, console);
             List<TrainingListener> listeners = List.of(
@@ -94,9 +122,9 @@ public final class TrainingLoop {
                     new JsonlMetrics(Path.of(config.logging().metricsFile())),
                     new ReportFile(Path.of(config.run().outputDir())),
                     checkpoints, stopping);
-            try (Validator validator = config.data().validation() == null ? null
-                    : new Validator(spark, config, columns)) {
+            try {
                 long startStep = step;
+                NonFiniteGuard guard = new NonFiniteGuard(config.nonFiniteSkips(), config.optimizer().learningRate());
                 long evaluateEvery = config.evaluation().everyEpochs() * plan.stepsPerEpoch();
                 TrainingState state = new TrainingState(step, totalSteps, skipped, params, Double.NaN);
                 listeners.forEach(l -> l.onStart(state));
@@ -105,10 +133,17 @@ public final class TrainingLoop {
                 while (step < totalSteps && !stopping.shouldStop()) {
                     RoundReport round = master.round(params, step, master.stepsInRound(step, totalSteps));
                     rounds.add(round);
+                    // Before any listener: a diverged update must never reach a checkpoint or an export.
+                    guard.checkParameters(round, params);
                     skipped += round.skipped() ? round.steps() : 0;
                     step = round.nextStep();
                     TrainingState now = new TrainingState(step, totalSteps, skipped, params, Double.NaN);
                     listeners.forEach(l -> l.onRound(round, now));
+                    guard.countSkips(round);
+                    if (stopRequested.getAsBoolean()) {
+                        checkpoints.saveNow(now);
+                        throw new StopRequestedException(step, config.checkpoint().dir());
+                    }
                     // The run's last step gets the end-of-run evaluation instead.
                     if (validator != null && evaluateEvery > 0 && step < totalSteps
                             && step / evaluateEvery > round.step() / evaluateEvery) {
@@ -120,6 +155,8 @@ public final class TrainingLoop {
                     stopping.announceStop(step);
                 }
                 TrainingState last = new TrainingState(step, totalSteps, skipped, params, Double.NaN);
+                // Saved before the last evaluation and the export: whatever fails there, the steps are kept.
+                checkpoints.saveNow(last);
                 if (validator != null) {
                     evaluations.add(evaluateAtEnd(validator, plan, last, evaluations, listeners));
                 }

@@ -5,11 +5,13 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Runs a training config: what the CLI calls. Three steps: prepare the data (tokenise raw text when the
+ * Runs a training config: what the CLI calls. Holds {@code run.outputDir}'s {@link RunLock} throughout; refuses
+ * an {@code export.dir} that is not an earlier export, and missing export inputs, before training. Three steps: prepare the data (tokenise raw text when the
  * config has {@code data.text}), train ({@link TrainingLoop}), export the model when the config has
  * {@code export} (and early stopping's best step, when it kept one, into {@code <export.dir>-best}).
  * The session already active in this JVM (a notebook, a test) is used and left running; otherwise one is started from {@code run.master} and stopped at the end. Without text preparation Spark
@@ -20,12 +22,23 @@ public final class TrainingService {
     }
 
     public static TrainingResult train(TrainConfig config, boolean resume, PrintStream console) {
-        ModelExport.requireSupported(config);
+        return train(config, resume, console, () -> false);
+    }
+
+    /** The same; {@code stopRequested} is asked after every round (see {@link TrainingLoop#run(boolean, BooleanSupplier)}). */
+    @SuppressWarnings("try") // the lock is held for the block's duration, never read
+    public static TrainingResult train(TrainConfig config, boolean resume, PrintStream console,
+            BooleanSupplier stopRequested) {
+        ModelExport.requireReplaceable(config);
         SparkSession[] started = {null};
-        try {
+        try (RunLock lock = RunLock.acquire(Path.of(config.run().outputDir()), config.run().name())) {
             TrainConfig prepared = config.data().text() == null ? config
                     : TextDataPreparation.prepare(session(config, started), config, console);
-            TrainingResult result = new TrainingLoop(() -> session(config, started), prepared, console).run(resume);
+            if (prepared.export().enabled()) {
+                ModelExport.requireInputs(prepared, hadoopConf(prepared, started));
+            }
+            TrainingResult result = new TrainingLoop(() -> session(config, started), prepared, console)
+                    .run(resume, stopRequested);
             if (config.export().enabled()) {
                 export(prepared, result, session(config, started).sparkContext().hadoopConfiguration(), console);
             }
@@ -40,7 +53,8 @@ public final class TrainingService {
     /** The final parameters into {@code export.dir}; early stopping's best ones, when it kept some, next to it. */
     private static void export(TrainConfig config, TrainingResult result, Configuration hadoopConf,
             PrintStream console) {
-        Path dir = ModelExport.write(config, result.params(), Path.of(config.export().dir()), hadoopConf);
+        Path dir = ModelExport.write(config, result.params(), result.endStep(), Path.of(config.export().dir()),
+                hadoopConf);
         console.printf("sparkft: exported the model at step %d to %s%n", result.endStep(), dir);
         if (result.bestStep() >= 0 && result.bestStep() != result.endStep()) {
             CheckpointStore store = new CheckpointStore(config.checkpoint().dir(), hadoopConf,
@@ -52,10 +66,22 @@ public final class TrainingService {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read early stopping's best parameters " + best, e);
             }
-            Path bestDir = ModelExport.write(config, params, Path.of(config.export().dir() + "-best"), hadoopConf);
+            Path bestDir = ModelExport.write(config, params, result.bestStep(), ModelExport.bestDir(config), hadoopConf);
             console.printf("sparkft: exported the best evaluation's model (step %d) to %s%n", result.bestStep(),
                     bestDir);
         }
+    }
+
+    /**
+     * The Hadoop configuration for driver-side file checks: the running session's when there is one (so that a
+     * notebook's settings apply), else a default one, so that a bad export fails before Spark starts.
+     */
+    private static Configuration hadoopConf(TrainConfig config, SparkSession[] started) {
+        if (started[0] != null || SparkSession.getActiveSession().isDefined()
+                || SparkSession.getDefaultSession().isDefined()) {
+            return session(config, started).sparkContext().hadoopConfiguration();
+        }
+        return new Configuration();
     }
 
     private static SparkSession session(TrainConfig config, SparkSession[] started) {

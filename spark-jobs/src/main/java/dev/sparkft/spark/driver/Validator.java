@@ -1,6 +1,7 @@
 package dev.sparkft.spark.driver;
 
 import dev.sparkft.eval.ClassificationReport;
+import dev.sparkft.model.ColumnExpectation;
 import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.executor.ClassificationSum;
 import dev.sparkft.spark.executor.ClassificationWorker;
@@ -19,13 +20,13 @@ final class Validator implements AutoCloseable {
     private final TrainConfig config;
     private final List<String> labelNames;
 
-    Validator(SparkSession spark, TrainConfig config, List<String> columns) {
+    Validator(SparkSession spark, TrainConfig config, List<String> columns, List<ColumnExpectation> expectations) {
         this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         this.config = config;
         this.labelNames = LabelNames.resolve(config.evaluation().labels(), config.data().train(),
                 spark.sparkContext().hadoopConfiguration());
         this.data = IndexedDataset.load(spark, config.data().validation(), withDocument(spark, config, columns),
-                config.data().partitions());
+                expectations, config.data().partitions());
     }
 
     /** The model's columns, and {@code document} when the validation set is windowed text. */

@@ -1,6 +1,7 @@
 package dev.sparkft.spark.executor;
 
 import dev.sparkft.model.Batch;
+import dev.sparkft.model.ColumnExpectation;
 import dev.sparkft.model.Tensor;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
@@ -118,6 +119,75 @@ public final class BatchAssembler implements Serializable {
             default:
                 throw new IllegalStateException("unhandled column kind " + kinds[c]);
         }
+    }
+
+    /**
+     * What is wrong with one row against the model's expectations (by column; null where it expects nothing),
+     * or null: a null value or element, a length or an int value the model does not take. {@code lengths}
+     * receives each array or binary column's row length, so that the caller can find rows of differing
+     * lengths; {@code hash} receives every value, in order.
+     */
+    String violation(Row row, ColumnExpectation[] expectations, int[] lengths, Fingerprint hash) {
+        for (int c = 0; c < columns.size(); c++) {
+            Object v = row.get(c);
+            if (v == null) {
+                return "column '" + columns.get(c) + "' is null; drop or fill such rows when preparing the dataset";
+            }
+            ColumnExpectation e = expectations[c];
+            String bad = null;
+            switch (kinds[c]) {
+                case FLOAT -> hash.add(((Number) v).floatValue());
+                case INT -> bad = outOfRange(c, ((Number) v).intValue(), e, hash);
+                case BINARY -> {
+                    hash.add((byte[]) v);
+                    bad = badLength(c, ((byte[]) v).length, e, lengths);
+                }
+                case FLOAT_ARRAY, INT_ARRAY -> bad = badArray(c, row.getList(c), e, lengths, hash);
+                default -> throw new IllegalStateException("unhandled column kind " + kinds[c]);
+            }
+            if (bad != null) {
+                return bad;
+            }
+        }
+        return null;
+    }
+
+    private String badArray(int c, List<Object> values, ColumnExpectation e, int[] lengths, Fingerprint hash) {
+        String bad = badLength(c, values.size(), e, lengths);
+        for (int j = 0; j < values.size() && bad == null; j++) {
+            Object x = values.get(j);
+            if (x == null) {
+                return "column '" + columns.get(c) + "' has a null element at position " + j;
+            }
+            if (kinds[c] == Kind.INT_ARRAY) {
+                bad = outOfRange(c, ((Number) x).intValue(), e, hash);
+            } else {
+                hash.add(((Number) x).floatValue());
+            }
+        }
+        return bad;
+    }
+
+    private String badLength(int c, int n, ColumnExpectation e, int[] lengths) {
+        lengths[c] = n;
+        if (e != null && e.length() >= 0 && n != e.length()) {
+            return "column '" + columns.get(c) + "' has " + n + " values, the model takes " + e.length() + " ("
+                    + e.meaning() + ")";
+        }
+        if (e != null && e.maxLength() >= 0 && n > e.maxLength()) {
+            return "column '" + columns.get(c) + "' has " + n + " values, the model takes at most " + e.maxLength()
+                    + " (" + e.meaning() + ")";
+        }
+        return null;
+    }
+
+    private String outOfRange(int c, int value, ColumnExpectation e, Fingerprint hash) {
+        hash.add(value);
+        if (e == null || e.allows(value)) {
+            return null;
+        }
+        return "column '" + columns.get(c) + "' holds " + value + ", the model takes " + e.allowedValues() + " ("
+                + e.meaning() + ")";
     }
 
     private Object value(List<Row> rows, long[] indices, int r, int c) {

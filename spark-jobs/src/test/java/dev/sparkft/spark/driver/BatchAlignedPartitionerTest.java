@@ -72,7 +72,7 @@ class BatchAlignedPartitionerTest {
         String path = dir.resolve("rows.parquet").toString();
         spark.range(103).selectExpr("cast(id * 7 as int) as x").repartition(3).write().parquet(path);
         GlobalBatchPlan plan = new GlobalBatchPlan(9, 103, 10);
-        try (IndexedDataset data = IndexedDataset.load(spark, path, List.of("x"), 2);
+        try (IndexedDataset data = IndexedDataset.load(spark, path, List.of("x"), List.of(), 2);
              IndexedDataset placed = data.placedBy(plan.partitionerFor(1, 3), "epoch 1")) {
             assertEquals(3, placed.rows().getNumPartitions());
             assertNotEquals(data.key(), placed.key());

@@ -61,7 +61,7 @@ class CheckpointResumeTest {
 
     @Test
     void keepsTheLastNAndSkipsDamagedFiles() throws IOException {
-        TrainConfig c = config("keep", "checkpoint.everySteps=4", "checkpoint.keepLast=2");
+        TrainConfig c = config("keep", "checkpoint.everySteps=4", "checkpoint.everyEpochs=0", "checkpoint.keepLast=2");
         TestRuns.train(c, false);
         CheckpointStore store = new CheckpointStore(c.checkpoint().dir(),
                 TestSpark.session().sparkContext().hadoopConfiguration(), 2);
@@ -86,13 +86,13 @@ class CheckpointResumeTest {
     void refusesAnotherLayoutOrAnotherTrajectory() {
         TestRuns.train(config("refuse", "training.steps=4"), false);
 
-        TrainConfig otherModel = config("refuse", "model.options.features=4");
-        IllegalStateException layout = assertThrows(IllegalStateException.class,
+        TrainConfig otherModel = config("refuse", "model.options.classes=4");
+        IllegalArgumentException layout = assertThrows(IllegalArgumentException.class,
                 () -> TestRuns.train(otherModel, true));
         assertTrue(layout.getMessage().contains("layout"), layout.getMessage());
 
         TrainConfig otherLr = config("refuse", "optimizer.learningRate=0.2");
-        IllegalStateException lr = assertThrows(IllegalStateException.class, () -> TestRuns.train(otherLr, true));
+        IllegalArgumentException lr = assertThrows(IllegalArgumentException.class, () -> TestRuns.train(otherLr, true));
         assertTrue(lr.getMessage().contains("'optimizer.learningRate' was 0.1 in the checkpoint's run, now 0.2"),
                 lr.getMessage());
 
@@ -103,7 +103,7 @@ class CheckpointResumeTest {
 
     @Test
     void resumeWithoutCheckpointFailsClearly() {
-        IllegalStateException e = assertThrows(IllegalStateException.class,
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TestRuns.train(config("empty"), true));
         assertTrue(e.getMessage().contains("no complete checkpoint"), e.getMessage());
     }

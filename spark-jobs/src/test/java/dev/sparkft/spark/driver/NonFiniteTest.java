@@ -72,4 +72,37 @@ class NonFiniteTest {
             assertTrue(Float.isFinite(p));
         }
     }
+
+    @Test
+    void aDivergedRunStopsAfterTooManySkipsInARow() {
+        Blobs allNan = Blobs.write(TestSpark.session(), dir, 48, TestRuns.DIMS, TestRuns.CLASSES, 5, Blobs.ALL_NAN);
+        TrainConfig config = TestRuns.config(allNan.path(), dir.resolve("diverged"), "onNonFinite=skip",
+                "nonFiniteSkips.maxConsecutive=3");
+        NonFiniteStepException e = assertThrows(NonFiniteStepException.class, () -> TestRuns.train(config, false));
+        assertEquals(3, e.step());
+        assertTrue(e.getMessage().startsWith("step 3: 4 non-finite rounds in a row, more than"
+                + " nonFiniteSkips.maxConsecutive (3)"), e.getMessage());
+    }
+
+    @Test
+    void skipsAreLimitedInTotal() {
+        TrainConfig config = TestRuns.config(data.path(), dir.resolve("total"), "onNonFinite=skip",
+                "nonFiniteSkips.maxTotal=1");
+        NonFiniteStepException e = assertThrows(NonFiniteStepException.class, () -> TestRuns.train(config, false));
+        assertTrue(e.getMessage().contains(": 2 non-finite rounds skipped in this run, more than"
+                + " nonFiniteSkips.maxTotal (1)"), e.getMessage());
+    }
+
+    @Test
+    void anUpdateThatMakesParametersNonFiniteStopsBeforeAnyCheckpoint() {
+        // Finite as a double, infinite as the float the optimizer computes in.
+        Blobs clean = Blobs.write(TestSpark.session(), dir, 48, TestRuns.DIMS, TestRuns.CLASSES, 6, -1);
+        TrainConfig config = TestRuns.config(clean.path(), dir.resolve("overflow"), "optimizer.learningRate=1e39",
+                "checkpoint.everySteps=1");
+        NonFiniteStepException e = assertThrows(NonFiniteStepException.class, () -> TestRuns.train(config, false));
+        assertEquals(0, e.step());
+        assertTrue(e.getMessage().startsWith("step 0: the update made parameters non-finite"), e.getMessage());
+        assertTrue(new CheckpointStore(config.checkpoint().dir(), TestSpark.session().sparkContext()
+                .hadoopConfiguration(), 3).list().isEmpty(), "a non-finite state must never be checkpointed");
+    }
 }

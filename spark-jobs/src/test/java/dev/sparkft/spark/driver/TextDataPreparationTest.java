@@ -135,13 +135,13 @@ class TextDataPreparationTest {
     void engineWithoutExportIsRefusedBeforeTraining() {
         TrainConfig config = ConfigLoader.parse(String.join("\n",
                 "data: {train: unused}",
-                "model: {engine: test-softmax, options: {features: 2, classes: 2}}",
+                "model: {engine: dl4j, options: {architecture: mlp, inputShape: [1, 1, 2], numClasses: 2, hidden: [2]}}",
                 "training: {globalBatch: 4, steps: 1}",
                 "optimizer: {learningRate: 0.1}",
                 "export: {dir: " + dir.resolve("never") + "}", ""), false, List.of());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TrainingService.train(config, false, print(new ByteArrayOutputStream())));
-        assertEquals("model.engine 'test-softmax' has no export format; remove the export section", e.getMessage());
+        assertEquals("model.engine 'dl4j' has no export format; remove the export section", e.getMessage());
         assertTrue(Files.notExists(dir.resolve("never")));
     }
 

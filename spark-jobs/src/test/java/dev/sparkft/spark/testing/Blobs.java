@@ -23,7 +23,10 @@ public record Blobs(float[][] features, int[] labels, String path) {
             .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false)
             .add("label", DataTypes.IntegerType, false);
 
-    /** Writes {@code n} examples; {@code nanRow} (or -1) gets a NaN feature. */
+    /** {@code nanRow} for a dataset whose every row has a NaN feature. */
+    public static final int ALL_NAN = -2;
+
+    /** Writes {@code n} examples; {@code nanRow} (or -1; or {@link #ALL_NAN}) gets a NaN feature. */
     public static Blobs write(SparkSession spark, Path dir, int n, int dims, int classes, long seed, int nanRow) {
         Random r = new Random(seed);
         double[][] centres = new double[classes][dims];
@@ -39,12 +42,12 @@ public record Blobs(float[][] features, int[] labels, String path) {
             y[i] = r.nextInt(classes);
             Float[] boxed = new Float[dims];
             for (int j = 0; j < dims; j++) {
-                x[i][j] = i == nanRow && j == 0 ? Float.NaN : (float) (centres[y[i]][j] + r.nextGaussian());
+                x[i][j] = (i == nanRow || nanRow == ALL_NAN) && j == 0 ? Float.NaN : (float) (centres[y[i]][j] + r.nextGaussian());
                 boxed[j] = x[i][j];
             }
             rows.add(RowFactory.create((long) i, boxed, y[i]));
         }
-        String path = dir.resolve("blobs-" + n + "-" + seed + (nanRow >= 0 ? "-nan" + nanRow : "") + ".parquet")
+        String path = dir.resolve("blobs-" + n + "-" + seed + (nanRow != -1 ? "-nan" + nanRow : "") + ".parquet")
                 .toString();
         spark.createDataFrame(rows, SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite).parquet(path);
         return new Blobs(x, y, path);

@@ -1,6 +1,7 @@
 package dev.sparkft.spark.testing;
 
 import dev.sparkft.model.Batch;
+import dev.sparkft.model.ColumnExpectation;
 import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.SpecOptions;
@@ -54,6 +55,12 @@ public final class SoftmaxRegressionModel implements TrainableModel {
     @Override
     public List<String> inputColumns() {
         return List.of("features", "label");
+    }
+
+    @Override
+    public List<ColumnExpectation> expectations() {
+        return List.of(ColumnExpectation.exactLength("features", features, "model.options.features = " + features),
+                ColumnExpectation.intRange("label", 0, classes - 1, "model.options.classes = " + classes));
     }
 
     @Override
