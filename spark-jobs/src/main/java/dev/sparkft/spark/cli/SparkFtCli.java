@@ -3,34 +3,49 @@ package dev.sparkft.spark.cli;
 import dev.sparkft.spark.config.ConfigLoader;
 import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.driver.NonFiniteStepException;
+import dev.sparkft.spark.driver.StopRequestedException;
 import dev.sparkft.spark.driver.TrainingResult;
 import dev.sparkft.spark.driver.TrainingService;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import org.apache.hadoop.fs.FSError;
 import org.apache.spark.SparkException;
 
 /**
  * {@code sparkft train --config FILE [--set key.path=value ...] [--resume]}: parses the arguments into a
  * {@link TrainConfig} and runs {@link TrainingService}. Errors are one line on stderr; exit codes:
- * 0 done, 1 training failed, 2 bad arguments, config, model options or dataset (nothing was trained).
+ * 0 done, 1 training failed, 2 bad arguments, config, model options, dataset or folders (nothing was trained),
+ * 143 stopped by SIGTERM or Ctrl-C after checkpointing the last finished step (a second signal exits at once).
  */
 public final class SparkFtCli {
     static final int OK = 0;
     static final int FAILED = 1;
     static final int BAD_INPUT = 2;
+    static final int STOPPED = 143;
 
     private SparkFtCli() {
     }
 
     public static void main(String[] args) {
-        System.exit(run(Arrays.asList(args), System.out, System.err));
+        AtomicBoolean stop = new AtomicBoolean();
+        StopSignals.install(stop, System.err);
+        System.exit(run(Arrays.asList(args), System.out, System.err, stop::get));
     }
 
     static int run(List<String> args, PrintStream out, PrintStream err) {
+        return run(args, out, err, () -> false);
+    }
+
+    static int run(List<String> args, PrintStream out, PrintStream err, BooleanSupplier stopRequested) {
         if (args.isEmpty() || args.get(0).equals("help") || args.get(0).equals("--help")) {
             (args.isEmpty() ? err : out).println(TrainArguments.USAGE);
             return args.isEmpty() ? BAD_INPUT : OK;
+        }
+        if (args.get(0).equals("heap")) {
+            return heap(args.subList(1, args.size()), out, err);
         }
         if (!args.get(0).equals("train")) {
             err.println("sparkft: unknown command '" + args.get(0) + "'; " + TrainArguments.USAGE);
@@ -46,22 +61,41 @@ public final class SparkFtCli {
             return BAD_INPUT;
         }
         try {
-            TrainingResult result = TrainingService.train(config, parsed.resume(), out);
+            TrainingResult result = TrainingService.train(config, parsed.resume(), out, stopRequested);
             out.printf("sparkft: trained steps %d..%d of run '%s'%s; checkpoints in %s%n", result.startStep(),
                     result.endStep(), config.run().name(),
                     result.skippedSteps() > 0 ? " (" + result.skippedSteps() + " skipped as non-finite)" : "",
                     config.checkpoint().dir());
             return OK;
+        } catch (StopRequestedException e) {
+            err.println("sparkft: " + e.getMessage());
+            return STOPPED;
         } catch (NonFiniteStepException e) {
             err.println("sparkft: training stopped at " + e.getMessage());
             return FAILED;
         } catch (IllegalArgumentException e) {
             err.println("sparkft: " + firstLine(e));
             return BAD_INPUT;
-        } catch (Exception e) {
+        } catch (Exception | FSError e) {
+            // FSError: Hadoop's local file system reports a full disk as an Error, which is still a one-line failure.
             // Spark's AnalysisException is checked but thrown from unchecked signatures: catch every Exception.
             err.println("sparkft: training failed: " + firstLine(e));
             return FAILED;
+        }
+    }
+
+    /**
+     * {@code heap} takes {@code train}'s arguments and prints the heap a run of that config gets ({@link HeapSize}),
+     * e.g. {@code 2560m}: {@code bin/sparkft} passes it as {@code -Xmx}.
+     */
+    private static int heap(List<String> args, PrintStream out, PrintStream err) {
+        try {
+            TrainArguments parsed = TrainArguments.parse(args);
+            out.println(HeapSize.megabytes(ConfigLoader.load(parsed.config(), parsed.overrides())) + "m");
+            return OK;
+        } catch (RuntimeException e) {
+            err.println("sparkft: " + firstLine(e));
+            return BAD_INPUT;
         }
     }
 

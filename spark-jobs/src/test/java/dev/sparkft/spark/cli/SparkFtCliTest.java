@@ -82,7 +82,8 @@ class SparkFtCliTest {
         assertEquals(2, option.code());
         assertTrue(option.err().startsWith("sparkft: unknown option 'model.options.clases'"), option.err());
 
-        Outcome missing = run("train", "--config", config.toString(), "--set", "data.train=" + dir.resolve("nope"));
+        Outcome missing = run("train", "--config", config.toString(), "--set", "data.train=" + dir.resolve("nope"),
+                "--set", "run.outputDir=" + dir.resolve("missing"));
         assertEquals(2, missing.code());
         assertTrue(missing.err().startsWith("sparkft: cannot read Parquet dataset " + dir.resolve("nope")),
                 missing.err());
@@ -98,12 +99,34 @@ class SparkFtCliTest {
     }
 
     @Test
-    void trainingFailuresExitWithOne() {
-        Outcome otherRun = run("train", "--config", config.toString(), "--set", "optimizer.learningRate=0.5",
-                "--resume");
-        assertEquals(1, otherRun.code());
-        assertTrue(otherRun.err().startsWith("sparkft: training failed: "), otherRun.err());
+    void heapIsSizedFromTheModel() {
+        Outcome heap = run("heap", "--config", config.toString(), "--resume");
+        assertEquals(0, heap.code(), heap.err());
+        assertEquals("1792m\n", heap.out(), "18 parameters: the fixed 1.5 GiB and a little, rounded up");
+        // MiniLM with a 2-class head (22,713,986 parameters) on 2 partitions: 1.5 GiB + 10 x 86.6 MiB.
+        assertEquals(2560, HeapSize.megabytes(22_713_986, 2));
+        assertEquals(2816, HeapSize.megabytes(22_713_986, 4));
+        Outcome bad = run("heap", "--config", config.toString(), "--set", "model.options.clases=3");
+        assertEquals(2, bad.code());
+    }
 
+    @Test
+    void refusedResumesExitWithTwo() {
+        Outcome first = run("train", "--config", config.toString(), "--set", "run.outputDir=" + dir.resolve("other"));
+        assertEquals(0, first.code(), first.err());
+        Outcome otherRun = run("train", "--config", config.toString(), "--set", "optimizer.learningRate=0.5",
+                "--set", "run.outputDir=" + dir.resolve("other"), "--resume");
+        assertEquals(2, otherRun.code());
+        assertTrue(otherRun.err().startsWith("sparkft: cannot resume from "), otherRun.err());
+        assertEquals(1, otherRun.err().lines().count());
+
+        Outcome again = run("train", "--config", config.toString(), "--set", "run.outputDir=" + dir.resolve("other"));
+        assertEquals(2, again.code());
+        assertTrue(again.err().contains("already holds checkpoints of a run"), again.err());
+    }
+
+    @Test
+    void trainingFailuresExitWithOne() {
         Outcome nonFinite = run("train", "--config", config.toString(), "--set", "data.train=" + nan.path(),
                 "--set", "run.outputDir=" + dir.resolve("nan"));
         assertEquals(1, nonFinite.code());

@@ -1,0 +1,32 @@
+package dev.sparkft.spark.cli;
+
+import dev.sparkft.model.ModelEngines;
+import dev.sparkft.spark.config.TrainConfig;
+
+/**
+ * The JVM heap {@code bin/sparkft} starts a run with, from the model's size: a fixed part for Spark, the
+ * cached data and the JVM, plus whole parameter-sized float arrays that can be live at once in local mode
+ * (driver and executors share the JVM): one gradient per partition of the round, the round's parameter copy,
+ * a checkpoint's parameters and two optimizer buffers, an evaluation's copy, and as much again as headroom
+ * for the collector. Without a bound the JVM takes a quarter of the machine and fails late, if at all.
+ */
+final class HeapSize {
+    static final long BASE_MB = 1536;
+    /** Parameter-sized arrays on top of one per partition. */
+    static final int ARRAYS_BESIDES_PARTITIONS = 8;
+
+    private HeapSize() {
+    }
+
+    /** The heap in MiB for {@code config}, rounded up to 256 MiB. */
+    static long megabytes(TrainConfig config) {
+        long parameters = ModelEngines.find(config.model().engine()).parameterCount(config.model());
+        return megabytes(parameters, config.data().partitions());
+    }
+
+    static long megabytes(long parameters, int partitions) {
+        long arrays = (long) partitions + ARRAYS_BESIDES_PARTITIONS;
+        long mb = BASE_MB + (arrays * parameters * Float.BYTES + (1 << 20) - 1) / (1 << 20);
+        return (mb + 255) / 256 * 256;
+    }
+}
