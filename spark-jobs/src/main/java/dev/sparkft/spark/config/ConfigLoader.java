@@ -32,7 +32,7 @@ import java.util.List;
  * naming the full key path; {@link #toTree} writes the canonical form stored in checkpoints.
  */
 public final class ConfigLoader {
-    private static final ObjectMapper YAML = new YAMLMapper();
+    private static final ObjectMapper YAML = new YAMLMapper(new NonFiniteYamlFactory());
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ConfigLoader() {
