@@ -6,12 +6,15 @@ import dev.sparkft.model.Tensor;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * Maps the initializers of an ONNX export of a Hugging Face {@code BertModel} (torch.onnx, as in
@@ -29,6 +32,10 @@ public final class BertOnnxImporter {
         "attention.self.query", "attention.self.key", "attention.self.value",
         "attention.output.dense", "intermediate.dense", "output.dense"};
     private static final String POOLER = "pooler.dense";
+    /** Exports compute a Reshape's shape with one Concat; deeper nesting is not a shape computation. */
+    private static final int MAX_CONCAT_DEPTH = 16;
+    /** A Reshape's shape has one element per output dimension; longer vectors are not read as shapes. */
+    private static final int MAX_SHAPE_LENGTH = 64;
 
     private final OnnxGraph graph;
     private final String source;
@@ -118,19 +125,23 @@ public final class BertOnnxImporter {
             if (matMul) {
                 // The exporter adds the bias in a separate Add whose other input is the bias initializer.
                 String bias = null;
-                String output = node.outputs().get(0);
+                String output = output(node);
                 List<OnnxNode> consumers = graph.consumers(output);
                 if (consumers.size() == 1 && consumers.get(0).opType().equals("Add")) {
                     OnnxNode add = consumers.get(0);
-                    String other = add.inputs().get(0).equals(output) ? add.inputs().get(1) : add.inputs().get(0);
+                    String other = input(add, 0).equals(output) ? input(add, 1) : input(add, 0);
                     bias = graph.initializers().containsKey(other) ? other : null;
-                    output = add.outputs().get(0);
+                    output = output(add);
                 }
                 out.add(new Linear(w, true, bias, output));
             } else {
                 long[] transB = node.intAttributes().getOrDefault("transB", new long[] {0});
+                if (transB.length != 1) {
+                    throw invalid("has node " + node + " whose transB attribute holds " + transB.length
+                            + " values, not 1");
+                }
                 String bias = node.inputs().size() > 2 ? node.inputs().get(2) : null;
-                out.add(new Linear(w, transB[0] == 0, bias, node.outputs().get(0)));
+                out.add(new Linear(w, transB[0] == 0, bias, output(node)));
             }
         }
         return out;
@@ -224,8 +235,18 @@ public final class BertOnnxImporter {
         return OptionalInt.empty();
     }
 
-    /** The value of an int tensor known before run time; -1 marks an element computed at run time. */
+    /**
+     * The value of an int tensor known before run time; -1 marks an element computed at run time. Follows
+     * Concat nodes at most {@link #MAX_CONCAT_DEPTH} deep and stops at {@link #MAX_SHAPE_LENGTH} elements, so
+     * a cycle (possible in a graph built in code) or a hostile graph (a long chain, Concats doubling their
+     * input) fails naming the node, not with a StackOverflowError or OutOfMemoryError.
+     */
     private long[] constantVector(String name) {
+        return constantVector(name, Collections.newSetFromMap(new IdentityHashMap<>()));
+    }
+
+    /** {@code path}: the Concat nodes being followed, outermost first. */
+    private long[] constantVector(String name, Set<OnnxNode> path) {
         OnnxTensor init = graph.initializers().get(name);
         if (init != null) {
             return init.dataType() == OnnxTensor.FLOAT ? null : init.longs();
@@ -239,16 +260,31 @@ public final class BertOnnxImporter {
                     .map(OnnxTensor::longs).orElse(null);
         }
         if (producer.opType().equals("Concat")) {
-            List<Long> parts = new ArrayList<>();
-            for (String input : producer.inputs()) {
-                long[] part = constantVector(input);
-                if (part == null) {
-                    parts.add(-1L); // a run-time dimension, e.g. Unsqueeze(Gather(Shape(x)))
-                } else {
-                    Arrays.stream(part).forEach(parts::add);
-                }
+            if (path.contains(producer)) {
+                throw invalid("has a cycle in its node graph through node " + producer);
             }
-            return parts.stream().mapToLong(Long::longValue).toArray();
+            if (path.size() == MAX_CONCAT_DEPTH) {
+                throw invalid("nests Concat nodes more than " + MAX_CONCAT_DEPTH + " deep at node " + producer
+                        + " (a shape computation is a few nodes deep)");
+            }
+            path.add(producer);
+            try {
+                List<Long> parts = new ArrayList<>();
+                for (String input : producer.inputs()) {
+                    long[] part = constantVector(input, path);
+                    if (part == null) {
+                        parts.add(-1L); // a run-time dimension, e.g. Unsqueeze(Gather(Shape(x)))
+                    } else {
+                        Arrays.stream(part).forEach(parts::add);
+                    }
+                    if (parts.size() > MAX_SHAPE_LENGTH) {
+                        return null; // not a shape vector
+                    }
+                }
+                return parts.stream().mapToLong(Long::longValue).toArray();
+            } finally {
+                path.remove(producer);
+            }
         }
         return null;
     }
@@ -259,7 +295,7 @@ public final class BertOnnxImporter {
             if (!sqrt.opType().equals("Sqrt")) {
                 continue;
             }
-            OnnxNode add = producers.get(sqrt.inputs().get(0));
+            OnnxNode add = producers.get(input(sqrt, 0));
             if (add == null || !add.opType().equals("Add")) {
                 continue;
             }
@@ -276,6 +312,23 @@ public final class BertOnnxImporter {
             }
         }
         throw invalid("has no layer norm of the form Sqrt(Add(variance, epsilon)) to read epsilon from");
+    }
+
+    /** Input {@code i} of {@code node}, failing naming the node when it has fewer. */
+    private String input(OnnxNode node, int i) {
+        if (node.inputs().size() <= i) {
+            throw invalid("has node " + node + " with " + node.inputs().size() + " input(s); " + node.opType()
+                    + " takes at least " + (i + 1));
+        }
+        return node.inputs().get(i);
+    }
+
+    /** The first output of {@code node}, failing naming the node when it has none. */
+    private String output(OnnxNode node) {
+        if (node.outputs().isEmpty() || node.outputs().get(0).isEmpty()) {
+            throw invalid("has node " + node + " without an output");
+        }
+        return node.outputs().get(0);
     }
 
     private IllegalArgumentException invalid(String problem) {

@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +18,10 @@ import java.util.stream.LongStream;
 /**
  * Reads the parts of an ONNX model that weight import needs, straight from the protobuf wire format
  * (no protobuf or onnx library): ModelProto → opset and GraphProto → nodes, initializers, inputs, outputs.
- * Tensors stored as external data are rejected.
+ * Tensors stored as external data are rejected. Malformed input fails with an IllegalArgumentException
+ * naming the file: lengths and dims are checked before they size anything, messages are read at the fixed
+ * depth ONNX gives them (unknown fields, subgraphs included, are skipped by length, never descended into)
+ * and the graph is checked by {@link OnnxGraphCheck}.
  */
 public final class OnnxModelReader {
 
@@ -103,6 +107,7 @@ public final class OnnxModelReader {
         if (graph == null) {
             throw new IllegalArgumentException(source + " holds no ONNX graph (is it an ONNX model file?)");
         }
+        OnnxGraphCheck.check(graph, source);
         return new OnnxModel(irVersion, opset, producer, graph);
     }
 
@@ -220,7 +225,35 @@ public final class OnnxModelReader {
                 default -> tensor.skip();
             }
         }
-        return new OnnxTensor(name, dataType, dims.build().toArray(), raw != null ? raw : typed.toBuffer());
+        long[] shape = dims.build().toArray();
+        ByteBuffer data = raw != null ? raw : typed.toBuffer();
+        checkSize(tensor, name, dataType, shape, data);
+        return new OnnxTensor(name, dataType, shape, data);
+    }
+
+    /**
+     * Dims must be non-negative and count at most 2^31 - 1 elements (a Java array), and a tensor of a type
+     * this reader decodes must hold exactly that many: a corrupt dims field is reported here, naming the
+     * file, instead of sizing an allocation (or overflowing the element count) when the tensor is read.
+     */
+    private static void checkSize(ProtoReader tensor, String name, int dataType, long[] dims, ByteBuffer data) {
+        long elements = 1;
+        for (long d : dims) {
+            if (d < 0 || d > Integer.MAX_VALUE || elements * d > Integer.MAX_VALUE) {
+                throw tensor.malformed("tensor '" + name + "' has dims " + Arrays.toString(dims)
+                        + ": a dimension is negative or there are more than 2^31 - 1 elements");
+            }
+            elements *= d;
+        }
+        int width = switch (dataType) {
+            case OnnxTensor.FLOAT, OnnxTensor.INT32 -> 4;
+            case OnnxTensor.INT64 -> 8;
+            default -> 0; // not decoded here
+        };
+        if (width > 0 && data.remaining() != elements * width) {
+            throw tensor.malformed("tensor '" + name + "' with dims " + Arrays.toString(dims) + " and data_type "
+                    + dataType + " holds " + data.remaining() + " bytes, expected " + elements * width);
+        }
     }
 
     /** Collects repeated numeric fields into little-endian bytes, the layout raw_data has. */

@@ -19,6 +19,7 @@ final class ProtoReader {
     private final ByteBuffer buffer;
     private final String where;
     private int wireType = -1;
+    private long field;
 
     /** {@code where} names the file and message, so that a malformed field can be located. */
     ProtoReader(ByteBuffer message, String where) {
@@ -32,9 +33,9 @@ final class ProtoReader {
 
     /** Reads the next tag and returns its field number; {@link #wireType()} then tells how to read the value. */
     int nextField() {
-        long tag = readVarint();
+        long tag = varint();
         wireType = (int) (tag & 7);
-        long field = tag >>> 3;
+        field = tag >>> 3;
         if (field == 0 || field > Integer.MAX_VALUE) {
             throw malformed("field number " + field);
         }
@@ -45,7 +46,13 @@ final class ProtoReader {
         return wireType;
     }
 
+    /** The value of a varint field (int64, int32, enum) whose tag was just read. */
     long readVarint() {
+        expect(VARINT);
+        return varint();
+    }
+
+    private long varint() {
         long result = 0;
         for (int shift = 0; shift < 64; shift += 7) {
             if (!buffer.hasRemaining()) {
@@ -70,9 +77,13 @@ final class ProtoReader {
         return buffer.getLong();
     }
 
-    /** The bytes of a length-delimited field, as a little-endian view (no copy). */
+    /**
+     * The bytes of a length-delimited field, as a little-endian view (no copy). The length is checked
+     * against the bytes left before anything is sliced, so a corrupt length never allocates.
+     */
     ByteBuffer readBytes() {
-        long length = readVarint();
+        expect(LENGTH_DELIMITED);
+        long length = varint();
         if (length < 0 || length > buffer.remaining()) {
             throw malformed("length-delimited field of " + length + " bytes, only " + buffer.remaining() + " left");
         }
@@ -96,7 +107,7 @@ final class ProtoReader {
     /** Skips the value of the field whose tag was just read. */
     void skip() {
         switch (wireType) {
-            case VARINT -> readVarint();
+            case VARINT -> varint();
             case FIXED64 -> require(8).position(buffer.position() + 8);
             case LENGTH_DELIMITED -> readBytes();
             case FIXED32 -> require(4).position(buffer.position() + 4);
@@ -109,17 +120,17 @@ final class ProtoReader {
         if (wireType == LENGTH_DELIMITED) {
             ProtoReader packed = new ProtoReader(readBytes(), where);
             while (packed.hasMore()) {
-                out.accept(packed.readVarint());
+                out.accept(packed.varint());
             }
         } else {
-            expect(VARINT);
             out.accept(readVarint());
         }
     }
 
     void expect(int expectedWireType) {
         if (wireType != expectedWireType) {
-            throw malformed("wire type " + wireType + " where " + expectedWireType + " was expected");
+            throw malformed("field " + field + " has wire type " + wireType + " where " + expectedWireType
+                    + " was expected");
         }
     }
 

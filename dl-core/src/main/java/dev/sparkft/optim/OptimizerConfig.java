@@ -25,7 +25,15 @@ public record OptimizerConfig(
         if (!TYPES.contains(type)) {
             throw new IllegalArgumentException("optimizer.type must be one of " + TYPES + ", got '" + type + "'");
         }
-        check(learningRate > 0 && Double.isFinite(learningRate), "optimizer.learningRate must be > 0, got " + learningRate);
+        // Finite first: NaN fails every comparison below and Infinity passes the one-sided ones, so a range
+        // check alone would let them through or report them as out of range.
+        requireFinite("optimizer.learningRate", learningRate);
+        requireFinite("optimizer.momentum", momentum);
+        requireFinite("optimizer.beta1", beta1);
+        requireFinite("optimizer.beta2", beta2);
+        requireFinite("optimizer.epsilon", epsilon);
+        requireFinite("optimizer.weightDecay", weightDecay);
+        check(learningRate > 0, "optimizer.learningRate must be > 0, got " + learningRate);
         check(momentum >= 0 && momentum < 1, "optimizer.momentum must be in [0, 1), got " + momentum);
         check(beta1 >= 0 && beta1 < 1, "optimizer.beta1 must be in [0, 1), got " + beta1);
         check(beta2 >= 0 && beta2 < 1, "optimizer.beta2 must be in [0, 1), got " + beta2);
@@ -43,6 +51,11 @@ public record OptimizerConfig(
 
     public static OptimizerConfig sgd(double lr) {
         return new OptimizerConfig("sgd", lr, 0.0, 0.9, 0.999, 1e-8, 0.0, ScheduleConfig.constant());
+    }
+
+    /** Fails naming {@code key} unless {@code value} is a finite number (not NaN, not +-Infinity). */
+    static void requireFinite(String key, double value) {
+        check(Double.isFinite(value), key + " must be a finite number, got " + value);
     }
 
     private static void check(boolean ok, String message) {

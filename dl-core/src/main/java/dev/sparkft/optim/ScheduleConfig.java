@@ -23,6 +23,8 @@ public record ScheduleConfig(String type, long warmupSteps, long totalSteps, dou
             throw new IllegalArgumentException("optimizer.schedule.totalSteps (" + totalSteps
                     + ") must exceed warmupSteps (" + warmupSteps + ") for a " + type + " schedule");
         }
+        // NaN would pass the range check below (every comparison with it is false).
+        OptimizerConfig.requireFinite("optimizer.schedule.finalFraction", finalFraction);
         if (finalFraction < 0 || finalFraction > 1) {
             throw new IllegalArgumentException("optimizer.schedule.finalFraction must be in [0, 1], got " + finalFraction);
         }

@@ -18,7 +18,8 @@ public final class Schedules {
     }
 
     public static LearningRateSchedule of(ScheduleConfig config, double baseLr) {
-        if (!(baseLr > 0) || !Double.isFinite(baseLr)) {
+        OptimizerConfig.requireFinite("optimizer.learningRate", baseLr);
+        if (!(baseLr > 0)) {
             throw new IllegalArgumentException("optimizer.learningRate must be > 0, got " + baseLr);
         }
         long warmup = config.warmupSteps();

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,6 +120,64 @@ class BertOnnxImporterTest {
         assertRejected(new OnnxModel(onnx.irVersion(), onnx.opsetVersion(), onnx.producerName(), new OnnxGraph(
                 onnx.graph().nodes(), initializers, onnx.graph().inputs(), onnx.graph().outputs())),
                 "missing 'encoder.layer.4.output.dense.bias'", "unexpected 'encoder.layer.4.output.dense.bias_v2'");
+    }
+
+    @Test
+    void cyclicOrDeepShapeComputationsAreRejectedNamingTheNode() {
+        // The importer follows Concat producers to read the attention Reshape's shape. Graphs built in code
+        // skip the reader's cycle check, so the importer must stop by itself (it recursed without end).
+        OnnxNode reshape = queryReshape();
+        OnnxNode selfConcat = new OnnxNode("cycle", "Concat", List.of("cyc"), List.of("cyc"), Map.of(), Map.of());
+        List<OnnxNode> cyclic = new ArrayList<>(onnx.graph().nodes());
+        cyclic.add(selfConcat);
+        assertRejected(withNodes(replace(cyclic, reshape, rewire(reshape, reshape.inputs().get(1), "cyc"))),
+                "has a cycle in its node graph through node Concat 'cycle' [cyc] -> [cyc]");
+
+        // A chain of 100,000 Concats in front of the shape (each passes its input on).
+        List<OnnxNode> chained = new ArrayList<>(onnx.graph().nodes());
+        String previous = reshape.inputs().get(1);
+        for (int i = 0; i < 100_000; i++) {
+            chained.add(new OnnxNode("chain" + i, "Concat", List.of(previous), List.of("chain_" + i), Map.of(), Map.of()));
+            previous = "chain_" + i;
+        }
+        assertRejected(withNodes(replace(chained, reshape, rewire(reshape, reshape.inputs().get(1), previous))),
+                "nests Concat nodes more than 16 deep at node Concat 'chain99983'");
+    }
+
+    @Test
+    void malformedNodesAreRejectedNamingTheNode() {
+        // Nodes missing the inputs or outputs their operator has (these were index errors).
+        OnnxNode add = byName("/encoder/layer.0/attention/self/query/Add");
+        OnnxNode oneInput = new OnnxNode(add.name(), "Add", List.of(add.inputs().get(1)), add.outputs(),
+                add.intAttributes(), add.tensorAttributes());
+        assertRejected(withNodes(replace(onnx.graph().nodes(), add, oneInput)),
+                "has node Add '/encoder/layer.0/attention/self/query/Add'", "with 1 input(s); Add takes at least 2");
+
+        OnnxNode matMul = byName("/encoder/layer.2/intermediate/dense/MatMul");
+        OnnxNode noOutput = new OnnxNode(matMul.name(), "MatMul", matMul.inputs(), List.of(), Map.of(), Map.of());
+        assertRejected(withNodes(replace(onnx.graph().nodes(), matMul, noOutput)),
+                "has node MatMul '/encoder/layer.2/intermediate/dense/MatMul'", "without an output");
+
+        OnnxNode gemm = onnx.graph().nodes().stream().filter(n -> n.opType().equals("Gemm")).findFirst().orElseThrow();
+        Map<String, long[]> emptyTransB = new HashMap<>(gemm.intAttributes());
+        emptyTransB.put("transB", new long[0]);
+        assertRejected(withNodes(replace(onnx.graph().nodes(), gemm, new OnnxNode(gemm.name(), "Gemm", gemm.inputs(),
+                gemm.outputs(), emptyTransB, gemm.tensorAttributes()))), "whose transB attribute holds 0 values");
+    }
+
+    /** The Reshape of layer 0's query projection, whose shape input tells the head count. */
+    private static OnnxNode queryReshape() {
+        String projected = byName("/encoder/layer.0/attention/self/query/Add").outputs().get(0);
+        return onnx.graph().consumers(projected).stream().filter(n -> n.opType().equals("Reshape")).findFirst()
+                .orElseThrow();
+    }
+
+    private static OnnxNode byName(String name) {
+        return onnx.graph().nodes().stream().filter(n -> n.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static List<OnnxNode> replace(List<OnnxNode> nodes, OnnxNode old, OnnxNode replacement) {
+        return nodes.stream().map(n -> n == old ? replacement : n).toList();
     }
 
     private static void assertRejected(OnnxModel model, String... fragments) {

@@ -23,6 +23,20 @@ final class ProtoWriter {
         return this;
     }
 
+    /** A length-delimited field that declares {@code declaredLength} bytes but holds {@code value}: a corrupt file. */
+    ProtoWriter lyingBytes(int field, long declaredLength, byte[] value) {
+        tag(field, 2);
+        rawVarint(declaredLength);
+        out.writeBytes(value);
+        return this;
+    }
+
+    /** Bytes appended as they are, e.g. garbage after a valid field. */
+    ProtoWriter raw(byte[] value) {
+        out.writeBytes(value);
+        return this;
+    }
+
     ProtoWriter string(int field, String value) {
         return bytes(field, value.getBytes(StandardCharsets.UTF_8));
     }

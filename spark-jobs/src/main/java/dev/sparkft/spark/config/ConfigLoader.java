@@ -37,7 +37,7 @@ import java.util.regex.Pattern;
  */
 public final class ConfigLoader {
     // A key given twice would otherwise silently take the last value: refuse it, naming the key.
-    private static final ObjectMapper YAML = new YAMLMapper()
+    private static final ObjectMapper YAML = new YAMLMapper(new NonFiniteYamlFactory())
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);

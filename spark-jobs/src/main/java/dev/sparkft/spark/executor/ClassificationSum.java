@@ -1,15 +1,14 @@
 package dev.sparkft.spark.executor;
 
 import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.KryoSerializable;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import dev.sparkft.eval.ConfusionMatrix;
 import dev.sparkft.model.LossSum;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -21,10 +20,13 @@ import java.io.UncheckedIOException;
  *
  * <p>Kryo (the trainer's serializer) cannot rebuild records or the matrix's immutable label list field by
  * field, so this class writes the loss as doubles and the rest in Java serialization (a few hundred bytes,
- * plus k doubles per document when windowed).
+ * plus k doubles per document when windowed). The driver reads those behind a filter ({@link ResultObjectInput}):
+ * the bytes come from other machines.
  */
 public final class ClassificationSum implements Serializable, KryoSerializable {
     private static final long serialVersionUID = 1L;
+    /** Bytes of a part read at a time (see {@link #readPart}). */
+    private static final int READ_CHUNK = 1 << 16;
 
     private double loss;
     private double weight;
@@ -80,14 +82,39 @@ public final class ClassificationSum implements Serializable, KryoSerializable {
         }
     }
 
+    /** Reads what an executor wrote; its Java-serialized parts only through {@link ResultObjectInput}'s filter. */
     @Override
     public void read(Kryo kryo, Input input) {
         loss = input.readDouble();
         weight = input.readDouble();
+        byte[] bytes = readPart(input, "confusion matrix");
+        matrix = bytes.length == 0 ? null
+                : ResultObjectInput.read(bytes, ConfusionMatrix.class, "an evaluation result's confusion matrix");
+        bytes = readPart(input, "document scores");
+        documents = bytes.length == 0 ? null
+                : ResultObjectInput.read(bytes, DocumentScores.class, "an evaluation result's document scores");
+    }
+
+    /**
+     * A length-prefixed part, read in chunks: Kryo's readBytes(n) allocates n bytes before reading, so a
+     * corrupt length would allocate up to 2 GB; this way it fails when the data runs out.
+     */
+    private static byte[] readPart(Input input, String what) {
         int length = input.readInt();
-        matrix = length == 0 ? null : (ConfusionMatrix) fromJavaBytes(input.readBytes(length));
-        length = input.readInt();
-        documents = length == 0 ? null : (DocumentScores) fromJavaBytes(input.readBytes(length));
+        if (length < 0) {
+            throw new IllegalStateException("an evaluation result from an executor has a " + what + " of " + length
+                    + " bytes; executor and driver must run the same SparkFT build");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(length, READ_CHUNK));
+        try {
+            for (int left = length; left > 0; left -= READ_CHUNK) {
+                out.writeBytes(input.readBytes(Math.min(left, READ_CHUNK)));
+            }
+        } catch (KryoException e) {
+            throw new IllegalStateException("an evaluation result from an executor declares a " + what + " of "
+                    + length + " bytes, more than it holds; executor and driver must run the same SparkFT build", e);
+        }
+        return out.toByteArray();
     }
 
     private static byte[] javaBytes(Object m) {
@@ -98,15 +125,5 @@ public final class ClassificationSum implements Serializable, KryoSerializable {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
-    }
-
-    private static Object fromJavaBytes(byte[] b) {
-        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(b))) {
-            return in.readObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("executor and driver run different SparkFT builds", e);
-        }
     }
 }
