@@ -110,8 +110,7 @@ class ProcessFaultTest {
         // 20,000 classes: a 400 KB checkpoint, far above everything else the run writes.
         Path cfg = config("full", 20_000, "training: {globalBatch: 16, steps: 4}",
                 "checkpoint: {everySteps: 2, everyEpochs: 0}");
-        ChildJvm first = ChildJvm.sparkft(dir, "", List.of("train", "--config", cfg.toString()));
-        assertEquals(0, first.waitFor(120), first.stderr());
+        TestRuns.train(ConfigLoader.load(cfg, List.of()), false);
         long size = Files.size(dir.resolve("full/checkpoints/step-000000000004.ckpt"));
         assertTrue(size > 300_000, "checkpoint of " + size + " bytes");
 
@@ -130,9 +129,7 @@ class ProcessFaultTest {
         }
         assertEquals(4, store("full").latest().orElseThrow().step());
 
-        ChildJvm resumed = ChildJvm.sparkft(dir, "", List.of("train", "--config", cfg.toString(),
-                "--set", "training.steps=8", "--resume"));
-        assertEquals(0, resumed.waitFor(120), resumed.stderr());
-        assertTrue(resumed.stdout().contains("sparkft: trained steps 4..8 of run 'full'"), resumed.stdout());
+        TrainingResult resumed = TestRuns.train(ConfigLoader.load(cfg, List.of("training.steps=8")), true);
+        assertEquals(4, resumed.startStep());
     }
 }
