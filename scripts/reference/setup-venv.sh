@@ -15,7 +15,9 @@ python=${PYTHON:-python3}
 pip_args=${SPARKFT_PIP_ARGS:---index-url file:///opt/pypi/simple --extra-index-url file:///opt/pypi-more/simple --find-links /opt/wheels}
 start=$(date +%s)
 
-key=$({ cat "$req"; "$python" -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-16)
+# The key: the requirement lines (comments and blanks do not count) and the interpreter's version.
+key=$({ sed -e 's/#.*//' -e 's/[[:space:]]//g' "$req" | grep -v '^$'; "$python" -c 'import sys; print(sys.version)'; } \
+  | sha256sum | cut -c1-16)
 cache=${SPARKFT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sparkft}
 venv="$cache/reference-venv-$key"
 mkdir -p "$cache"
