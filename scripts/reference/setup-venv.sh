@@ -28,8 +28,8 @@ if [[ ! -f "$venv/.complete" ]] || ! "$venv/bin/python" -c pass 2>/dev/null; the
   echo "setup-venv: building the Python reference venv in $venv" >&2
   rm -rf "$venv"
   "$python" -m venv "$venv"
+  # The grep drops pip's warning for every package one of the two local indexes does not hold.
   # shellcheck disable=SC2086  # $pip_args is a list of flags
-  # (the grep drops pip's warning for every package one of the two local indexes does not hold)
   "$venv/bin/python" -m pip install -q --no-input --disable-pip-version-check --only-binary=:all: \
     $pip_args -r "$req" 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; } >&2
   "$venv/bin/python" -c 'import numpy, onnxruntime, pandas, pyarrow, safetensors, tokenizers, torch, transformers'
