@@ -4,7 +4,7 @@
 # Compiles the tests module with the bench profile (adds DL4J's Spark trainer and tests/src/bench/java),
 # then runs dev.sparkft.bench.FoundationBench or TextBench, which start one process per measurement.
 # foundation takes ~10 minutes, text about an hour (2 loaded cores); text runs the PyTorch reference with
-# $SPARKFT_PYTHON (default python3; it needs torch + transformers, see scripts/reference/README.md).
+# $SPARKFT_PYTHON (default: the repository's .venv from scripts/reference/setup-venv.sh, else python3).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -16,7 +16,9 @@ case "${1:-}" in
   *) main=dev.sparkft.bench.FoundationBench ;;
 esac
 # shellcheck disable=SC2086  # $opens is a list of flags
-exec java -Xmx4g $opens -Dsparkft.repoRoot="$root" -Dsparkft.python="${SPARKFT_PYTHON:-python3}" \
+python=python3
+if [[ -x "$root/.venv/bin/python" ]]; then python="$root/.venv/bin/python"; fi
+exec java -Xmx4g $opens -Dsparkft.repoRoot="$root" -Dsparkft.python="${SPARKFT_PYTHON:-$python}" \
   -Dlog4j.configurationFile=dev/sparkft/spark/cli/log4j2-cli.properties \
   -cp "$root/tests/target/classes:$root/spark-jobs/target/classes:$(cat tests/target/bench.classpath)" \
   "$main" "$@"

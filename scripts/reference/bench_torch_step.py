@@ -1,7 +1,7 @@
 """Reference timing of one BERT fine-tuning step in PyTorch + transformers, to compare SparkFT's engines
 against: forward, backward and AdamW on BertForSequenceClassification (2 labels) at a given shape.
 
-  /work/venv/bin/python scripts/reference/bench_torch_step.py --layers 4 --hidden 256 --heads 4 --ffn 1024 \
+  .venv/bin/python scripts/reference/bench_torch_step.py --layers 4 --hidden 256 --heads 4 --ffn 1024 \
       --batch 32 --seq 128 --threads 2 --dtype fp32
 
 Prints one JSON line: median step seconds over --steps timed steps (after --warmup), samples/s and the

@@ -1,7 +1,7 @@
 """Expected tokenizer output for data-pipelines' TextTokenizerTest, from Hugging Face `transformers`
 (an implementation independent of DJL's JNI binding). Run once with the reference venv:
 
-  /work/venv/bin/python scripts/reference/make_tokenizer_expected.py TOKENIZER_JSON \
+  .venv/bin/python scripts/reference/make_tokenizer_expected.py TOKENIZER_JSON \
       data-pipelines/src/test/resources/text/tokenizer-expected.json \
       data-pipelines/src/test/resources/text/spam-sample-ids-sha256.json
 

@@ -2,7 +2,7 @@
 folder's tokenizer.json) and prints its accuracy and confusion matrix on a raw-text Parquet split (columns
 text, label), to set beside the report SparkFT printed for the same split. A reference only.
 
-  /work/venv/bin/python scripts/reference/predict_exported.py runs/spam-minilm/model examples/data/spam/test
+  .venv/bin/python scripts/reference/predict_exported.py runs/spam-minilm/model examples/data/spam/test
 """
 import sys
 

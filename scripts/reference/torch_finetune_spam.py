@@ -1,7 +1,7 @@
 """PyTorch + transformers reference for SparkFT's text fine-tune: the same recipe as the Java side, to
 compare accuracy and per-class P/R/F1 against. A reference only, never a runtime dependency.
 
-  /work/venv/bin/python scripts/reference/torch_finetune_spam.py --model HF_DIR \
+  .venv/bin/python scripts/reference/torch_finetune_spam.py --model HF_DIR \
       --train examples/data/spam/train --test examples/data/spam/test --epochs 3 --seed 42
 
 HF_DIR: a Hugging Face folder (config.json + model.safetensors or pytorch_model.bin), e.g. the

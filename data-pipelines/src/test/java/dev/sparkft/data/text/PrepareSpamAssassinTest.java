@@ -3,8 +3,9 @@ package dev.sparkft.data.text;
 import java.nio.file.Path;
 import java.util.Map;
 
+import dev.sparkft.data.TestSpark;
+
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,12 +20,7 @@ class PrepareSpamAssassinTest {
 
     @BeforeAll
     static void start() {
-        spark = TestResources.localSpark();
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
+        spark = TestSpark.session();
     }
 
     @Test

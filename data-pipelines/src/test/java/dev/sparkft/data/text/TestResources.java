@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
-import org.apache.spark.sql.SparkSession;
-
 /** Test fixtures: real files from src/test/resources and the MiniLM tokenizer from its Maven jar. */
 final class TestResources {
 
@@ -39,15 +37,5 @@ final class TestResources {
             }
         }
         return target.toString();
-    }
-
-    static SparkSession localSpark() {
-        return SparkSession.builder()
-                .master("local[2]")
-                .appName("data-pipelines-test")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "2")
-                .config("spark.driver.host", "127.0.0.1")
-                .getOrCreate();
     }
 }

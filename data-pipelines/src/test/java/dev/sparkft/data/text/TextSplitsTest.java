@@ -7,10 +7,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import dev.sparkft.data.TestSpark;
+
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -29,12 +30,7 @@ class TextSplitsTest {
 
     @BeforeAll
     static void start() {
-        spark = TestResources.localSpark();
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
+        spark = TestSpark.session();
     }
 
     /** 1,000 rows, 30 % spam, with SpamAssassin-like ids. */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparkft.bert.BertExport;
@@ -20,27 +19,28 @@ import dev.sparkft.model.ModelEngines;
 import dev.sparkft.model.ModelSpec;
 import dev.sparkft.model.Tensor;
 import dev.sparkft.model.TrainableModel;
+import dev.sparkft.testing.ChildProcess;
+import dev.sparkft.testing.PythonReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A fine-tuned model exported as a Hugging Face folder loads back into this project with bit-identical parameters
- * and logits, and loads in transformers with the same logits (scripts/reference/check_export.py, run only where
- * the reference venv exists: the build never depends on Python).
+ * and logits, and loads in transformers with the same logits (scripts/reference/check_export.py with the reference
+ * venv, see {@link PythonReference}).
  */
 class BertExportTest {
     private static final List<String> LABELS = List.of("negative", "neutral", "positive");
-    private static final Path SCRIPT = Path.of("..", "scripts", "reference", "check_export.py");
 
     @TempDir
     Path dir;
@@ -92,8 +92,7 @@ class BertExportTest {
     /** MiniLM fine-tuned one step on real sentences, exported, loaded by transformers: logits within 1e-4. */
     @Test
     void transformersComputesOurLogitsFromTheExport() throws Exception {
-        Path python = Path.of(System.getProperty("sparkft.python", "/work/venv/bin/python"));
-        assumeTrue(Files.isExecutable(python) && Files.exists(SCRIPT), "no Python reference venv at " + python);
+        Path python = PythonReference.require(getClass());
         Path tokenizer = MiniLmText.tokenizerJson(dir);
         long[][][] inputs = MiniLmText.tokenise(tokenizer, MiniLmText.TEXTS);
         int n = inputs[0].length;
@@ -132,12 +131,10 @@ class BertExportTest {
             reference.put("logits", reshape(logits, n, seq, LABELS.size(), task));
             Path caseFile = dir.resolve(task + ".json");
             new ObjectMapper().writeValue(caseFile.toFile(), reference);
-            Process p = new ProcessBuilder(python.toString(), SCRIPT.toString(), folder.toString(),
-                    caseFile.toString(), "1e-4").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            assumeTrue(p.waitFor(120, TimeUnit.SECONDS), "reference timed out");
-            System.out.println("check_export.py " + task + ":\n" + out.trim());
-            assertEquals(0, p.exitValue(), out);
+            ChildProcess.Result check = PythonReference.run(python, Duration.ofSeconds(120), "check_export.py",
+                    folder.toString(), caseFile.toString(), "1e-4");
+            System.out.println("check_export.py " + task + ":\n" + check.output().trim());
+            assertEquals(0, check.exitCode(), check.tail());
         }
     }
 

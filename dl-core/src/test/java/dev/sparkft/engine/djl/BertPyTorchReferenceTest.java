@@ -10,28 +10,29 @@ import dev.sparkft.model.ModelEngines;
 import dev.sparkft.model.ModelSpec;
 import dev.sparkft.model.ParameterSegment;
 import dev.sparkft.model.TrainableModel;
+import dev.sparkft.testing.ChildProcess;
+import dev.sparkft.testing.PythonReference;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Compares logits, summed loss and its gradient with Hugging Face transformers (PyTorch) on the same tiny config and
- * weights, through scripts/reference/bert_reference.py (tolerance 1e-5). Runs only where the reference
- * venv exists (/work/venv or -Dsparkft.python=...): the build never depends on Python.
+ * weights, through scripts/reference/bert_reference.py (tolerance 1e-5), with the reference venv that
+ * scripts/reference/setup-venv.sh makes ({@link PythonReference}: without it the test fails under CI and is
+ * skipped with a warning elsewhere). The project itself never runs Python.
  */
 class BertPyTorchReferenceTest {
-    private static final Path SCRIPT = Path.of("..", "scripts", "reference", "bert_reference.py");
-
     @TempDir
     Path dir;
 
@@ -71,8 +72,7 @@ class BertPyTorchReferenceTest {
     }
 
     private void compare(String task, String precision, String tolerance) throws Exception {
-        Path python = Path.of(System.getProperty("sparkft.python", "/work/venv/bin/python"));
-        assumeTrue(Files.isExecutable(python) && Files.exists(SCRIPT), "no Python reference venv at " + python);
+        Path python = PythonReference.require(getClass());
         Path caseDir = Files.createDirectories(dir.resolve(task + "-" + precision));
         Batch batch = TinyBert.batch(4, 7, 3, 21);
         ModelSpec spec = TinyBert.spec(task, "cls", List.of());
@@ -87,12 +87,10 @@ class BertPyTorchReferenceTest {
             write(caseDir, m, flat, batch, task, precision, logits, loss.loss());
             writeFloats(caseDir.resolve("gradient.bin"), gradient);
         }
-        Process p = new ProcessBuilder(python.toString(), SCRIPT.toString(), caseDir.toString(), tolerance)
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assumeTrue(p.waitFor(120, TimeUnit.SECONDS), "reference timed out");
-        System.out.println("reference " + task + " " + precision + ": " + out.trim());
-        assertEquals(0, p.exitValue(), out);
+        ChildProcess.Result r = PythonReference.run(python, Duration.ofSeconds(120), "bert_reference.py",
+                caseDir.toString(), tolerance);
+        System.out.println("reference " + task + " " + precision + ": " + r.output().trim());
+        assertEquals(0, r.exitCode(), r.tail());
     }
 
     /** HF-style weights are so small that logits hardly depend on them; wider values test more. */
