@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparkft.spark.config.ConfigLoader;
 import dev.sparkft.spark.driver.Checkpoint;
 import dev.sparkft.spark.driver.CheckpointStore;
@@ -30,8 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  * fails with one line, leaves no partial file and keeps the previous checkpoint resumable.
  */
 class ProcessFaultTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @TempDir
     static Path dir;
     static Blobs data;
@@ -63,16 +59,6 @@ class ProcessFaultTest {
                 TestSpark.session().sparkContext().hadoopConfiguration(), 3);
     }
 
-    private static List<Long> roundSteps(Path metrics) throws IOException {
-        List<Long> steps = new ArrayList<>();
-        for (String line : Files.readAllLines(metrics)) {
-            JsonNode n = JSON.readTree(line);
-            if (n.has("loss")) {
-                steps.add(n.get("step").asLong());
-            }
-        }
-        return steps;
-    }
 
     @Test
     void sigtermCheckpointsTheLastStepAndExits143() throws Exception {
@@ -96,7 +82,7 @@ class ProcessFaultTest {
         Checkpoint last = store("sigterm").latest().orElseThrow();
         assertTrue(err.contains("sparkft: stopped on request after step " + last.step() + "; its checkpoint is in "),
                 err);
-        List<Long> steps = roundSteps(metrics);
+        List<Long> steps = TestRuns.roundSteps(metrics);
         assertEquals(last.step(), steps.size());
         assertEquals(last.step() - 1, steps.get(steps.size() - 1));
 

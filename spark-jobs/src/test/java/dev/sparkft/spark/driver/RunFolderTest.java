@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.testing.Blobs;
 import dev.sparkft.spark.testing.TestRuns;
@@ -15,7 +13,6 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,8 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A run folder has one writer at a time, and a resumed run's metrics hold every step once. */
 class RunFolderTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @TempDir
     static Path dir;
     static Blobs data;
@@ -34,16 +29,6 @@ class RunFolderTest {
         data = Blobs.write(TestSpark.session(), dir, 64, TestRuns.DIMS, TestRuns.CLASSES, 12, -1);
     }
 
-    private static List<Long> roundSteps(Path metrics) throws IOException {
-        List<Long> steps = new ArrayList<>();
-        for (String line : Files.readAllLines(metrics)) {
-            JsonNode n = JSON.readTree(line);
-            if (n.has("loss")) {
-                steps.add(n.get("step").asLong());
-            }
-        }
-        return steps;
-    }
 
     @Test
     void aResumedRunRecordsEachStepOnce() throws IOException {
@@ -59,7 +44,7 @@ class RunFolderTest {
                 "training.steps=12", "checkpoint.everySteps=3", "checkpoint.everyEpochs=0", "checkpoint.keepLast=5"),
                 true);
         assertEquals(9, resumed.startStep());
-        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L), roundSteps(metrics));
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L), TestRuns.roundSteps(metrics));
     }
 
     @Test

@@ -1,9 +1,13 @@
 package dev.sparkft.spark.testing;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparkft.spark.config.ConfigLoader;
 import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.driver.TrainingLoop;
 import dev.sparkft.spark.driver.TrainingResult;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,6 +46,19 @@ public final class TestRuns {
                 "");
         List<String> all = new ArrayList<>(Arrays.asList(overrides));
         return ConfigLoader.parse(yaml, false, all);
+    }
+
+    /** The {@code step} of every round line in a metrics file, in file order (evaluation lines left out). */
+    public static List<Long> roundSteps(Path metricsFile) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<Long> steps = new ArrayList<>();
+        for (String line : Files.readAllLines(metricsFile)) {
+            JsonNode n = json.readTree(line);
+            if (n.has("loss")) {
+                steps.add(n.get("step").asLong());
+            }
+        }
+        return steps;
     }
 
     public static TrainingResult train(TrainConfig config, boolean resume) {
