@@ -7,6 +7,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs a training config: what the CLI calls. Three steps: prepare the data (tokenise raw text when the
@@ -16,6 +18,8 @@ import org.apache.spark.sql.SparkSession;
  * starts only once the model is built, so a bad model option fails fast.
  */
 public final class TrainingService {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingService.class);
+
     private TrainingService() {
     }
 
@@ -69,6 +73,12 @@ public final class TrainingService {
             return SparkSession.getDefaultSession().get();
         }
         started[0] = SparkSessions.builder(config.run()).getOrCreate();
+        // Spark's own "Bound SparkUI" line is INFO, below what bin/sparkft shows of Spark.
+        scala.Option<String> ui = started[0].sparkContext().uiWebUrl();
+        if (ui.isDefined()) {
+            LOG.info("Spark web UI at {} (listening on {})", ui.get(),
+                    System.getenv().getOrDefault("SPARK_LOCAL_IP", "every interface"));
+        }
         return started[0];
     }
 }
