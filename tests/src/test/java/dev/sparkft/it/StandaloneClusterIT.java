@@ -1,6 +1,7 @@
 package dev.sparkft.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparkft.spark.config.ConfigLoader;
@@ -19,15 +20,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The trainer on a real standalone cluster: a master and two one-core workers (separate JVMs on 127.0.0.1,
- * started by cluster-config/sparkft-cluster.sh from a SPARK_HOME linked from Maven's jars), a driver JVM
- * submitted with SparkSubmit and cluster-config/spark-defaults.conf, training a DL4J CNN on a slice of the
- * real Fashion-MNIST sample with two partitions. Its final parameters must equal a local-mode run of the same config (relative difference
- * at most 1e-5): the cluster changes where gradients are computed, not what they are.
+ * started by cluster-config/sparkft-cluster.sh from a SPARK_HOME linked from Maven's jars, with its security
+ * defaults: authentication, encryption, UI ACLs), a driver JVM submitted with SparkSubmit and
+ * cluster-config/spark-defaults.conf, training a DL4J CNN on a slice of the real Fashion-MNIST sample with two
+ * partitions. Its final parameters must equal a local-mode run of the same config (relative difference at most
+ * 1e-5): the cluster changes where gradients are computed, not what they are. Also: a driver without the
+ * cluster's secret is refused.
  */
 class StandaloneClusterIT {
     private static final int PORT = 17177;
@@ -36,22 +40,30 @@ class StandaloneClusterIT {
 
     @TempDir
     Path dir;
+    Path repo;
+    Path classpathFile;
+    Path home;
+
+    @BeforeEach
+    void sparkHome() throws IOException {
+        repo = Path.of(System.getProperty("sparkft.repoRoot", "..")).toAbsolutePath().normalize();
+        classpathFile = Path.of(System.getProperty("sparkft.classpathFile", "target/spark-classpath.txt"));
+        home = SparkHome.create(classpathFile, dir.resolve("spark-home"));
+    }
 
     @Test
     void clusterRunMatchesLocalMode() throws Exception {
-        Path repo = Path.of(System.getProperty("sparkft.repoRoot", "..")).toAbsolutePath().normalize();
-        Path classpathFile = Path.of(System.getProperty("sparkft.classpathFile", "target/spark-classpath.txt"));
         Blobs data = FashionSlice.write(TestSpark.session(), dir, 512);
         String yaml = FashionSlice.config(data.path(), 2, STEPS);
 
-        Path home = SparkHome.create(classpathFile, dir.resolve("spark-home"));
         Path clusterYaml = dir.resolve("cluster.yaml");
         Files.writeString(clusterYaml, yaml.replace("OUT", dir.resolve("cluster-run").toString())
                 .replace("MASTER", "spark://127.0.0.1:" + PORT));
         long start = System.nanoTime();
         try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, PORT, UI_PORT, 2)) {
-            String log = runDriver(cluster, repo, home, classpathFile, clusterYaml, dir.resolve("driver.log"));
+            String log = runDriver(cluster, clusterYaml, dir.resolve("driver.log"));
             assertTrue(log.contains("spark://127.0.0.1:" + PORT), "the driver used the standalone master:\n" + tail(log, 30));
+            assertTrue(log.contains("SecurityManager: authentication enabled"), "the driver authenticated:\n" + tail(log, 30));
             assertTrue(cluster.logs().contains("Launching executor") || log.contains("Granted executor"),
                     "executors ran on the workers:\n" + cluster.logs());
         }
@@ -78,8 +90,6 @@ class StandaloneClusterIT {
      */
     @Test
     void djlClusterRunWithAssignedGpusMatchesLocalMode() throws Exception {
-        Path repo = Path.of(System.getProperty("sparkft.repoRoot", "..")).toAbsolutePath().normalize();
-        Path classpathFile = Path.of(System.getProperty("sparkft.classpathFile", "target/spark-classpath.txt"));
         Path train = dir.resolve("tiny-bert");
         TinyBertSlice.write(TestSpark.session(), TinyBertSlice.rows(3), train);
         Path discovery = dir.resolve("one-gpu.sh");
@@ -89,10 +99,9 @@ class StandaloneClusterIT {
         Files.writeString(clusterYaml, TinyBertSlice.config("djl-cluster", "spark://127.0.0.1:" + PORT,
                 dir.resolve("djl-cluster-run"), train, 2, STEPS));
 
-        Path home = SparkHome.create(classpathFile, dir.resolve("spark-home"));
         try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, PORT, UI_PORT, 2,
                 List.of("--gpus", "1", "--gpu-script", discovery.toString()))) {
-            runDriver(cluster, repo, home, classpathFile, clusterYaml, dir.resolve("djl-driver.log"),
+            runDriver(cluster, clusterYaml, dir.resolve("djl-driver.log"),
                     "--conf", "spark.executor.resource.gpu.amount=1", "--conf", "spark.task.resource.gpu.amount=1");
             String executors = executorLogs(home);
             assertTrue(executors.contains("was assigned gpu:0"), "the engine saw the task's GPU address:\n"
@@ -109,10 +118,58 @@ class StandaloneClusterIT {
         assertTrue(diff <= 1e-5, "DJL cluster vs local mode: relative difference " + diff);
     }
 
+    /**
+     * The secured master refuses a driver that does not authenticate (spark.authenticate=false) and one with a
+     * wrong secret: the driver's registration fails with the master's authentication error, and the master
+     * registers no application. Spark's client would retry for a minute; the drivers are killed once refused.
+     */
+    @Test
+    void driversWithoutTheClusterSecretAreRefused() throws Exception {
+        Path yaml = dir.resolve("refused.yaml");
+        Blobs data = FashionSlice.write(TestSpark.session(), dir, 64);
+        Files.writeString(yaml, FashionSlice.config(data.path(), 2, 2).replace("OUT", dir.resolve("refused").toString())
+                .replace("MASTER", "spark://127.0.0.1:" + PORT));
+        long start = System.nanoTime();
+        try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, PORT, UI_PORT, 0)) {
+            String plain = refusedDriver(cluster, submit(yaml, dir.resolve("plain.log"), null, List.of(),
+                    "--conf", "spark.authenticate=false", "--conf", "spark.network.crypto.enabled=false"),
+                    dir.resolve("plain.log"));
+            assertTrue(plain.contains("Unknown challenge message"), "refused for not authenticating:\n" + tail(plain, 40));
+
+            Path wrong = dir.resolve("wrong-secret");
+            Files.writeString(wrong, "0123456789abcdef\n");
+            Files.setPosixFilePermissions(wrong, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            String mismatched = refusedDriver(cluster, submit(yaml, dir.resolve("wrong.log"), wrong, List.of()),
+                    dir.resolve("wrong.log"));
+            assertTrue(mismatched.contains("Authentication failed"), "refused for a wrong secret:\n" + tail(mismatched, 40));
+            assertFalse(cluster.logs().contains("Registering app"), "the master registered no application:\n"
+                    + cluster.logs());
+        }
+        System.out.printf("two refused drivers (start, 2 submits, stop): %.1f s%n", (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Waits up to 60 s for {@code driver}'s failed registration with the master, kills it, returns its log. */
+    private static String refusedDriver(StandaloneCluster cluster, Process driver, Path log) throws Exception {
+        String refused = "Failed to connect to master 127.0.0.1:" + PORT;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline && driver.isAlive() && !Files.readString(log).contains(refused)) {
+            Thread.sleep(200);
+        }
+        Thread.sleep(500); // the cause's stack trace follows the line
+        driver.destroyForcibly().waitFor();
+        String text = Files.readString(log);
+        assertTrue(text.contains(refused), "the master refused the driver:\n" + tail(text, 60) + "\n" + cluster.logs());
+        return text;
+    }
+
     /** Submits the trainer with {@code config}, waits up to 150 s and fails with both logs unless it succeeded. */
-    private static String runDriver(StandaloneCluster cluster, Path repo, Path home, Path classpathFile, Path config,
-            Path log, String... conf) throws Exception {
-        Process driver = submit(repo, home, classpathFile, config, log, conf);
+    private String runDriver(StandaloneCluster cluster, Path config, Path log, String... conf) throws Exception {
+        return runDriver(cluster, config, log, List.of(), conf);
+    }
+
+    private String runDriver(StandaloneCluster cluster, Path config, Path log, List<String> trainArgs, String... conf)
+            throws Exception {
+        Process driver = submit(config, log, cluster.secretFile(), trainArgs, conf);
         boolean done = driver.waitFor(150, TimeUnit.SECONDS);
         if (!done) {
             driver.destroyForcibly().waitFor();
@@ -134,7 +191,12 @@ class StandaloneClusterIT {
         return sb.toString();
     }
 
-    private static Process submit(Path repo, Path home, Path classpathFile, Path config, Path log, String... conf)
+    /**
+     * Starts a driver JVM as docs/cluster.md does: SparkSubmit with cluster-config/spark-defaults.conf, the trainer
+     * as main class, {@code secretFile} as SPARKFT_AUTH_SECRET_FILE (null: none), {@code conf} before and
+     * {@code trainArgs} after {@code train --config FILE}.
+     */
+    private Process submit(Path config, Path log, Path secretFile, List<String> trainArgs, String... conf)
             throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -148,11 +210,16 @@ class StandaloneClusterIT {
         cmd.addAll(List.of(
                 "--class", "dev.sparkft.spark.cli.SparkFtCli", SparkHome.trainerJar(classpathFile).toString(),
                 "train", "--config", config.toString()));
+        cmd.addAll(trainArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("SPARK_HOME", home.toString());
         pb.environment().put("SPARK_SCALA_VERSION", "2.12");
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
         pb.environment().put("OMP_NUM_THREADS", "1");
+        pb.environment().remove("SPARKFT_AUTH_SECRET");
+        // Never the user's own secret file: the test cluster's, or one that does not exist.
+        pb.environment().put("SPARKFT_AUTH_SECRET_FILE",
+                (secretFile != null ? secretFile : dir.resolve("no-secret")).toString());
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         return pb.start();
     }
