@@ -28,10 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The trainer on a real standalone cluster: a master and two one-core workers (separate JVMs on 127.0.0.1,
  * started by cluster-config/sparkft-cluster.sh from a SPARK_HOME linked from Maven's jars, with its security
  * defaults: authentication, encryption, UI ACLs), a driver JVM submitted with SparkSubmit and
- * cluster-config/spark-defaults.conf, training a DL4J CNN on a slice of the real Fashion-MNIST sample with two
- * partitions. Its final parameters must equal a local-mode run of the same config (relative difference at most
- * 1e-5): the cluster changes where gradients are computed, not what they are. Also: a driver without the
- * cluster's secret is refused.
+ * cluster-config/spark-defaults.conf, training a DL4J CNN on a slice of the real Fashion-MNIST sample with four
+ * partitions on the two executors. Its final parameters must equal a local-mode run of the same config bit
+ * for bit: the cluster changes where gradients are computed, not what they are, and partitions are summed in
+ * partition order (docs/determinism.md). Also: a driver without the cluster's secret is refused.
  */
 class StandaloneClusterIT {
     private static final int PORT = 17177;
@@ -52,9 +52,9 @@ class StandaloneClusterIT {
     }
 
     @Test
-    void clusterRunMatchesLocalMode() throws Exception {
+    void clusterRunMatchesLocalModeBitForBit() throws Exception {
         Blobs data = FashionSlice.write(TestSpark.session(), dir, 512);
-        String yaml = FashionSlice.config(data.path(), 2, STEPS);
+        String yaml = FashionSlice.config(data.path(), 4, STEPS);
 
         Path clusterYaml = dir.resolve("cluster.yaml");
         Files.writeString(clusterYaml, yaml.replace("OUT", dir.resolve("cluster-run").toString())
@@ -66,6 +66,7 @@ class StandaloneClusterIT {
             assertTrue(log.contains("SecurityManager: authentication enabled"), "the driver authenticated:\n" + tail(log, 30));
             assertTrue(cluster.logs().contains("Launching executor") || log.contains("Granted executor"),
                     "executors ran on the workers:\n" + cluster.logs());
+            assertEquals(2, executorLogs(home).split("Spark Executor Command").length - 1, "two executors");
         }
         System.out.printf("cluster run (start, submit, %d steps, stop): %.1f s%n", STEPS, (System.nanoTime() - start) / 1e9);
 
@@ -76,9 +77,7 @@ class StandaloneClusterIT {
         Checkpoint end = new CheckpointStore(clusterConfig.checkpoint().dir(), new Configuration(), 1).latest()
                 .orElseThrow(() -> new AssertionError("the cluster run wrote no checkpoint"));
         assertEquals(STEPS, end.step());
-        double diff = ReferenceTrainer.relativeDifference(end.params(), expected.params());
-        System.out.printf("standalone cluster (2 executors) vs local[2]: relative difference %.2e%n", diff);
-        assertTrue(diff <= 1e-5, "cluster vs local mode: relative difference " + diff);
+        assertBitEqual(expected.params(), end.params(), "standalone cluster (4 partitions, 2 executors) vs local[2]");
         assertTrue(expected.losses()[STEPS - 1] < expected.losses()[0], "the model trains");
     }
 
@@ -86,7 +85,8 @@ class StandaloneClusterIT {
      * The DJL BERT engine on the cluster, with every worker offering one GPU through a discovery script that
      * reports address 0 (this machine has no GPU) and each task asking for one: executors must hand the task's
      * GPU address to the engine, which, on the Maven jars' CPU-only libtorch, says so and computes on the CPU.
-     * Parameters after the cluster run must equal local mode's (relative difference at most 1e-5).
+     * Four partitions on the two executors; parameters after the cluster run must equal local mode's bit for bit
+     * (one libtorch thread per task, docs/determinism.md).
      */
     @Test
     void djlClusterRunWithAssignedGpusMatchesLocalMode() throws Exception {
@@ -97,7 +97,7 @@ class StandaloneClusterIT {
         Files.setPosixFilePermissions(discovery, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Path clusterYaml = dir.resolve("djl-cluster.yaml");
         Files.writeString(clusterYaml, TinyBertSlice.config("djl-cluster", "spark://127.0.0.1:" + PORT,
-                dir.resolve("djl-cluster-run"), train, 2, STEPS));
+                dir.resolve("djl-cluster-run"), train, 4, STEPS));
 
         try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, PORT, UI_PORT, 2,
                 List.of("--gpus", "1", "--gpu-script", discovery.toString()))) {
@@ -108,14 +108,13 @@ class StandaloneClusterIT {
                     + tail(executors, 40));
         }
         TrainingResult expected = TestRuns.train(ConfigLoader.parse(TinyBertSlice.config("djl-local", "local[2]",
-                dir.resolve("djl-local-run"), train, 2, STEPS), false, List.of()), false);
+                dir.resolve("djl-local-run"), train, 4, STEPS), false, List.of()), false);
         TrainConfig clusterConfig = ConfigLoader.load(clusterYaml, List.of());
         Checkpoint end = new CheckpointStore(clusterConfig.checkpoint().dir(), new Configuration(), 1).latest()
                 .orElseThrow(() -> new AssertionError("the DJL cluster run wrote no checkpoint"));
-        double diff = ReferenceTrainer.relativeDifference(end.params(), expected.params());
-        System.out.printf("DJL BERT, standalone cluster (2 executors, GPU addresses assigned) vs local[2]: relative"
-                + " difference %.2e%n", diff);
-        assertTrue(diff <= 1e-5, "DJL cluster vs local mode: relative difference " + diff);
+        assertEquals(STEPS, end.step());
+        assertBitEqual(expected.params(), end.params(),
+                "DJL BERT, standalone cluster (4 partitions, 2 executors, GPU addresses assigned) vs local[2]");
     }
 
     /**
@@ -222,6 +221,19 @@ class StandaloneClusterIT {
                 (secretFile != null ? secretFile : dir.resolve("no-secret")).toString());
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         return pb.start();
+    }
+
+    /** Fails unless every float of {@code actual} has the bits of {@code expected}'s, naming how many differ. */
+    private static void assertBitEqual(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what + ": parameter count");
+        int differing = 0;
+        for (int i = 0; i < expected.length; i++) {
+            differing += Float.floatToIntBits(expected[i]) == Float.floatToIntBits(actual[i]) ? 0 : 1;
+        }
+        System.out.printf("%s: %d of %d parameters differ (relative difference %.2e)%n", what, differing,
+                expected.length, ReferenceTrainer.relativeDifference(actual, expected));
+        assertEquals(0, differing, what + ": parameters whose bits differ (relative difference "
+                + ReferenceTrainer.relativeDifference(actual, expected) + ")");
     }
 
     private static String tail(String text, int lines) {
