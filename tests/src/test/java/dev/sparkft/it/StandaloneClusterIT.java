@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparkft.spark.config.ConfigLoader;
 import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.driver.Checkpoint;
@@ -19,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,12 +34,14 @@ import org.junit.jupiter.api.io.TempDir;
  * cluster-config/spark-defaults.conf, training a DL4J CNN on a slice of the real Fashion-MNIST sample with four
  * partitions on the two executors. Its final parameters must equal a local-mode run of the same config bit
  * for bit: the cluster changes where gradients are computed, not what they are, and partitions are summed in
- * partition order (docs/determinism.md). Also: a driver without the cluster's secret is refused.
+ * partition order (docs/determinism.md). Also: a driver without the cluster's secret is refused, and a driver
+ * killed with SIGKILL after a checkpoint resumes to the uninterrupted run's bits.
  */
 class StandaloneClusterIT {
     private static final int PORT = 17177;
     private static final int UI_PORT = 18180;
     private static final int STEPS = 6;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
@@ -159,6 +164,79 @@ class StandaloneClusterIT {
         String text = Files.readString(log);
         assertTrue(text.contains(refused), "the master refused the driver:\n" + tail(text, 60) + "\n" + cluster.logs());
         return text;
+    }
+
+    /**
+     * The driver JVM killed with SIGKILL right after a checkpoint (and after the next round's metrics line), then
+     * the same command with --resume: the final parameters equal an uninterrupted run's bit for bit, and
+     * metrics.jsonl holds every step once.
+     */
+    @Test
+    void driverKilledAfterACheckpointResumesToTheUninterruptedBits() throws Exception {
+        int steps = 12;
+        Blobs data = FashionSlice.write(TestSpark.session(), dir, 512);
+        String yaml = FashionSlice.config(data.path(), 4, steps) + "checkpoint: {everySteps: 4, keepLast: 5}\n";
+        Path clusterYaml = dir.resolve("fault.yaml");
+        Path out = dir.resolve("fault-run");
+        Files.writeString(clusterYaml, yaml.replace("OUT", out.toString()).replace("MASTER", "spark://127.0.0.1:" + PORT));
+        Path checkpoint = out.resolve("checkpoints").resolve("step-000000000004.ckpt");
+        Path metrics = out.resolve("metrics.jsonl");
+        long start = System.nanoTime();
+        try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, PORT, UI_PORT, 2)) {
+            long started = System.nanoTime();
+            Path log = dir.resolve("killed.log");
+            Process driver = submit(clusterYaml, log, cluster.secretFile(), List.of());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (driver.isAlive() && System.nanoTime() < deadline
+                    && !(Files.exists(checkpoint) && metricsSteps(metrics).contains(4L))) {
+                Thread.sleep(20);
+            }
+            assertTrue(driver.isAlive(), "the driver ended before it could be killed:\n" + tail(Files.readString(log), 40));
+            driver.destroyForcibly(); // SIGKILL: no shutdown hooks, no listener close
+            assertTrue(driver.waitFor(30, TimeUnit.SECONDS));
+            long killed = System.nanoTime();
+            List<Long> before = metricsSteps(metrics);
+            try (var files = Files.list(checkpoint.getParent())) {
+                System.out.printf("driver killed (exit %d) with checkpoints %s and metrics lines for steps %s%n",
+                        driver.exitValue(), files.map(p -> p.getFileName().toString()).sorted().toList(), before);
+            }
+            assertTrue(before.size() < steps, "killed before the end: " + before);
+
+            String resumed = runDriver(cluster, clusterYaml, dir.resolve("resumed.log"), List.of("--resume"));
+            assertTrue(resumed.contains("sparkft: trained steps "), tail(resumed, 20));
+            System.out.printf("cluster start %.1f s, first driver until killed %.1f s, resumed driver %.1f s%n",
+                    (started - start) / 1e9, (killed - started) / 1e9, (System.nanoTime() - killed) / 1e9);
+        }
+        System.out.printf("driver SIGKILL + --resume on the cluster (start, 2 submits, stop): %.1f s%n",
+                (System.nanoTime() - start) / 1e9);
+
+        TrainingResult uninterrupted = TestRuns.train(ConfigLoader.parse(yaml.replace("OUT",
+                dir.resolve("uninterrupted").toString()).replace("MASTER", "local[2]"), false, List.of()), false);
+        Checkpoint end = new CheckpointStore(out.resolve("checkpoints").toString(), new Configuration(), 1).latest()
+                .orElseThrow(() -> new AssertionError("the resumed run wrote no checkpoint"));
+        assertEquals(steps, end.step());
+        assertBitEqual(uninterrupted.params(), end.params(), "killed + resumed on the cluster vs uninterrupted local[2]");
+        List<Long> lines = metricsSteps(metrics);
+        assertEquals(LongStream.range(0, steps).boxed().toList(), lines.stream().sorted().toList(),
+                "metrics.jsonl must hold every step once, in any order; steps of its lines: " + lines);
+    }
+
+    /** The {@code step} of every round line (one with a loss) in a metrics.jsonl; empty if there is none yet. */
+    private static List<Long> metricsSteps(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return List.of();
+        }
+        List<Long> steps = new ArrayList<>();
+        for (String line : Files.readAllLines(file)) {
+            // A line being written may be incomplete: only whole JSON objects count.
+            if (line.endsWith("}")) {
+                JsonNode node = JSON.readTree(line);
+                if (node.has("loss")) {
+                    steps.add(node.get("step").asLong());
+                }
+            }
+        }
+        return steps;
     }
 
     /** Submits the trainer with {@code config}, waits up to 150 s and fails with both logs unless it succeeded. */
