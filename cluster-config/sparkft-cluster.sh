@@ -107,6 +107,14 @@ case "$cmd" in
       --host "$SPARK_LOCAL_IP" --port "$port" --webui-port "$ui_port" > "$run/master.log" 2>&1 &
     echo $! > "$run/master.pid"
     wait_for_log "$run/master.log" "I have been elected leader" 60
+    # Spark moves to the next free port when the asked one is taken; the workers would then look for the master
+    # at another process's port.
+    if ! grep -q "Starting Spark master at $master_url\$" "$run/master.log"; then
+      echo "the master did not get port $port ($(grep -o 'Starting Spark master at .*' "$run/master.log")): another" \
+        "process holds it; stop that or choose SPARK_MASTER_PORT" >&2
+      kill "$(cat "$run/master.pid")" && rm -f "$run/master.pid"
+      exit 1
+    fi
     resources=""
     if [ "$gpus" -gt 0 ]; then
       resources="-Dspark.worker.resource.gpu.amount=$gpus -Dspark.worker.resource.gpu.discoveryScript=$gpu_script"
