@@ -103,6 +103,8 @@ final class StandaloneCluster implements AutoCloseable {
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("--home", home.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd);
+        // A secret in the caller's environment would win over the test's file, which the drivers read.
+        pb.environment().remove("SPARKFT_AUTH_SECRET");
         pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         Process p = pb.start();

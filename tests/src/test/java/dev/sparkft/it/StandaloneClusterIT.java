@@ -16,6 +16,8 @@ import dev.sparkft.spark.testing.ReferenceTrainer;
 import dev.sparkft.spark.testing.TestRuns;
 import dev.sparkft.spark.testing.TestSpark;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,8 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
  * killed with SIGKILL after a checkpoint resumes to the uninterrupted run's bits.
  */
 class StandaloneClusterIT {
-    private static final int PORT = 17177;
-    private static final int UI_PORT = 18180;
     private static final int STEPS = 6;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -48,12 +48,23 @@ class StandaloneClusterIT {
     Path repo;
     Path classpathFile;
     Path home;
+    int port;
+    int uiPort;
 
     @BeforeEach
     void sparkHome() throws IOException {
         repo = Path.of(System.getProperty("sparkft.repoRoot", "..")).toAbsolutePath().normalize();
         classpathFile = Path.of(System.getProperty("sparkft.classpathFile", "target/spark-classpath.txt"));
         home = SparkHome.create(classpathFile, dir.resolve("spark-home"));
+        // Free ports rather than fixed ones: other checkouts on a shared machine run this test at the same time.
+        port = freePort();
+        uiPort = freePort();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
     }
 
     @Test
@@ -63,11 +74,11 @@ class StandaloneClusterIT {
 
         Path clusterYaml = dir.resolve("cluster.yaml");
         Files.writeString(clusterYaml, yaml.replace("OUT", dir.resolve("cluster-run").toString())
-                .replace("MASTER", "spark://127.0.0.1:" + PORT));
+                .replace("MASTER", "spark://127.0.0.1:" + port));
         long start = System.nanoTime();
-        try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, PORT, UI_PORT, 2)) {
+        try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, port, uiPort, 2)) {
             String log = runDriver(cluster, clusterYaml, dir.resolve("driver.log"));
-            assertTrue(log.contains("spark://127.0.0.1:" + PORT), "the driver used the standalone master:\n" + tail(log, 30));
+            assertTrue(log.contains("spark://127.0.0.1:" + port), "the driver used the standalone master:\n" + tail(log, 30));
             assertTrue(log.contains("SecurityManager: authentication enabled"), "the driver authenticated:\n" + tail(log, 30));
             assertTrue(cluster.logs().contains("Launching executor") || log.contains("Granted executor"),
                     "executors ran on the workers:\n" + cluster.logs());
@@ -101,10 +112,10 @@ class StandaloneClusterIT {
         Files.writeString(discovery, "#!/bin/sh\necho '{\"name\": \"gpu\", \"addresses\": [\"0\"]}'\n");
         Files.setPosixFilePermissions(discovery, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Path clusterYaml = dir.resolve("djl-cluster.yaml");
-        Files.writeString(clusterYaml, TinyBertSlice.config("djl-cluster", "spark://127.0.0.1:" + PORT,
+        Files.writeString(clusterYaml, TinyBertSlice.config("djl-cluster", "spark://127.0.0.1:" + port,
                 dir.resolve("djl-cluster-run"), train, 4, STEPS));
 
-        try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, PORT, UI_PORT, 2,
+        try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, port, uiPort, 2,
                 List.of("--gpus", "1", "--gpu-script", discovery.toString()))) {
             runDriver(cluster, clusterYaml, dir.resolve("djl-driver.log"),
                     "--conf", "spark.executor.resource.gpu.amount=1", "--conf", "spark.task.resource.gpu.amount=1");
@@ -132,9 +143,9 @@ class StandaloneClusterIT {
         Path yaml = dir.resolve("refused.yaml");
         Blobs data = FashionSlice.write(TestSpark.session(), dir, 64);
         Files.writeString(yaml, FashionSlice.config(data.path(), 2, 2).replace("OUT", dir.resolve("refused").toString())
-                .replace("MASTER", "spark://127.0.0.1:" + PORT));
+                .replace("MASTER", "spark://127.0.0.1:" + port));
         long start = System.nanoTime();
-        try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, PORT, UI_PORT, 0)) {
+        try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, port, uiPort, 0)) {
             String plain = refusedDriver(cluster, submit(yaml, dir.resolve("plain.log"), null, List.of(),
                     "--conf", "spark.authenticate=false", "--conf", "spark.network.crypto.enabled=false"),
                     dir.resolve("plain.log"));
@@ -153,8 +164,8 @@ class StandaloneClusterIT {
     }
 
     /** Waits up to 60 s for {@code driver}'s failed registration with the master, kills it, returns its log. */
-    private static String refusedDriver(StandaloneCluster cluster, Process driver, Path log) throws Exception {
-        String refused = "Failed to connect to master 127.0.0.1:" + PORT;
+    private String refusedDriver(StandaloneCluster cluster, Process driver, Path log) throws Exception {
+        String refused = "Failed to connect to master 127.0.0.1:" + port;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline && driver.isAlive() && !Files.readString(log).contains(refused)) {
             Thread.sleep(200);
@@ -178,11 +189,11 @@ class StandaloneClusterIT {
         String yaml = FashionSlice.config(data.path(), 4, steps) + "checkpoint: {everySteps: 4, keepLast: 5}\n";
         Path clusterYaml = dir.resolve("fault.yaml");
         Path out = dir.resolve("fault-run");
-        Files.writeString(clusterYaml, yaml.replace("OUT", out.toString()).replace("MASTER", "spark://127.0.0.1:" + PORT));
+        Files.writeString(clusterYaml, yaml.replace("OUT", out.toString()).replace("MASTER", "spark://127.0.0.1:" + port));
         Path checkpoint = out.resolve("checkpoints").resolve("step-000000000004.ckpt");
         Path metrics = out.resolve("metrics.jsonl");
         long start = System.nanoTime();
-        try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, PORT, UI_PORT, 2)) {
+        try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, port, uiPort, 2)) {
             long started = System.nanoTime();
             Path log = dir.resolve("killed.log");
             Process driver = submit(clusterYaml, log, cluster.secretFile(), List.of());
@@ -280,7 +291,7 @@ class StandaloneClusterIT {
         cmd.add("-Xmx1g");
         cmd.addAll(List.of(System.getProperty("sparkft.jvmOpens").trim().split("\\s+")));
         cmd.addAll(List.of("-cp", home.resolve("jars") + "/*", "org.apache.spark.deploy.SparkSubmit",
-                "--master", "spark://127.0.0.1:" + PORT,
+                "--master", "spark://127.0.0.1:" + port,
                 "--properties-file", repo.resolve("cluster-config/spark-defaults.conf").toString(),
                 "--conf", "spark.ui.enabled=false", "--conf", "spark.executor.memory=768m"));
         cmd.addAll(List.of(conf));
