@@ -11,8 +11,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real standalone master and workers as separate JVMs on 127.0.0.1, started and stopped through
- * cluster-config/sparkft-cluster.sh. {@link #close} stops them; so does a shutdown hook, should the test JVM
- * be killed in between.
+ * cluster-config/sparkft-cluster.sh with its security defaults: authentication with a secret the script writes
+ * into {@link #secretFile} (not the user's ~/.config), encryption, UI ACLs. {@link #close} stops them; so
+ * does a shutdown hook, should the test JVM be killed in between.
  */
 final class StandaloneCluster implements AutoCloseable {
     private final Path script;
@@ -37,7 +38,8 @@ final class StandaloneCluster implements AutoCloseable {
     static StandaloneCluster start(Path repoRoot, Path home, int port, int uiPort, int workers, List<String> options)
             throws Exception {
         Map<String, String> env = Map.of("SPARK_MASTER_PORT", Integer.toString(port),
-                "SPARK_MASTER_WEBUI_PORT", Integer.toString(uiPort), "SPARK_LOCAL_IP", "127.0.0.1");
+                "SPARK_MASTER_WEBUI_PORT", Integer.toString(uiPort), "SPARK_LOCAL_IP", "127.0.0.1",
+                "SPARKFT_AUTH_SECRET_FILE", home.resolve("auth-secret").toString());
         StandaloneCluster cluster = new StandaloneCluster(repoRoot.resolve("cluster-config/sparkft-cluster.sh"), home, env);
         Runtime.getRuntime().addShutdownHook(cluster.hook);
         try {
@@ -50,6 +52,11 @@ final class StandaloneCluster implements AutoCloseable {
             throw e;
         }
         return cluster;
+    }
+
+    /** The cluster's secret; a driver finds it through SPARKFT_AUTH_SECRET_FILE. */
+    Path secretFile() {
+        return Path.of(env.get("SPARKFT_AUTH_SECRET_FILE"));
     }
 
     String masterUrl(int port) {
@@ -96,6 +103,8 @@ final class StandaloneCluster implements AutoCloseable {
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("--home", home.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd);
+        // A secret in the caller's environment would win over the test's file, which the drivers read.
+        pb.environment().remove("SPARKFT_AUTH_SECRET");
         pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         Process p = pb.start();

@@ -1,8 +1,11 @@
 package dev.sparkft.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparkft.spark.config.ConfigLoader;
 import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.driver.Checkpoint;
@@ -13,47 +16,73 @@ import dev.sparkft.spark.testing.ReferenceTrainer;
 import dev.sparkft.spark.testing.TestRuns;
 import dev.sparkft.spark.testing.TestSpark;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The trainer on a real standalone cluster: a master and two one-core workers (separate JVMs on 127.0.0.1,
- * started by cluster-config/sparkft-cluster.sh from a SPARK_HOME linked from Maven's jars), a driver JVM
- * submitted with SparkSubmit and cluster-config/spark-defaults.conf, training a DL4J CNN on a slice of the
- * real Fashion-MNIST sample with two partitions. Its final parameters must equal a local-mode run of the same config (relative difference
- * at most 1e-5): the cluster changes where gradients are computed, not what they are.
+ * started by cluster-config/sparkft-cluster.sh from a SPARK_HOME linked from Maven's jars, with its security
+ * defaults: authentication, encryption, UI ACLs), a driver JVM submitted with SparkSubmit and
+ * cluster-config/spark-defaults.conf, training a DL4J CNN on a slice of the real Fashion-MNIST sample with four
+ * partitions on the two executors. Its final parameters must equal a local-mode run of the same config bit
+ * for bit: the cluster changes where gradients are computed, not what they are, and partitions are summed in
+ * partition order (docs/determinism.md). Also: a driver without the cluster's secret is refused, and a driver
+ * killed with SIGKILL after a checkpoint resumes to the uninterrupted run's bits.
  */
 class StandaloneClusterIT {
-    private static final int PORT = 17177;
-    private static final int UI_PORT = 18180;
     private static final int STEPS = 6;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
+    Path repo;
+    Path classpathFile;
+    Path home;
+    int port;
+    int uiPort;
+
+    @BeforeEach
+    void sparkHome() throws IOException {
+        repo = Path.of(System.getProperty("sparkft.repoRoot", "..")).toAbsolutePath().normalize();
+        classpathFile = Path.of(System.getProperty("sparkft.classpathFile", "target/spark-classpath.txt"));
+        home = SparkHome.create(classpathFile, dir.resolve("spark-home"));
+        // Free ports rather than fixed ones: other checkouts on a shared machine run this test at the same time.
+        port = freePort();
+        uiPort = freePort();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
 
     @Test
-    void clusterRunMatchesLocalMode() throws Exception {
-        Path repo = Path.of(System.getProperty("sparkft.repoRoot", "..")).toAbsolutePath().normalize();
-        Path classpathFile = Path.of(System.getProperty("sparkft.classpathFile", "target/spark-classpath.txt"));
+    void clusterRunMatchesLocalModeBitForBit() throws Exception {
         Blobs data = FashionSlice.write(TestSpark.session(), dir, 512);
-        String yaml = FashionSlice.config(data.path(), 2, STEPS);
+        String yaml = FashionSlice.config(data.path(), 4, STEPS);
 
-        Path home = SparkHome.create(classpathFile, dir.resolve("spark-home"));
         Path clusterYaml = dir.resolve("cluster.yaml");
         Files.writeString(clusterYaml, yaml.replace("OUT", dir.resolve("cluster-run").toString())
-                .replace("MASTER", "spark://127.0.0.1:" + PORT));
+                .replace("MASTER", "spark://127.0.0.1:" + port));
         long start = System.nanoTime();
-        try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, PORT, UI_PORT, 2)) {
-            String log = runDriver(cluster, repo, home, classpathFile, clusterYaml, dir.resolve("driver.log"));
-            assertTrue(log.contains("spark://127.0.0.1:" + PORT), "the driver used the standalone master:\n" + tail(log, 30));
+        try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, port, uiPort, 2)) {
+            String log = runDriver(cluster, clusterYaml, dir.resolve("driver.log"));
+            assertTrue(log.contains("spark://127.0.0.1:" + port), "the driver used the standalone master:\n" + tail(log, 30));
+            assertTrue(log.contains("SecurityManager: authentication enabled"), "the driver authenticated:\n" + tail(log, 30));
             assertTrue(cluster.logs().contains("Launching executor") || log.contains("Granted executor"),
                     "executors ran on the workers:\n" + cluster.logs());
+            assertEquals(2, executorLogs(home).split("Spark Executor Command").length - 1, "two executors");
         }
         System.out.printf("cluster run (start, submit, %d steps, stop): %.1f s%n", STEPS, (System.nanoTime() - start) / 1e9);
 
@@ -64,9 +93,7 @@ class StandaloneClusterIT {
         Checkpoint end = new CheckpointStore(clusterConfig.checkpoint().dir(), new Configuration(), 1).latest()
                 .orElseThrow(() -> new AssertionError("the cluster run wrote no checkpoint"));
         assertEquals(STEPS, end.step());
-        double diff = ReferenceTrainer.relativeDifference(end.params(), expected.params());
-        System.out.printf("standalone cluster (2 executors) vs local[2]: relative difference %.2e%n", diff);
-        assertTrue(diff <= 1e-5, "cluster vs local mode: relative difference " + diff);
+        assertBitEqual(expected.params(), end.params(), "standalone cluster (4 partitions, 2 executors) vs local[2]");
         assertTrue(expected.losses()[STEPS - 1] < expected.losses()[0], "the model trains");
     }
 
@@ -74,45 +101,163 @@ class StandaloneClusterIT {
      * The DJL BERT engine on the cluster, with every worker offering one GPU through a discovery script that
      * reports address 0 (this machine has no GPU) and each task asking for one: executors must hand the task's
      * GPU address to the engine, which, on the Maven jars' CPU-only libtorch, says so and computes on the CPU.
-     * Parameters after the cluster run must equal local mode's (relative difference at most 1e-5).
+     * Four partitions on the two executors; parameters after the cluster run must equal local mode's bit for bit
+     * (one libtorch thread per task, docs/determinism.md).
      */
     @Test
     void djlClusterRunWithAssignedGpusMatchesLocalMode() throws Exception {
-        Path repo = Path.of(System.getProperty("sparkft.repoRoot", "..")).toAbsolutePath().normalize();
-        Path classpathFile = Path.of(System.getProperty("sparkft.classpathFile", "target/spark-classpath.txt"));
         Path train = dir.resolve("tiny-bert");
         TinyBertSlice.write(TestSpark.session(), TinyBertSlice.rows(3), train);
         Path discovery = dir.resolve("one-gpu.sh");
         Files.writeString(discovery, "#!/bin/sh\necho '{\"name\": \"gpu\", \"addresses\": [\"0\"]}'\n");
         Files.setPosixFilePermissions(discovery, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Path clusterYaml = dir.resolve("djl-cluster.yaml");
-        Files.writeString(clusterYaml, TinyBertSlice.config("djl-cluster", "spark://127.0.0.1:" + PORT,
-                dir.resolve("djl-cluster-run"), train, 2, STEPS));
+        Files.writeString(clusterYaml, TinyBertSlice.config("djl-cluster", "spark://127.0.0.1:" + port,
+                dir.resolve("djl-cluster-run"), train, 4, STEPS));
 
-        Path home = SparkHome.create(classpathFile, dir.resolve("spark-home"));
-        try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, PORT, UI_PORT, 2,
+        try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, port, uiPort, 2,
                 List.of("--gpus", "1", "--gpu-script", discovery.toString()))) {
-            runDriver(cluster, repo, home, classpathFile, clusterYaml, dir.resolve("djl-driver.log"),
+            runDriver(cluster, clusterYaml, dir.resolve("djl-driver.log"),
                     "--conf", "spark.executor.resource.gpu.amount=1", "--conf", "spark.task.resource.gpu.amount=1");
             String executors = executorLogs(home);
             assertTrue(executors.contains("was assigned gpu:0"), "the engine saw the task's GPU address:\n"
                     + tail(executors, 40));
         }
         TrainingResult expected = TestRuns.train(ConfigLoader.parse(TinyBertSlice.config("djl-local", "local[2]",
-                dir.resolve("djl-local-run"), train, 2, STEPS), false, List.of()), false);
+                dir.resolve("djl-local-run"), train, 4, STEPS), false, List.of()), false);
         TrainConfig clusterConfig = ConfigLoader.load(clusterYaml, List.of());
         Checkpoint end = new CheckpointStore(clusterConfig.checkpoint().dir(), new Configuration(), 1).latest()
                 .orElseThrow(() -> new AssertionError("the DJL cluster run wrote no checkpoint"));
-        double diff = ReferenceTrainer.relativeDifference(end.params(), expected.params());
-        System.out.printf("DJL BERT, standalone cluster (2 executors, GPU addresses assigned) vs local[2]: relative"
-                + " difference %.2e%n", diff);
-        assertTrue(diff <= 1e-5, "DJL cluster vs local mode: relative difference " + diff);
+        assertEquals(STEPS, end.step());
+        assertBitEqual(expected.params(), end.params(),
+                "DJL BERT, standalone cluster (4 partitions, 2 executors, GPU addresses assigned) vs local[2]");
+    }
+
+    /**
+     * The secured master refuses a driver that does not authenticate (spark.authenticate=false) and one with a
+     * wrong secret: the driver's registration fails with the master's authentication error, and the master
+     * registers no application. Spark's client would retry for a minute; the drivers are killed once refused.
+     */
+    @Test
+    void driversWithoutTheClusterSecretAreRefused() throws Exception {
+        Path yaml = dir.resolve("refused.yaml");
+        Blobs data = FashionSlice.write(TestSpark.session(), dir, 64);
+        Files.writeString(yaml, FashionSlice.config(data.path(), 2, 2).replace("OUT", dir.resolve("refused").toString())
+                .replace("MASTER", "spark://127.0.0.1:" + port));
+        long start = System.nanoTime();
+        try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, port, uiPort, 0)) {
+            String plain = refusedDriver(cluster, submit(yaml, dir.resolve("plain.log"), null, List.of(),
+                    "--conf", "spark.authenticate=false", "--conf", "spark.network.crypto.enabled=false"),
+                    dir.resolve("plain.log"));
+            assertTrue(plain.contains("Unknown challenge message"), "refused for not authenticating:\n" + tail(plain, 40));
+
+            Path wrong = dir.resolve("wrong-secret");
+            Files.writeString(wrong, "0123456789abcdef\n");
+            Files.setPosixFilePermissions(wrong, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            String mismatched = refusedDriver(cluster, submit(yaml, dir.resolve("wrong.log"), wrong, List.of()),
+                    dir.resolve("wrong.log"));
+            assertTrue(mismatched.contains("Authentication failed"), "refused for a wrong secret:\n" + tail(mismatched, 40));
+            assertFalse(cluster.logs().contains("Registering app"), "the master registered no application:\n"
+                    + cluster.logs());
+        }
+        System.out.printf("two refused drivers (start, 2 submits, stop): %.1f s%n", (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Waits up to 60 s for {@code driver}'s failed registration with the master, kills it, returns its log. */
+    private String refusedDriver(StandaloneCluster cluster, Process driver, Path log) throws Exception {
+        String refused = "Failed to connect to master 127.0.0.1:" + port;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline && driver.isAlive() && !Files.readString(log).contains(refused)) {
+            Thread.sleep(200);
+        }
+        Thread.sleep(500); // the cause's stack trace follows the line
+        driver.destroyForcibly().waitFor();
+        String text = Files.readString(log);
+        assertTrue(text.contains(refused), "the master refused the driver:\n" + tail(text, 60) + "\n" + cluster.logs());
+        return text;
+    }
+
+    /**
+     * The driver JVM killed with SIGKILL right after a checkpoint (and after the next round's metrics line), then
+     * the same command with --resume: the final parameters equal an uninterrupted run's bit for bit, and
+     * metrics.jsonl holds every step once.
+     */
+    @Test
+    void driverKilledAfterACheckpointResumesToTheUninterruptedBits() throws Exception {
+        int steps = 12;
+        Blobs data = FashionSlice.write(TestSpark.session(), dir, 512);
+        String yaml = FashionSlice.config(data.path(), 4, steps) + "checkpoint: {everySteps: 4, keepLast: 5}\n";
+        Path clusterYaml = dir.resolve("fault.yaml");
+        Path out = dir.resolve("fault-run");
+        Files.writeString(clusterYaml, yaml.replace("OUT", out.toString()).replace("MASTER", "spark://127.0.0.1:" + port));
+        Path checkpoint = out.resolve("checkpoints").resolve("step-000000000004.ckpt");
+        Path metrics = out.resolve("metrics.jsonl");
+        long start = System.nanoTime();
+        try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, port, uiPort, 2)) {
+            long started = System.nanoTime();
+            Path log = dir.resolve("killed.log");
+            Process driver = submit(clusterYaml, log, cluster.secretFile(), List.of());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (driver.isAlive() && System.nanoTime() < deadline
+                    && !(Files.exists(checkpoint) && metricsSteps(metrics).contains(4L))) {
+                Thread.sleep(20);
+            }
+            assertTrue(driver.isAlive(), "the driver ended before it could be killed:\n" + tail(Files.readString(log), 40));
+            driver.destroyForcibly(); // SIGKILL: no shutdown hooks, no listener close
+            assertTrue(driver.waitFor(30, TimeUnit.SECONDS));
+            long killed = System.nanoTime();
+            List<Long> before = metricsSteps(metrics);
+            try (var files = Files.list(checkpoint.getParent())) {
+                System.out.printf("driver killed (exit %d) with checkpoints %s and metrics lines for steps %s%n",
+                        driver.exitValue(), files.map(p -> p.getFileName().toString()).sorted().toList(), before);
+            }
+            assertTrue(before.size() < steps, "killed before the end: " + before);
+
+            String resumed = runDriver(cluster, clusterYaml, dir.resolve("resumed.log"), List.of("--resume"));
+            assertTrue(resumed.contains("sparkft: trained steps "), tail(resumed, 20));
+            System.out.printf("cluster start %.1f s, first driver until killed %.1f s, resumed driver %.1f s%n",
+                    (started - start) / 1e9, (killed - started) / 1e9, (System.nanoTime() - killed) / 1e9);
+        }
+        System.out.printf("driver SIGKILL + --resume on the cluster (start, 2 submits, stop): %.1f s%n",
+                (System.nanoTime() - start) / 1e9);
+
+        TrainingResult uninterrupted = TestRuns.train(ConfigLoader.parse(yaml.replace("OUT",
+                dir.resolve("uninterrupted").toString()).replace("MASTER", "local[2]"), false, List.of()), false);
+        Checkpoint end = new CheckpointStore(out.resolve("checkpoints").toString(), new Configuration(), 1).latest()
+                .orElseThrow(() -> new AssertionError("the resumed run wrote no checkpoint"));
+        assertEquals(steps, end.step());
+        assertBitEqual(uninterrupted.params(), end.params(), "killed + resumed on the cluster vs uninterrupted local[2]");
+        List<Long> lines = metricsSteps(metrics);
+        assertEquals(LongStream.range(0, steps).boxed().toList(), lines.stream().sorted().toList(),
+                "metrics.jsonl must hold every step once, in any order; steps of its lines: " + lines);
+    }
+
+    /** The {@code step} of every round line (one with a loss) in a metrics.jsonl; empty if there is none yet. */
+    private static List<Long> metricsSteps(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return List.of();
+        }
+        List<Long> steps = new ArrayList<>();
+        for (String line : Files.readAllLines(file)) {
+            // A line being written may be incomplete: only whole JSON objects count.
+            if (line.endsWith("}")) {
+                JsonNode node = JSON.readTree(line);
+                if (node.has("loss")) {
+                    steps.add(node.get("step").asLong());
+                }
+            }
+        }
+        return steps;
     }
 
     /** Submits the trainer with {@code config}, waits up to 150 s and fails with both logs unless it succeeded. */
-    private static String runDriver(StandaloneCluster cluster, Path repo, Path home, Path classpathFile, Path config,
-            Path log, String... conf) throws Exception {
-        Process driver = submit(repo, home, classpathFile, config, log, conf);
+    private String runDriver(StandaloneCluster cluster, Path config, Path log, String... conf) throws Exception {
+        return runDriver(cluster, config, log, List.of(), conf);
+    }
+
+    private String runDriver(StandaloneCluster cluster, Path config, Path log, List<String> trainArgs, String... conf)
+            throws Exception {
+        Process driver = submit(config, log, cluster.secretFile(), trainArgs, conf);
         boolean done = driver.waitFor(150, TimeUnit.SECONDS);
         if (!done) {
             driver.destroyForcibly().waitFor();
@@ -134,27 +279,50 @@ class StandaloneClusterIT {
         return sb.toString();
     }
 
-    private static Process submit(Path repo, Path home, Path classpathFile, Path config, Path log, String... conf)
+    /**
+     * Starts a driver JVM as docs/cluster.md does: SparkSubmit with cluster-config/spark-defaults.conf, the trainer
+     * as main class, {@code secretFile} as SPARKFT_AUTH_SECRET_FILE (null: none), {@code conf} before and
+     * {@code trainArgs} after {@code train --config FILE}.
+     */
+    private Process submit(Path config, Path log, Path secretFile, List<String> trainArgs, String... conf)
             throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx1g");
         cmd.addAll(List.of(System.getProperty("sparkft.jvmOpens").trim().split("\\s+")));
         cmd.addAll(List.of("-cp", home.resolve("jars") + "/*", "org.apache.spark.deploy.SparkSubmit",
-                "--master", "spark://127.0.0.1:" + PORT,
+                "--master", "spark://127.0.0.1:" + port,
                 "--properties-file", repo.resolve("cluster-config/spark-defaults.conf").toString(),
                 "--conf", "spark.ui.enabled=false", "--conf", "spark.executor.memory=768m"));
         cmd.addAll(List.of(conf));
         cmd.addAll(List.of(
                 "--class", "dev.sparkft.spark.cli.SparkFtCli", SparkHome.trainerJar(classpathFile).toString(),
                 "train", "--config", config.toString()));
+        cmd.addAll(trainArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("SPARK_HOME", home.toString());
         pb.environment().put("SPARK_SCALA_VERSION", "2.12");
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
         pb.environment().put("OMP_NUM_THREADS", "1");
+        pb.environment().remove("SPARKFT_AUTH_SECRET");
+        // Never the user's own secret file: the test cluster's, or one that does not exist.
+        pb.environment().put("SPARKFT_AUTH_SECRET_FILE",
+                (secretFile != null ? secretFile : dir.resolve("no-secret")).toString());
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         return pb.start();
+    }
+
+    /** Fails unless every float of {@code actual} has the bits of {@code expected}'s, naming how many differ. */
+    private static void assertBitEqual(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what + ": parameter count");
+        int differing = 0;
+        for (int i = 0; i < expected.length; i++) {
+            differing += Float.floatToIntBits(expected[i]) == Float.floatToIntBits(actual[i]) ? 0 : 1;
+        }
+        System.out.printf("%s: %d of %d parameters differ (relative difference %.2e)%n", what, differing,
+                expected.length, ReferenceTrainer.relativeDifference(actual, expected));
+        assertEquals(0, differing, what + ": parameters whose bits differ (relative difference "
+                + ReferenceTrainer.relativeDifference(actual, expected) + ")");
     }
 
     private static String tail(String text, int lines) {

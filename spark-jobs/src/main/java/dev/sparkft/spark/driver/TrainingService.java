@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.function.BooleanSupplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs a training config: what the CLI calls. Holds {@code run.outputDir}'s {@link RunLock} throughout; refuses
@@ -18,6 +20,8 @@ import org.apache.spark.sql.SparkSession;
  * starts only once the model is built, so a bad model option fails fast.
  */
 public final class TrainingService {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingService.class);
+
     private TrainingService() {
     }
 
@@ -95,6 +99,12 @@ public final class TrainingService {
             return SparkSession.getDefaultSession().get();
         }
         started[0] = SparkSessions.builder(config.run()).getOrCreate();
+        // Spark's own "Bound SparkUI" line is INFO, below what bin/sparkft shows of Spark.
+        scala.Option<String> ui = started[0].sparkContext().uiWebUrl();
+        if (ui.isDefined()) {
+            LOG.info("Spark web UI at {} (listening on {})", ui.get(),
+                    System.getenv().getOrDefault("SPARK_LOCAL_IP", "every interface"));
+        }
         return started[0];
     }
 }
