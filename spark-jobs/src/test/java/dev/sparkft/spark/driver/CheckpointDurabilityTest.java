@@ -71,6 +71,10 @@ class CheckpointDurabilityTest {
             f.seek(12);
             f.writeInt(Integer.MAX_VALUE - 8);
         }
+        IOException header = assertThrows(IOException.class,
+                () -> store.read(new org.apache.hadoop.fs.Path(newest.toUri())));
+        assertTrue(header.getMessage().startsWith("damaged header length " + (Integer.MAX_VALUE - 8)),
+                header.getMessage());
         assertEquals(4, store.latest().orElseThrow().step());
 
         // A parameter count in the header that does not match the file, same header length.

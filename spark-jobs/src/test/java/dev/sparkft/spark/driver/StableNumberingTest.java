@@ -9,11 +9,14 @@ import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.testing.Blobs;
 import dev.sparkft.spark.testing.TestRuns;
 import dev.sparkft.spark.testing.TestSpark;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -34,7 +37,7 @@ class StableNumberingTest {
     static Path dir;
 
     /** Five Parquet files of different sizes; the feature vector's first value is the row's id. */
-    private static String writeFiles(String name, int n, float shift) {
+    private static String writeFiles(String name, int n, float shift) throws IOException {
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Float[] x = {(float) i + shift, 0.5f, -0.5f, 1f, 2f};
@@ -42,9 +45,13 @@ class StableNumberingTest {
         }
         String path = dir.resolve(name).toString();
         Dataset<Row> df = TestSpark.session().createDataFrame(rows, Blobs.SCHEMA);
-        // Files of 1, 2, 4, 8, ... shares: Spark packs splits by size, largest first.
-        df.withColumn("f", functions.floor(functions.log2(functions.col("id").plus(1)))).repartition(
+        // Rows grouped by floor(log2(id + 1)) into 5 files of different sizes, in one write job: Spark packs splits
+        // by size, largest first, so its scan order is not the files' order.
+        df.withColumn("f", functions.floor(functions.log2(functions.col("id").plus(1)))).repartition(5,
                 functions.col("f")).drop("f").write().mode(SaveMode.Overwrite).parquet(path);
+        try (Stream<Path> files = Files.list(Path.of(path))) {
+            assertTrue(files.filter(p -> p.toString().endsWith(".parquet")).count() >= 3, "several files");
+        }
         return path;
     }
 
@@ -71,7 +78,7 @@ class StableNumberingTest {
     }
 
     @Test
-    void numberingAndFingerprintDoNotDependOnHowFilesAreSplit() {
+    void numberingAndFingerprintDoNotDependOnHowFilesAreSplit() throws IOException {
         String path = writeFiles("files", 200, 0f);
         long[] a = new long[1];
         long[] b = new long[1];
@@ -83,7 +90,7 @@ class StableNumberingTest {
     }
 
     @Test
-    void resumingOnChangedDataIsRefused() {
+    void resumingOnChangedDataIsRefused() throws IOException {
         String path = writeFiles("changing", 64, 0f);
         TrainConfig config = TestRuns.config(path, dir.resolve("changing-run"), "training.steps=4");
         TestRuns.train(config, false);
@@ -98,11 +105,11 @@ class StableNumberingTest {
     }
 
     @Test
-    void movedDataResumes() {
+    void movedDataResumes() throws IOException {
         String path = writeFiles("original", 64, 0f);
         TrainConfig config = TestRuns.config(path, dir.resolve("moved-run"), "training.steps=4");
         TestRuns.train(config, false);
-        String moved = writeFiles("elsewhere", 64, 0f);
+        String moved = Files.move(Path.of(path), dir.resolve("elsewhere")).toString();
         assertNotEquals(path, moved);
         TrainingResult resumed = TestRuns.train(TestRuns.config(moved, dir.resolve("moved-run"), "training.steps=6"),
                 true);
