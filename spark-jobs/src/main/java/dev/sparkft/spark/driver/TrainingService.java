@@ -12,12 +12,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a training config: what the CLI calls. Holds {@code run.outputDir}'s {@link RunLock} throughout; refuses
- * an {@code export.dir} that is not an earlier export, and missing export inputs, before training. Three steps: prepare the data (tokenise raw text when the
- * config has {@code data.text}), train ({@link TrainingLoop}), export the model when the config has
- * {@code export} (and early stopping's best step, when it kept one, into {@code <export.dir>-best}).
- * The session already active in this JVM (a notebook, a test) is used and left running; otherwise one is started from {@code run.master} and stopped at the end. Without text preparation Spark
- * starts only once the model is built, so a bad model option fails fast.
+ * Runs a training config: what the CLI calls. Holds {@code run.outputDir}'s {@link RunLock} throughout and
+ * refuses, before training, an {@code export.dir} that is not an earlier export and missing export inputs.
+ * Three steps: prepare the data (tokenise raw text when the config has {@code data.text}), train
+ * ({@link TrainingLoop}), export the model when the config has {@code export} (and early stopping's best step,
+ * when it kept one, into {@code <export.dir>-best}). The session already active in this JVM (a notebook, a
+ * test) is used and left running; otherwise one is started from {@code run.master} and stopped at the end.
+ * Without text preparation Spark starts only once the model is built, so a bad model option fails fast.
  */
 public final class TrainingService {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingService.class);
