@@ -265,7 +265,8 @@ public final class CheckpointStore {
                 floats += b.path("length").asLong(-1);
             }
             if (floats < 0 || fixed + headerLength + 4 * floats != size) {
-                throw new IOException("the header's lengths do not match the file's " + size + " bytes: the file is damaged");
+                throw new IOException("the header's lengths do not match the file's " + size
+                        + " bytes: the file is damaged");
             }
             float[] params = readFloats(in, h.get("parameters").asInt());
             Map<String, float[]> buffers = new LinkedHashMap<>();

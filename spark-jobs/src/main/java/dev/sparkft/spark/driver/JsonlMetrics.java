@@ -15,10 +15,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One JSON object per round appended to a local file, flushed at once so a crash loses nothing. A run that
- * starts at step s (0, or the step it resumed from) first drops the lines an interrupted run wrote for
- * steps from s on (they are redone), so that every step appears once: losses, learning rate, norms, throughput, round time split into
- * compute / update / overhead, payload bytes per worker each way; a line per validation evaluation.
+ * One JSON object per round appended to a local file, flushed at once so a crash loses nothing: losses,
+ * learning rate, norms, throughput, round time split into compute / update / overhead, payload bytes per worker
+ * each way; a line per validation evaluation. A run that starts at step s (0, or the step it resumed from)
+ * first drops the lines an interrupted run wrote for steps from s on (they are redone), so every step
+ * appears once.
  */
 public final class JsonlMetrics implements TrainingListener {
     private static final ObjectMapper JSON = new ObjectMapper();

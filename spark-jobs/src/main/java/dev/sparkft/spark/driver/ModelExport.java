@@ -97,7 +97,8 @@ final class ModelExport {
             org.apache.hadoop.fs.Path tok = new org.apache.hadoop.fs.Path(dataDir, TextDataPreparation.TOKENIZER_FILE);
             return new Inputs(labels, fs.exists(tok) ? Path.of(fs.makeQualified(tok).toUri()) : null);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot look for " + TextDataPreparation.TOKENIZER_FILE + " in " + dataDir, e);
+            throw new UncheckedIOException("cannot look for " + TextDataPreparation.TOKENIZER_FILE + " in " + dataDir,
+                    e);
         }
     }
 

@@ -12,8 +12,8 @@ import java.util.stream.Stream;
 
 /**
  * Refuses to resume from a checkpoint that would not continue the same trajectory: a different model
- * layout, dataset size or data (by fingerprint), or any setting that changes which updates are made. Settings that do not
- * (partitions, microBatch, steps, master, logging, checkpointing) may change between runs.
+ * layout, dataset size or data (by fingerprint), or any setting that changes which updates are made.
+ * Settings that do not (partitions, microBatch, steps, master, logging, checkpointing) may change between runs.
  */
 final class ResumeCheck {
     private static final ObjectMapper JSON = new ObjectMapper();
