@@ -7,12 +7,15 @@
 #   scripts/reference/setup-venv.sh          # prints the venv's python
 #
 # Environment: PYTHON (interpreter to build from, default python3), SPARKFT_CACHE (default
-# ${XDG_CACHE_HOME:-$HOME/.cache}/sparkft), SPARKFT_PIP_ARGS (where pip finds packages; default: the local index).
+# ${XDG_CACHE_HOME:-$HOME/.cache}/sparkft), SPARKFT_PIP_ARGS (where pip finds packages; default: the build
+# machines' local index under /opt when it exists, else pip's own configuration, e.g. PyPI).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 req="$root/scripts/reference/requirements.txt"
 python=${PYTHON:-python3}
-pip_args=${SPARKFT_PIP_ARGS:---index-url file:///opt/pypi/simple --extra-index-url file:///opt/pypi-more/simple --find-links /opt/wheels}
+local_index="--index-url file:///opt/pypi/simple --extra-index-url file:///opt/pypi-more/simple --find-links /opt/wheels"
+if [[ ! -d /opt/pypi/simple ]]; then local_index=""; fi
+pip_args=${SPARKFT_PIP_ARGS:-$local_index}
 start=$(date +%s)
 
 # The key: the requirement lines (comments and blanks do not count) and the interpreter's version.
