@@ -115,9 +115,15 @@ public final class ConfigLoader {
         ConfigNode t = root.section("training");
         ConfigNode a = t.section("averaging");
         ConfigNode outer = a.section("outer");
-        OptimizerConfig outerConfig = new OptimizerConfig(outer.string("type", "sgd"),
-                outer.number("learningRate", 1.0), outer.number("momentum", 0.0),
-                0.9, 0.999, 1e-8, 0.0, ScheduleConfig.constant());
+        OptimizerConfig outerConfig;
+        try {
+            outerConfig = new OptimizerConfig(outer.string("type", "sgd"), outer.number("learningRate", 1.0),
+                    outer.number("momentum", 0.0), 0.9, 0.999, 1e-8, 0.0, ScheduleConfig.constant());
+        } catch (IllegalArgumentException e) {
+            // OptimizerConfig names its keys as the top-level optimizer's; these are the outer optimizer's.
+            String message = e.getMessage().replaceFirst("^optimizer\\.", "training.averaging.outer.");
+            throw new IllegalArgumentException(message, e);
+        }
         outer.rejectUnknown();
         Averaging averaging = new Averaging(a.integer("localSteps", 1), outerConfig);
         a.rejectUnknown();

@@ -69,6 +69,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theOuterOptimizersBadValuesNameItsOwnKeys() {
+        IllegalArgumentException e = fails(MINIMAL, "training.averaging.outer.learningRate=-1");
+        assertEquals("training.averaging.outer.learningRate must be > 0, got -1.0", e.getMessage());
+        e = fails(MINIMAL, "training.averaging.outer.momentum=.inf");
+        assertTrue(e.getMessage().startsWith("training.averaging.outer.momentum must be a finite number"),
+                e.getMessage());
+    }
+
+    @Test
     void illTypedValuesAreNamed() {
         IllegalArgumentException e = fails(MINIMAL, "training.globalBatch=lots");
         assertEquals("key 'training.globalBatch' must be an integer, got \"lots\"", e.getMessage());
