@@ -7,16 +7,19 @@ import dev.sparkft.spark.driver.StopRequestedException;
 import dev.sparkft.spark.driver.TrainingResult;
 import dev.sparkft.spark.driver.TrainingService;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.apache.hadoop.fs.FSError;
 import org.apache.spark.SparkException;
 
 /**
- * {@code sparkft train --config FILE [--set key.path=value ...] [--resume]}: parses the arguments into a
- * {@link TrainConfig} and runs {@link TrainingService}. Errors are one line on stderr; exit codes:
+ * {@code sparkft JOB --config FILE [--set key.path=value ...]}: one command line for the jobs, each a Spark
+ * application with the same config conventions. {@code train} parses its config into a {@link TrainConfig} and
+ * runs {@link TrainingService}. Errors are one line on stderr; exit codes:
  * 0 done, 1 training failed, 2 bad arguments, config, model options, dataset or folders (nothing was trained),
  * 143 stopped by SIGTERM or Ctrl-C after checkpointing the last finished step (a second signal exits at once).
  */
@@ -25,6 +28,10 @@ public final class SparkFtCli {
     static final int FAILED = 1;
     static final int BAD_INPUT = 2;
     static final int STOPPED = 143;
+    static final String RESUME = "--resume";
+    static final String TRAIN_USAGE = "usage: sparkft train --config FILE [--set key.path=value ...] [--resume]";
+    static final String USAGE = "usage: sparkft JOB --config FILE [--set key.path=value ...]; jobs:\n"
+            + "  " + TRAIN_USAGE.substring("usage: sparkft ".length());
 
     private SparkFtCli() {
     }
@@ -41,27 +48,32 @@ public final class SparkFtCli {
 
     static int run(List<String> args, PrintStream out, PrintStream err, BooleanSupplier stopRequested) {
         if (args.isEmpty() || args.get(0).equals("help") || args.get(0).equals("--help")) {
-            (args.isEmpty() ? err : out).println(TrainArguments.USAGE);
+            (args.isEmpty() ? err : out).println(USAGE);
             return args.isEmpty() ? BAD_INPUT : OK;
         }
-        if (args.get(0).equals("heap")) {
-            return heap(args.subList(1, args.size()), out, err);
-        }
-        if (!args.get(0).equals("train")) {
-            err.println("sparkft: unknown command '" + args.get(0) + "'; " + TrainArguments.USAGE);
-            return BAD_INPUT;
-        }
+        List<String> rest = args.subList(1, args.size());
+        return switch (args.get(0)) {
+            case "train" -> train(rest, out, err, stopRequested);
+            case "heap" -> heap(rest, out, err);
+            default -> {
+                err.println("sparkft: unknown command '" + args.get(0) + "'; " + USAGE);
+                yield BAD_INPUT;
+            }
+        };
+    }
+
+    private static int train(List<String> args, PrintStream out, PrintStream err, BooleanSupplier stopRequested) {
         TrainConfig config;
-        TrainArguments parsed;
+        JobArguments parsed;
         try {
-            parsed = TrainArguments.parse(args.subList(1, args.size()));
-            config = ConfigLoader.load(parsed.config(), parsed.overrides());
+            parsed = trainArguments(args);
+            config = ConfigLoader.load(Path.of(parsed.config()), parsed.overrides());
         } catch (IllegalArgumentException e) {
             err.println("sparkft: " + e.getMessage());
             return BAD_INPUT;
         }
         try {
-            TrainingResult result = TrainingService.train(config, parsed.resume(), out, stopRequested);
+            TrainingResult result = TrainingService.train(config, parsed.flag(RESUME), out, stopRequested);
             out.printf("sparkft: trained steps %d..%d of run '%s'%s; checkpoints in %s%n", result.startStep(),
                     result.endStep(), config.run().name(),
                     result.skippedSteps() > 0 ? " (" + result.skippedSteps() + " skipped as non-finite)" : "",
@@ -84,14 +96,18 @@ public final class SparkFtCli {
         }
     }
 
+    private static JobArguments trainArguments(List<String> args) {
+        return JobArguments.parse(args, Set.of(RESUME), Set.of(), TRAIN_USAGE);
+    }
+
     /**
      * {@code heap} takes {@code train}'s arguments and prints the heap a run of that config gets ({@link HeapSize}),
      * e.g. {@code 2560m}: {@code bin/sparkft} passes it as {@code -Xmx}.
      */
     private static int heap(List<String> args, PrintStream out, PrintStream err) {
         try {
-            TrainArguments parsed = TrainArguments.parse(args);
-            out.println(HeapSize.megabytes(ConfigLoader.load(parsed.config(), parsed.overrides())) + "m");
+            JobArguments parsed = trainArguments(args);
+            out.println(HeapSize.megabytes(ConfigLoader.load(Path.of(parsed.config()), parsed.overrides())) + "m");
             return OK;
         } catch (RuntimeException e) {
             err.println("sparkft: " + firstLine(e));

@@ -64,7 +64,7 @@ class SparkFtCliTest {
     void badArgumentsAndConfigsExitWithTwoAndOneLine() {
         Outcome noConfig = run("train");
         assertEquals(2, noConfig.code());
-        assertEquals("sparkft: --config FILE is required; " + TrainArguments.USAGE + "\n", noConfig.err());
+        assertEquals("sparkft: --config FILE is required; " + SparkFtCli.TRAIN_USAGE + "\n", noConfig.err());
 
         Outcome typo = run("train", "--config", config.toString(), "--set", "training.glbalBatch=8");
         assertEquals(2, typo.code());
