@@ -74,6 +74,9 @@ public final class SparkFtCli {
         }
         try {
             TrainingResult result = TrainingService.train(config, parsed.flag(RESUME), out, stopRequested);
+            if (result.rounds().isEmpty() && result.startStep() == result.endStep()) {
+                return OK; // resumed at its end: the service said what it found
+            }
             out.printf("sparkft: trained steps %d..%d of run '%s'%s; checkpoints in %s%n", result.startStep(),
                     result.endStep(), config.run().name(),
                     result.skippedSteps() > 0 ? " (" + result.skippedSteps() + " skipped as non-finite)" : "",

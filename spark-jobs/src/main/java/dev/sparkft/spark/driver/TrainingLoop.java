@@ -97,12 +97,16 @@ public final class TrainingLoop {
             Checkpoint resumed = null;
             String dataFingerprint = Long.toHexString(rows.fingerprint());
             if (resume) {
-                resumed = store.latest().orElseThrow(() -> new IllegalArgumentException(
-                        "--resume: no complete checkpoint in " + config.checkpoint().dir()
-                                + "; run without --resume to start from the beginning"));
-                ResumeCheck.requireCompatible(resumed, config.checkpoint().dir() + " at step " + resumed.step(),
-                        config, layout, rows.count(), dataFingerprint);
-                LOG.info("resuming from step {} ({} skipped so far)", resumed.step(), resumed.skippedSteps());
+                // A scheduler passes --resume on every attempt: the first one finds nothing and starts the run.
+                resumed = store.latest().orElse(null);
+                if (resumed == null) {
+                    console.printf("sparkft: --resume: no complete checkpoint in %s yet, starting at step 0%n",
+                            config.checkpoint().dir());
+                } else {
+                    ResumeCheck.requireCompatible(resumed, config.checkpoint().dir() + " at step " + resumed.step(),
+                            config, layout, rows.count(), dataFingerprint);
+                    LOG.info("resuming from step {} ({} skipped so far)", resumed.step(), resumed.skippedSteps());
+                }
             }
             FlatParameters params = new FlatParameters(resumed == null ? initial : resumed.params(),
                     Optimizers.create(driverConfig, layout));

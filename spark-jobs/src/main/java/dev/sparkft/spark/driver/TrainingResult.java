@@ -17,6 +17,14 @@ public record TrainingResult(float[] params, OptimizerState optimizerState, long
         evaluations = List.copyOf(evaluations);
     }
 
+    /**
+     * A run that {@code --resume} found finished ({@link RunCompletion}): nothing was trained, so there are no
+     * parameters ({@code params} is empty, {@code optimizerState} null) and no rounds or evaluations.
+     */
+    static TrainingResult alreadyComplete(long step) {
+        return new TrainingResult(new float[0], null, step, step, 0, List.of(), List.of(), -1, false);
+    }
+
     /** Mean validation loss at the end of the run, NaN without validation data. */
     public double validationLoss() {
         return evaluations.isEmpty() ? Double.NaN : evaluations.get(evaluations.size() - 1).loss();

@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
@@ -36,7 +38,15 @@ public final class TrainingService {
             BooleanSupplier stopRequested) {
         ModelExport.requireReplaceable(config);
         SparkSession[] started = {null};
-        try (RunLock lock = RunLock.acquire(Path.of(config.run().outputDir()), config.run().name())) {
+        Path outputDir = Path.of(config.run().outputDir());
+        try (RunLock lock = RunLock.acquire(outputDir, config.run().name())) {
+            Optional<RunCompletion> done = resume ? completion(config, hadoopConf(config, started)) : Optional.empty();
+            if (done.isPresent()) {
+                console.printf("sparkft: run '%s' is already complete at step %d (checkpoint %s, its report and"
+                        + " export); nothing to do%n", config.run().name(), done.get().step(), done.get().checkpoint());
+                return TrainingResult.alreadyComplete(done.get().step());
+            }
+            RunCompletion.clear(outputDir);
             TrainConfig prepared = config.data().text() == null ? config
                     : TextDataPreparation.prepare(session(config, started), config, console);
             if (prepared.export().enabled()) {
@@ -47,12 +57,27 @@ public final class TrainingService {
             if (config.export().enabled()) {
                 export(prepared, result, session(config, started).sparkContext().hadoopConfiguration(), console);
             }
+            // Last, once the report and the export are in place: a retry of this run is then a no-op.
+            List<org.apache.hadoop.fs.Path> checkpoints = new CheckpointStore(config.checkpoint().dir(),
+                    hadoopConf(config, started), config.checkpoint().keepLast()).list();
+            if (!checkpoints.isEmpty()) {
+                RunCompletion.of(config, result.endStep(), checkpoints.get(checkpoints.size() - 1).getName())
+                        .write(outputDir);
+            }
             return result;
         } finally {
             if (started[0] != null) {
                 started[0].stop();
             }
         }
+    }
+
+    /** The output folder's completion record, when it covers this config and the newest checkpoint. */
+    private static Optional<RunCompletion> completion(TrainConfig config, Configuration hadoopConf) {
+        List<org.apache.hadoop.fs.Path> checkpoints = new CheckpointStore(config.checkpoint().dir(), hadoopConf,
+                config.checkpoint().keepLast()).list();
+        return RunCompletion.read(Path.of(config.run().outputDir())).filter(done -> !checkpoints.isEmpty()
+                && done.covers(config, checkpoints.get(checkpoints.size() - 1).getName()));
     }
 
     /** The final parameters into {@code export.dir}; early stopping's best ones, when it kept some, next to it. */

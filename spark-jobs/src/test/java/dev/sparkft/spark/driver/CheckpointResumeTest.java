@@ -101,10 +101,50 @@ class CheckpointResumeTest {
         assertEquals(4, ok.startStep());
     }
 
+    /** A scheduler passes --resume on every attempt: the first attempt has nothing to resume and starts the run. */
     @Test
-    void resumeWithoutCheckpointFailsClearly() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> TestRuns.train(config("empty"), true));
-        assertTrue(e.getMessage().contains("no complete checkpoint"), e.getMessage());
+    void resumeWithoutCheckpointStartsTheRun() {
+        TrainingResult straight = TestRuns.train(config("fresh-straight", "training.steps=6"), false);
+        TrainingResult resumed = TestRuns.train(config("fresh-resume", "training.steps=6"), true);
+        assertEquals(0, resumed.startStep());
+        assertEquals(6, resumed.endStep());
+        assertArrayEquals(straight.params(), resumed.params());
+    }
+
+    /**
+     * A retried or re-run scheduler task of a finished run: {@code --resume} neither trains nor touches the
+     * metrics, checkpoints or report; a changed config (more steps) is not "finished" and continues.
+     */
+    @Test
+    void resumingAFinishedRunIsANoOpUntilTheConfigChanges() throws IOException {
+        TrainConfig six = config("finished", "training.steps=6", "checkpoint.everySteps=3",
+                "data.validation=" + data.path());
+        TrainingResult first = TrainingService.train(six, false, System.out);
+        assertEquals(6, first.endStep());
+        Path out = dir.resolve("finished");
+        Path metrics = Path.of(six.logging().metricsFile());
+        String metricsBefore = Files.readString(metrics);
+        List<Path> checkpointsBefore = listFiles(Path.of(six.checkpoint().dir()));
+        long reportTime = Files.getLastModifiedTime(out.resolve("report.txt")).toMillis();
+
+        TrainingResult again = TrainingService.train(six, true, System.out);
+        assertEquals(6, again.startStep());
+        assertEquals(6, again.endStep());
+        assertTrue(again.rounds().isEmpty(), "a finished run trained again");
+        assertEquals(metricsBefore, Files.readString(metrics));
+        assertEquals(checkpointsBefore, listFiles(Path.of(six.checkpoint().dir())));
+        assertEquals(reportTime, Files.getLastModifiedTime(out.resolve("report.txt")).toMillis());
+
+        TrainingResult longer = TrainingService.train(config("finished", "training.steps=9",
+                "checkpoint.everySteps=3", "data.validation=" + data.path()), true, System.out);
+        assertEquals(6, longer.startStep());
+        assertEquals(9, longer.endStep());
+        assertEquals(3, longer.rounds().size());
+    }
+
+    private static List<Path> listFiles(Path folder) throws IOException {
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.sorted().toList();
+        }
     }
 }
