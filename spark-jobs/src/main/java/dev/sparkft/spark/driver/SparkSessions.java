@@ -37,16 +37,34 @@ public final class SparkSessions {
 
     /** A builder with the run's master and name, Kryo, uncompressed broadcasts and room for large vectors. */
     public static SparkSession.Builder builder(TrainConfig.Run run) {
+        String master = master(run, System.getProperties());
         SparkSession.Builder builder = SparkSession.builder()
-                .master(run.master())
+                .master(master)
                 .appName("sparkft " + run.name())
                 .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
                 // Parameters and gradients are dense floats: compressing them costs time and saves nothing.
                 .config("spark.broadcast.compress", "false")
                 .config("spark.kryoserializer.buffer.max", "2047m")
                 .config("spark.driver.maxResultSize", "0");
-        securityDefaults(run.master(), System.getenv(), System.getProperties()).forEach(builder::config);
+        securityDefaults(master, System.getenv(), System.getProperties()).forEach(builder::config);
         return builder;
+    }
+
+    /**
+     * The master to use: spark-submit's {@code --master} (the {@code spark.master} system property it sets, as a
+     * {@code -Dspark.master} does) wins over {@code run.master}, which is for {@code bin/sparkft} and notebooks,
+     * so that one config serves local runs and every cluster a scheduler submits it to.
+     */
+    static String master(TrainConfig.Run run, Properties system) {
+        String submitted = system.getProperty("spark.master");
+        if (submitted == null || submitted.isBlank()) {
+            return run.master();
+        }
+        if (!submitted.equals(run.master())) {
+            LOG.info("master {} (spark-submit's --master or -Dspark.master) instead of run.master {}", submitted,
+                    run.master());
+        }
+        return submitted;
     }
 
     /**

@@ -51,6 +51,14 @@ class SparkSessionsTest {
                 SparkSessions.securityDefaults("spark://10.1.2.3:7077", Map.of(), props()));
     }
 
+    /** One config for local runs and for every cluster a scheduler submits it to: spark-submit's --master wins. */
+    @Test
+    void sparkSubmitsMasterWinsOverRunMaster() {
+        var run = new dev.sparkft.spark.config.TrainConfig.Run("r", "local[2]", 1, "out");
+        assertEquals("local[2]", SparkSessions.master(run, props()));
+        assertEquals("spark://127.0.0.1:7077", SparkSessions.master(run, props("spark.master", "spark://127.0.0.1:7077")));
+    }
+
     @Test
     void loopbackChosenByTheScriptRefusesAMasterElsewhere() {
         Properties script = props(SparkSessions.LOOPBACK_DEFAULT, "true");
