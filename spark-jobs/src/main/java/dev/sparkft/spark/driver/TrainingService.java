@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * ({@link TrainingLoop}), export the model when the config has {@code export} (and early stopping's best step,
  * when it kept one, into {@code <export.dir>-best}). The session already active in this JVM (a notebook, a
  * test) is used and left running; otherwise one is started from {@code run.master} and stopped at the end.
- * Without text preparation Spark starts only once the model is built, so a bad model option fails fast.
+ * The model is resolved before Spark starts, so a bad model option or weights path fails fast.
  */
 public final class TrainingService {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingService.class);
@@ -34,16 +34,10 @@ public final class TrainingService {
     /** The same; {@code stopRequested} is asked after every round (see {@link TrainingLoop#run(boolean, BooleanSupplier)}). */
     public static TrainingResult train(TrainConfig config, boolean resume, PrintStream console,
             BooleanSupplier stopRequested) {
-        ModelExport.requireReplaceable(config);
-        SparkSession[] started = {null};
-        try {
-            DriverModel model = DriverModel.resolve(config.model(), resume, hadoopConf(config, started));
-            return train(config, model, console, stopRequested, started);
-        } finally {
-            if (started[0] != null) {
-                started[0].stop();
-            }
-        }
+        ModelExport.requireReplaceable(config); // a cheap refusal before the model is read
+        // Only reads the session's Hadoop settings when one is active; never starts one.
+        DriverModel model = DriverModel.resolve(config.model(), resume, hadoopConf(config, new SparkSession[1]));
+        return train(config, model, console, stopRequested);
     }
 
     /**
