@@ -122,6 +122,10 @@ class DriverResolutionTest {
                     new ClassificationWorker(model.architecture(), assembler, params, 4, List.of("no", "yes"),
                             train.toString()));
             for (Serializable worker : shipped) {
+                for (java.lang.reflect.Field f : worker.getClass().getDeclaredFields()) {
+                    assertFalse(f.getType() == ModelSpec.class || f.getType() == TrainConfig.class,
+                            worker.getClass().getSimpleName() + "." + f.getName() + " would carry the user's spec");
+                }
                 byte[] bytes = serialise(worker);
                 assertTrue(contains(bytes, "train-bytes.parquet"), "the check sees the strings a worker holds");
                 assertFalse(contains(bytes, marker), worker.getClass().getSimpleName() + " names the weights path");
