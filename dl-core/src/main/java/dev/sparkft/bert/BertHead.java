@@ -1,10 +1,12 @@
 package dev.sparkft.bert;
 
+import java.io.Serializable;
+
 /**
  * The task head on the encoder: task, number of labels and (for sequence classification) pooling.
  * Token classification ignores pooling and has no pooler, like Hugging Face's {@code BertForTokenClassification}.
  */
-public record BertHead(BertTask task, int numLabels, Pooling pooling) {
+public record BertHead(BertTask task, int numLabels, Pooling pooling) implements Serializable {
 
     public BertHead {
         if (task == null || pooling == null) {

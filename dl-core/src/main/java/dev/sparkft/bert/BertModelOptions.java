@@ -3,10 +3,12 @@ package dev.sparkft.bert;
 import dev.sparkft.hf.BertConfig;
 import dev.sparkft.hf.BertConfigFile;
 import dev.sparkft.hf.BertConfigJson;
+import dev.sparkft.model.EngineArchitecture;
+import dev.sparkft.model.ModelFiles;
+import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.SpecOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,33 +16,45 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The typed options of a BERT classifier: architecture, head, where the starting weights come from, frozen
- * name prefixes. Parsed strictly from a {@code ModelSpec}'s options. Engine-neutral: an engine builds the
- * model from them and {@link BertExport} writes a trained one.
+ * The path-free architecture of a BERT classifier, what executors build from: encoder config, head, seed,
+ * frozen name prefixes, precision. {@link #resolve} parses it strictly from a {@code ModelSpec}'s options on the
+ * driver, together with where the starting weights come from. Engine-neutral: an engine builds the model from
+ * it and {@link BertExport} writes a trained one.
  *
- * @param weights where the starting weights come from (option {@code weights}, default random)
- * @param config  the architecture; option {@code numLayers} N keeps the weights' first N encoder layers
+ * @param config  the encoder; option {@code numLayers} N keeps the weights' first N encoder layers
+ * @param seed    seeds random weights and a new classifier head
  * @param freeze  parameter name prefixes (e.g. {@code bert.embeddings}) whose segments are not trained
  * @param precision what the executors compute in (option {@code precision}, default fp32)
  */
-public record BertModelOptions(BertConfig config, BertHead head, BertWeightsSource weights, long seed,
-        List<String> freeze, Precision precision) {
+public record BertModelOptions(BertConfig config, BertHead head, long seed, List<String> freeze,
+        Precision precision) implements EngineArchitecture {
 
     /** config.json names and getters, to name the field where two configs differ. */
     private static final Map<String, Function<BertConfig, Object>> FIELDS = fields();
 
     public BertModelOptions {
-        if (config == null || head == null || weights == null || precision == null) {
-            throw new IllegalArgumentException("BertModelOptions needs a config, a head, a weights source and a precision");
+        if (config == null || head == null || precision == null) {
+            throw new IllegalArgumentException("BertModelOptions needs a config, a head and a precision");
         }
         freeze = List.copyOf(freeze);
     }
 
+    /** The architecture and where its starting weights come from, as the driver resolved them. */
+    public record Resolved(BertModelOptions architecture, BertWeightsSource weights) {
+
+        /** Reads the starting weights as the flat vector of the architecture's layout (a fresh array). */
+        public float[] initialParameters() {
+            return BertFlatVector.flatten(architecture.layout(), weights.load(architecture.config(), architecture.seed()), architecture.seed());
+        }
+    }
+
     /**
-     * Parses the options. Without option {@code config} the architecture comes from the weights (config.json,
-     * or inferred from an ONNX graph, which reads the graph); with both, they must agree.
+     * Parses the options on the driver, reading the files they name through {@code files}. Without option
+     * {@code config} the architecture comes from the weights (config.json, whose shapes are checked against
+     * model.safetensors' header, or inferred from an ONNX graph, which reads the graph once); with both, they
+     * must agree.
      */
-    public static BertModelOptions parse(Map<String, Object> options) {
+    public static Resolved resolve(Map<String, Object> options, ModelFiles files) {
         // config is a map or a path, which SpecOptions has no read for: it is taken out before the strict reads.
         Map<String, Object> rest = new LinkedHashMap<>(options);
         Object configValue = rest.remove("config");
@@ -48,16 +62,31 @@ public record BertModelOptions(BertConfig config, BertHead head, BertWeightsSour
         BertTask task = o.choice("task", null, BertTask.values(), BertTask::optionName);
         int numLabels = o.integer("numLabels", null);
         Pooling pooling = o.choice("pooling", Pooling.CLS, Pooling.values(), Pooling::optionName);
-        BertWeightsSource weights = BertWeightsSource.parse(o.string("weights", BertWeightsSource.RANDOM));
+        BertWeightsSource weights = BertWeightsSource.parse(o.string("weights", BertWeightsSource.RANDOM), files);
         long seed = o.integer("seed", 0);
         List<String> freeze = o.list("freeze", List.of()).stream().map(String::valueOf).toList();
         Integer numLayers = rest.containsKey("numLayers") ? o.integer("numLayers", null) : null;
         Precision precision = o.choice("precision", Precision.FP32, Precision.values(), Precision::optionName);
         o.rejectUnknown();
         BertHead head = new BertHead(task, numLabels, pooling);
-        BertConfig config = resolveConfig(configValue, weights, head);
-        return new BertModelOptions(numLayers == null ? config : firstLayers(config, numLayers), head, weights, seed,
-                freeze, precision);
+        BertConfig config = resolveConfig(configValue, weights, head, files);
+        BertModelOptions architecture = new BertModelOptions(numLayers == null ? config : firstLayers(config,
+                numLayers), head, seed, freeze, precision);
+        architecture.layout(); // a freeze prefix that matches nothing fails here, on the driver
+        return new Resolved(architecture, weights);
+    }
+
+    /** The flat vector's layout, the segments under a {@link #freeze} prefix marked not trainable. */
+    public ParameterLayout layout() {
+        ParameterLayout layout = BertParameterNames.layout(config, head);
+        for (String p : freeze) {
+            if (layout.segments().stream().noneMatch(s -> s.name().startsWith(p))) {
+                throw new IllegalArgumentException("option 'model.options.freeze' prefix '" + p
+                        + "' matches no parameter (names look like bert.embeddings.word_embeddings.weight,"
+                        + " bert.encoder.layer.0.attention.self.query.weight, classifier.weight)");
+            }
+        }
+        return layout.freeze(name -> freeze.stream().anyMatch(name::startsWith));
     }
 
     /**
@@ -74,7 +103,8 @@ public record BertModelOptions(BertConfig config, BertHead head, BertWeightsSour
                 c.maxPositions(), c.typeVocabSize(), c.layerNormEps(), c.hiddenAct());
     }
 
-    private static BertConfig resolveConfig(Object configValue, BertWeightsSource weights, BertHead head) {
+    private static BertConfig resolveConfig(Object configValue, BertWeightsSource weights, BertHead head,
+            ModelFiles files) {
         Optional<BertConfigFile> fromWeights = weights.configFile();
         fromWeights.ifPresent(f -> {
             if (f.architecture().hasClassifier() && f.labels().size() != head.numLabels()) {
@@ -89,7 +119,7 @@ public record BertModelOptions(BertConfig config, BertHead head, BertWeightsSour
                     "missing option 'model.options.config' (a map of BERT config.json fields, or the path of a"
                             + " config.json): random weights need it"));
         }
-        BertConfig given = config(configValue);
+        BertConfig given = config(configValue, files);
         fromWeights.ifPresent(f -> requireSame(given, f.config(), weights.toString()));
         return given;
     }
@@ -108,12 +138,13 @@ public record BertModelOptions(BertConfig config, BertHead head, BertWeightsSour
     }
 
     /** The {@code config} option: an inline map of config.json fields, or the path of a config.json. */
-    static BertConfig config(Object value) {
-        if (value instanceof String path) {
+    static BertConfig config(Object value, ModelFiles files) {
+        if (value instanceof String location) {
             try {
-                return BertConfigJson.read(Path.of(path)).config();
+                return BertConfigJson.read(files.local("model.options.config", location)).config();
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read BERT config " + path, e);
+                throw new UncheckedIOException("option 'model.options.config': cannot read BERT config " + location
+                        + ": " + e.getMessage(), e);
             }
         }
         if (!(value instanceof Map<?, ?> map)) {

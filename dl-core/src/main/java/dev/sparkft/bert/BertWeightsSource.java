@@ -7,6 +7,7 @@ import dev.sparkft.hf.BertConfigJson;
 import dev.sparkft.hf.BertWeights;
 import dev.sparkft.hf.HuggingFaceBert;
 import dev.sparkft.hf.HuggingFaceFolder;
+import dev.sparkft.model.ModelFiles;
 import dev.sparkft.onnx.BertOnnxImporter;
 import dev.sparkft.onnx.BundledMiniLm;
 import dev.sparkft.onnx.OnnxModelReader;
@@ -21,12 +22,14 @@ import java.util.Optional;
  * Where a BERT classifier's starting weights come from, as option {@code weights} names it: {@code random}
  * (seeded HF initialisation), a Hugging Face folder (config.json + model.safetensors), an ONNX export of a
  * {@code BertModel} ({@code *.onnx}) or {@code bundled:all-minilm-l6-v2} (the ONNX graph in the classpath jar).
- * Describing a source ({@link #configFile()}) is cheap for a folder (config.json only); an ONNX graph has no
- * config, so it is read whole to infer one.
+ * Driver side only. Describing a folder ({@link #configFile()}) reads config.json and model.safetensors' header
+ * (checked to agree); its tensors are read by {@link #load}. An ONNX graph has no config, so it is imported
+ * once, when parsed, and holds its weights.
  */
 public sealed interface BertWeightsSource {
     String RANDOM = "random";
     String BUNDLED_MINILM = "bundled:all-minilm-l6-v2";
+    String KEY = "model.options.weights";
 
     /** The architecture (and a checkpoint's classifier labels) the source defines; empty for random weights. */
     Optional<BertConfigFile> configFile();
@@ -34,29 +37,39 @@ public sealed interface BertWeightsSource {
     /** Reads the weights; {@code config} and {@code seed} shape and seed random ones. */
     HuggingFaceBert load(BertConfig config, long seed);
 
-    static BertWeightsSource parse(String value) {
+    /** The source {@code value} names; files are read through {@code files} (a missing one fails naming it). */
+    static BertWeightsSource parse(String value, ModelFiles files) {
         if (value.equals(RANDOM)) {
             return new Random();
         }
         if (value.equals(BUNDLED_MINILM)) {
-            return new Bundled();
+            try {
+                return new Imported(BUNDLED_MINILM, BundledMiniLm.importWeights());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the bundled " + BundledMiniLm.ONNX_RESOURCE, e);
+            }
         }
         if (value.startsWith("bundled:")) {
-            throw new IllegalArgumentException("option 'model.options.weights' = '" + value
+            throw new IllegalArgumentException("option '" + KEY + "' = '" + value
                     + "': the only bundled model is " + BUNDLED_MINILM);
         }
-        Path path = Path.of(value);
+        Path path = files.local(KEY, value);
         if (value.endsWith(".onnx")) {
             if (!Files.isRegularFile(path)) {
-                throw new IllegalArgumentException("option 'model.options.weights': ONNX file " + path
-                        + " does not exist");
+                throw new IllegalArgumentException("option '" + KEY + "': ONNX file " + value + " is not a file");
             }
-            return new OnnxFile(path);
+            try {
+                return new Imported("ONNX file " + value,
+                        BertOnnxImporter.importWeights(OnnxModelReader.read(path), value));
+            } catch (IOException e) {
+                throw new UncheckedIOException("option '" + KEY + "': cannot read ONNX file " + value + ": "
+                        + e.getMessage(), e);
+            }
         }
         if (Files.isDirectory(path)) {
-            return new Folder(path);
+            return new Folder(path, value);
         }
-        throw new IllegalArgumentException("option 'model.options.weights' = '" + value + "' is neither 'random', '"
+        throw new IllegalArgumentException("option '" + KEY + "' = '" + value + "' is neither 'random', '"
                 + BUNDLED_MINILM + "', an existing *.onnx file nor a Hugging Face folder (config.json +"
                 + " model.safetensors)");
     }
@@ -79,15 +92,24 @@ public sealed interface BertWeightsSource {
         }
     }
 
-    /** A Hugging Face model folder. */
-    record Folder(Path path) implements BertWeightsSource {
+    /**
+     * A Hugging Face model folder.
+     *
+     * @param path  where the driver reads it (the option's folder, or a local copy of it)
+     * @param given the option's value, for messages
+     */
+    record Folder(Path path, String given) implements BertWeightsSource {
         @Override
         public Optional<BertConfigFile> configFile() {
+            BertConfigFile config;
             try {
-                return Optional.of(BertConfigJson.read(path.resolve(HuggingFaceFolder.CONFIG)));
+                config = BertConfigJson.read(path.resolve(HuggingFaceFolder.CONFIG));
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + HuggingFaceFolder.CONFIG + " of " + path, e);
+                throw new UncheckedIOException("option '" + KEY + "': cannot read " + HuggingFaceFolder.CONFIG
+                        + " of Hugging Face folder " + given + ": " + e.getMessage(), e);
             }
+            HuggingFaceFolder.requireShapesMatch(path, given, config.config());
+            return Optional.of(config);
         }
 
         @Override
@@ -95,62 +117,34 @@ public sealed interface BertWeightsSource {
             try {
                 return HuggingFaceFolder.load(path);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read Hugging Face folder " + path, e);
+                throw new UncheckedIOException("cannot read Hugging Face folder " + given + ": " + e.getMessage(), e);
             }
         }
 
         @Override
         public String toString() {
-            return "Hugging Face folder " + path;
+            return "Hugging Face folder " + given;
         }
     }
 
-    /** An ONNX export of a {@code BertModel} (e.g. sentence-transformers' exports). */
-    record OnnxFile(Path path) implements BertWeightsSource {
+    /**
+     * An ONNX graph of a {@code BertModel} (a file, e.g. sentence-transformers' exports, or the bundled
+     * all-MiniLM-L6-v2 ({@link BundledMiniLm}): nothing is downloaded), imported once.
+     */
+    record Imported(String name, BertWeights weights) implements BertWeightsSource {
         @Override
         public Optional<BertConfigFile> configFile() {
-            return Optional.of(encoderOnly(load(null, 0).encoder()));
+            return Optional.of(new BertConfigFile(weights.config(), BertArchitecture.BERT_MODEL, List.of()));
         }
 
         @Override
         public HuggingFaceBert load(BertConfig config, long seed) {
-            try {
-                BertWeights w = BertOnnxImporter.importWeights(OnnxModelReader.read(path), path.toString());
-                return new HuggingFaceBert(w, BertArchitecture.BERT_MODEL, null);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read ONNX file " + path, e);
-            }
+            return new HuggingFaceBert(weights, BertArchitecture.BERT_MODEL, null);
         }
 
         @Override
         public String toString() {
-            return "ONNX file " + path;
+            return name;
         }
-    }
-
-    /** all-MiniLM-L6-v2 from the classpath jar ({@link BundledMiniLm}): nothing is downloaded. */
-    record Bundled() implements BertWeightsSource {
-        @Override
-        public Optional<BertConfigFile> configFile() {
-            return Optional.of(encoderOnly(load(null, 0).encoder()));
-        }
-
-        @Override
-        public HuggingFaceBert load(BertConfig config, long seed) {
-            try {
-                return new HuggingFaceBert(BundledMiniLm.importWeights(), BertArchitecture.BERT_MODEL, null);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the bundled " + BundledMiniLm.ONNX_RESOURCE, e);
-            }
-        }
-
-        @Override
-        public String toString() {
-            return BUNDLED_MINILM;
-        }
-    }
-
-    private static BertConfigFile encoderOnly(BertWeights weights) {
-        return new BertConfigFile(weights.config(), BertArchitecture.BERT_MODEL, List.of());
     }
 }

@@ -1,8 +1,8 @@
 /**
- * Engine-neutral BERT classifiers (driver and executor): the typed model options
- * ({@link dev.sparkft.bert.BertModelOptions}: config, head, weights source, the first {@code numLayers} encoder
- * layers only, frozen prefixes), the flat-vector
- * layout under Hugging Face names ({@link dev.sparkft.bert.BertParameterNames}), the starting weights
+ * Engine-neutral BERT classifiers (driver and executor): the path-free architecture executors build from
+ * ({@link dev.sparkft.bert.BertModelOptions}: config, head, the first {@code numLayers} encoder layers only, frozen
+ * prefixes, precision, seed; resolved on the driver with its weights source), the flat-vector
+ * layout under Hugging Face names ({@link dev.sparkft.bert.BertParameterNames}), the starting weights, read on the driver only
  * ({@link dev.sparkft.bert.BertWeightsSource}: random, ONNX file, Hugging Face folder, bundled MiniLM) and their
  * conversion to and from the flat vector ({@link dev.sparkft.bert.BertFlatVector}), and the export of a trained
  * model as a Hugging Face folder ({@link dev.sparkft.bert.BertExport}, offered to the trainer as the engine's

@@ -5,12 +5,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +35,7 @@ public final class HuggingFaceFolder {
 
     private static final Logger LOG = LoggerFactory.getLogger(HuggingFaceFolder.class);
     private static final String PREFIX = "bert.";
+    private static final String LAYER = "encoder.layer.";
     private static final String CLASSIFIER_WEIGHT = "classifier.weight";
     private static final String CLASSIFIER_BIAS = "classifier.bias";
     private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-r--r--");
@@ -84,6 +88,93 @@ public final class HuggingFaceFolder {
                     + "or BertForTokenClassification with id2label");
         }
         return new HuggingFaceBert(weights, config.architecture(), classifier);
+    }
+
+    /**
+     * Fails, naming the folder, the tensor and the config.json field, when model.safetensors (its header only:
+     * no tensor data is read) does not hold the tensors {@code config} implies: another shape, a missing or an
+     * extra encoder layer. Classifier, pretraining-head and buffer tensors are left to {@link #load}.
+     *
+     * @param name the folder as the user gave it, for the message (the files may be read from a local copy)
+     */
+    public static void requireShapesMatch(Path folder, String name, BertConfig config) {
+        requireFiles(folder);
+        Map<String, long[]> shapes;
+        try {
+            shapes = SafeTensors.readShapes(folder.resolve(WEIGHTS));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + WEIGHTS + " of Hugging Face folder " + name + ": "
+                    + e.getMessage(), e);
+        }
+        boolean prefixed = shapes.keySet().stream().anyMatch(k -> k.startsWith(PREFIX));
+        String where = "Hugging Face folder " + name + ": ";
+        Map<String, long[]> expected = BertWeights.expectedShapes(config);
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            String key = e.getKey();
+            String stored = (prefixed ? PREFIX : "") + key;
+            long[] actual = shapes.get(stored);
+            if (actual == null) {
+                if (key.startsWith("pooler.")) {
+                    continue; // a BertModel without pooler: load() checks the pair
+                }
+                throw new IllegalArgumentException(where + WEIGHTS + " has no tensor '" + stored + "' that "
+                        + CONFIG + (key.startsWith(LAYER) ? "'s num_hidden_layers = " + config.numLayers()
+                        : "'s model") + " needs; " + CONFIG + " and the weights belong to different models");
+            }
+            long[] want = e.getValue();
+            if (!Arrays.equals(actual, want)) {
+                List<String> fields = dimensionFields(key, want.length);
+                int i = 0;
+                while (actual.length == want.length && actual[i] == want[i]) {
+                    i++;
+                }
+                String named = actual.length == want.length
+                        ? fields.get(i) + " = " + fieldValue(config, fields.get(i)) + " implies"
+                        : String.join(", ", fields) + " imply";
+                throw new IllegalArgumentException(where + WEIGHTS + " tensor '" + stored + "' has shape "
+                        + Arrays.toString(actual) + " but " + CONFIG + "'s " + named + " " + Arrays.toString(want)
+                        + "; " + CONFIG + " and the weights belong to different models");
+            }
+        }
+        for (String stored : shapes.keySet()) {
+            String key = prefixed && stored.startsWith(PREFIX) ? stored.substring(PREFIX.length()) : stored;
+            if (key.startsWith(LAYER) && !expected.containsKey(key)) {
+                throw new IllegalArgumentException(where + WEIGHTS + " has tensor '" + stored + "' beyond " + CONFIG
+                        + "'s num_hidden_layers = " + config.numLayers() + "; " + CONFIG
+                        + " and the weights belong to different models");
+            }
+        }
+    }
+
+    /** The config.json field each dimension of BertModel tensor {@code key} comes from. */
+    private static List<String> dimensionFields(String key, int rank) {
+        if (key.endsWith("word_embeddings.weight")) {
+            return List.of("vocab_size", "hidden_size");
+        }
+        if (key.endsWith("position_embeddings.weight")) {
+            return List.of("max_position_embeddings", "hidden_size");
+        }
+        if (key.endsWith("token_type_embeddings.weight")) {
+            return List.of("type_vocab_size", "hidden_size");
+        }
+        if (key.contains(".intermediate.dense.")) {
+            return rank == 1 ? List.of("intermediate_size") : List.of("intermediate_size", "hidden_size");
+        }
+        if (key.endsWith(".output.dense.weight") && !key.contains(".attention.")) {
+            return List.of("hidden_size", "intermediate_size");
+        }
+        return Collections.nCopies(rank, "hidden_size");
+    }
+
+    private static Object fieldValue(BertConfig c, String field) {
+        return switch (field) {
+            case "vocab_size" -> c.vocabSize();
+            case "max_position_embeddings" -> c.maxPositions();
+            case "type_vocab_size" -> c.typeVocabSize();
+            case "intermediate_size" -> c.intermediateSize();
+            case "hidden_size" -> c.hiddenSize();
+            default -> throw new IllegalStateException("no config field " + field);
+        };
     }
 
     /** The folder's tokenizer.json, checked to exist. */

@@ -77,6 +77,17 @@ public final class SafeTensors {
         }
     }
 
+    /** Every tensor's shape, from the header only (no tensor data is read), in the header's order. */
+    public static Map<String, long[]> readShapes(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            Map<String, long[]> shapes = new LinkedHashMap<>();
+            for (Entry entry : readHeader(channel, file).entries()) {
+                shapes.put(entry.name(), entry.shape().clone());
+            }
+            return shapes;
+        }
+    }
+
     /** The {@code __metadata__} map of {@code file} (empty if it has none). */
     public static Map<String, String> readMetadata(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {

@@ -20,11 +20,20 @@ public final class ModelEngines {
         throw new IllegalArgumentException("unknown model.engine '" + name + "'; available: " + names);
     }
 
-    public static TrainableModel create(ModelSpec spec) {
-        return find(spec.engine()).create(spec);
+    /** Driver side, plain local paths: see {@link ModelEngine#resolve(ModelSpec, ModelFiles)}. */
+    public static ResolvedModel resolve(ModelSpec spec) {
+        return find(spec.engine()).resolve(spec, ModelFiles.LOCAL);
     }
 
-    public static TrainableModel create(ModelSpec spec, ComputeDevice device) {
-        return find(spec.engine()).create(spec, device);
+    public static ResolvedModel resolve(ModelSpec spec, ModelFiles files) {
+        return find(spec.engine()).resolve(spec, files);
+    }
+
+    public static TrainableModel create(ModelArchitecture architecture) {
+        return find(architecture.engine()).create(architecture);
+    }
+
+    public static TrainableModel create(ModelArchitecture architecture, ComputeDevice device) {
+        return find(architecture.engine()).create(architecture, device);
     }
 }

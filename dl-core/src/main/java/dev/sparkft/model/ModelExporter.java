@@ -14,7 +14,7 @@ public interface ModelExporter {
      * Fails, saying what is missing, when an export with these inputs would fail: called before training, so
      * that a run does not end without its model after hours. The default accepts anything.
      */
-    default void checkInputs(ModelSpec spec, List<String> labels, Path tokenizer) {
+    default void checkInputs(ModelArchitecture architecture, List<String> labels, Path tokenizer) {
     }
 
     /** Writes {@code request.target()}, a folder that must not exist yet. */

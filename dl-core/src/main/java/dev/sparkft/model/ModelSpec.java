@@ -6,9 +6,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What to build, sent from the driver to executors: the engine's name and its options (plain JSON-like
- * values: strings, numbers, booleans, lists, maps). Each engine parses the options into its own typed
- * config and rejects keys it does not know, naming them.
+ * What the user asked for ({@code model} in the run's config): the engine's name and its options (plain
+ * JSON-like values: strings, numbers, booleans, lists, maps), which may name files (weights, a config.json).
+ * Driver side only: {@link ModelEngine#resolve} parses the options strictly (unknown keys fail, named) and
+ * reads those files; executors receive the resulting {@link ModelArchitecture}, never this.
  */
 public record ModelSpec(String engine, Map<String, Object> options) implements Serializable {
 
@@ -17,10 +18,5 @@ public record ModelSpec(String engine, Map<String, Object> options) implements S
             throw new IllegalArgumentException("model.engine is required (e.g. dl4j, djl-pytorch)");
         }
         options = Collections.unmodifiableMap(new LinkedHashMap<>(options == null ? Map.of() : options));
-    }
-
-    /** A key used to cache one built model per executor JVM and spec. */
-    public String cacheKey() {
-        return engine + options;
     }
 }

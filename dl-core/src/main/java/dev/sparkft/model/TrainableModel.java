@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * The model seam, as the trainer sees every model whatever its engine: one flat float parameter vector and
  * "given a batch, add the gradient of the summed loss into a flat vector". Executor-side: one instance per
- * executor JVM per {@link ModelSpec}, reused across steps, closed when the JVM is done with it.
+ * executor JVM per {@link ModelArchitecture}, reused across steps, closed when the JVM is done with it.
  *
  * <p>Implementations are not thread-safe; a caller uses one instance from one thread at a time.
  */
@@ -13,9 +13,6 @@ public interface TrainableModel extends AutoCloseable {
 
     /** Names, shapes, decay and freezing of the segments of the flat vector. */
     ParameterLayout layout();
-
-    /** The starting point of training: pretrained weights or a seeded initialisation. A fresh array. */
-    float[] initialParameters();
 
     /** Dataset columns the model reads (inputs and labels), so schemas are checked before any job runs. */
     List<String> inputColumns();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sparkft.hf.HuggingFaceBert;
 import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.ParameterSegment;
+import dev.sparkft.model.ModelFiles;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,13 +33,14 @@ class BertNumLayersTest {
 
     @Test
     void keepsTheFirstPretrainedLayers() {
-        BertModelOptions full = BertModelOptions.parse(options(null));
-        BertModelOptions cut = BertModelOptions.parse(options(2));
+        BertModelOptions.Resolved resolved = BertModelOptions.resolve(options(null), ModelFiles.LOCAL);
+        BertModelOptions full = resolved.architecture();
+        BertModelOptions cut = BertModelOptions.resolve(options(2), ModelFiles.LOCAL).architecture();
         assertEquals(6, full.config().numLayers());
         assertEquals(2, cut.config().numLayers());
         assertEquals(full.config().hiddenSize(), cut.config().hiddenSize());
 
-        HuggingFaceBert weights = full.weights().load(full.config(), 0);
+        HuggingFaceBert weights = resolved.weights().load(full.config(), 0);
         ParameterLayout fullLayout = BertParameterNames.layout(full.config(), full.head());
         ParameterLayout cutLayout = BertParameterNames.layout(cut.config(), cut.head());
         float[] fullFlat = BertFlatVector.flatten(fullLayout, weights, 0);
@@ -55,7 +57,7 @@ class BertNumLayersTest {
     void outOfRangeIsRefused() {
         for (int n : new int[] {0, 7}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> BertModelOptions.parse(options(n)));
+                    () -> BertModelOptions.resolve(options(n), ModelFiles.LOCAL));
             assertTrue(e.getMessage().contains("'model.options.numLayers' = " + n)
                     && e.getMessage().contains("the model's 6 layers"), e.getMessage());
         }

@@ -3,6 +3,7 @@ package dev.sparkft.bench;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ModelEngines;
+import dev.sparkft.model.ResolvedModel;
 import dev.sparkft.model.TrainableModel;
 import dev.sparkft.optim.FlatParameters;
 import dev.sparkft.optim.Optimizers;
@@ -27,8 +28,9 @@ final class BareLoop {
         BenchSetup.Examples data = BenchSetup.load(spark, BenchSetup.sample(repo, "train"));
         spark.stop();
         GlobalBatchPlan plan = new GlobalBatchPlan(config.run().seed(), data.y().length, BenchSetup.GLOBAL_BATCH);
-        try (TrainableModel model = ModelEngines.create(config.model())) {
-            FlatParameters params = new FlatParameters(model.initialParameters(),
+        ResolvedModel resolved = ModelEngines.resolve(config.model());
+        try (TrainableModel model = ModelEngines.create(resolved.architecture())) {
+            FlatParameters params = new FlatParameters(resolved.initialParameters(),
                     Optimizers.create(config.optimizer(), model.layout()));
             long compute = 0;
             long update = 0;

@@ -2,6 +2,7 @@ package dev.sparkft.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkft.model.ModelEngines;
+import dev.sparkft.model.ResolvedModel;
 import dev.sparkft.model.TrainableModel;
 import dev.sparkft.spark.config.TrainConfig;
 import java.nio.file.Path;
@@ -60,12 +61,13 @@ final class Dl4jSparkRun {
             // Not persisted here: DL4J's fit sets the storage level itself.
             JavaRDD<DataSet> rdd = sc.parallelize(batches, BenchSetup.PARTITIONS);
             MultiLayerNetwork net = network();
-            try (TrainableModel ours = ModelEngines.create(config.model())) {
+            ResolvedModel resolved = ModelEngines.resolve(config.model());
+            try (TrainableModel ours = ModelEngines.create(resolved.architecture())) {
                 if (ours.layout().size() != net.numParams()) {
                     throw new IllegalStateException("DL4J network has " + net.numParams() + " parameters, SparkFT's "
                             + ours.layout().size());
                 }
-                net.setParams(Nd4j.create(ours.initialParameters()).reshape(1, net.numParams()));
+                net.setParams(Nd4j.create(resolved.initialParameters()).reshape(1, net.numParams()));
             }
             ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(perWorker)
                     .batchSizePerWorker(perWorker).averagingFrequency(AVERAGING).workerPrefetchNumBatches(0)

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkft.model.Batch;
 import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ModelEngines;
+import dev.sparkft.model.ResolvedModel;
 import dev.sparkft.model.ParameterSegment;
 import dev.sparkft.model.TrainableModel;
 import dev.sparkft.optim.FlatParameters;
@@ -36,8 +37,9 @@ final class TextEngineLoop {
     /** Median step time and its parts over {@code steps} steps after {@code warmup}; peak RSS of the process. */
     static ObjectNode steps(TextShape shape, String precision, int batchSize, int warmup, int steps) {
         Batch batch = TextShape.randomBatch(batchSize, 1);
-        try (TrainableModel model = ModelEngines.create(shape.spec(precision))) {
-            FlatParameters params = new FlatParameters(model.initialParameters(),
+        ResolvedModel resolved = ModelEngines.resolve(shape.spec(precision));
+        try (TrainableModel model = ModelEngines.create(resolved.architecture())) {
+            FlatParameters params = new FlatParameters(resolved.initialParameters(),
                     Optimizers.create(ADAMW, model.layout()));
             long[] step = new long[steps];
             long[] load = new long[steps];
@@ -77,8 +79,9 @@ final class TextEngineLoop {
      */
     static ObjectNode evaluation(TextShape shape, int batchSize, int warmup, int steps) {
         Batch batch = TextShape.randomBatch(batchSize, 2);
-        try (TrainableModel model = ModelEngines.create(shape.spec("fp32"))) {
-            model.setParameters(model.initialParameters());
+        ResolvedModel resolved = ModelEngines.resolve(shape.spec("fp32"));
+        try (TrainableModel model = ModelEngines.create(resolved.architecture())) {
+            model.setParameters(resolved.initialParameters());
             long[] twoPasses = new long[steps];
             long[] onePass = new long[steps];
             double lossTwo = 0;
@@ -114,10 +117,11 @@ final class TextEngineLoop {
         List<TrainableModel> all = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(models);
         try {
+            ResolvedModel resolved = ModelEngines.resolve(shape.spec("fp32"));
             for (int m = 0; m < models; m++) {
-                all.add(ModelEngines.create(shape.spec("fp32")));
+                all.add(ModelEngines.create(resolved.architecture()));
             }
-            float[] params = all.get(0).initialParameters();
+            float[] params = resolved.initialParameters();
             List<Batch> batches = new ArrayList<>();
             for (int m = 0; m < models; m++) {
                 batches.add(TextShape.randomBatch(batchSize / models, m + 1));
@@ -158,8 +162,9 @@ final class TextEngineLoop {
         ObjectNode node = FoundationBench.JSON.createObjectNode();
         var samples = node.putArray("rssMb");
         long start = System.nanoTime();
-        try (TrainableModel model = ModelEngines.create(shape.spec())) {
-            FlatParameters params = new FlatParameters(model.initialParameters(),
+        ResolvedModel resolved = ModelEngines.resolve(shape.spec());
+        try (TrainableModel model = ModelEngines.create(resolved.architecture())) {
+            FlatParameters params = new FlatParameters(resolved.initialParameters(),
                     Optimizers.create(ADAMW, model.layout()));
             samples.add(ProcessMemory.residentMb());
             for (int t = 1; t <= steps; t++) {

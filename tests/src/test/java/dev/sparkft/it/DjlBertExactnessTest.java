@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparkft.model.Batch;
 import dev.sparkft.model.LossSum;
+import dev.sparkft.model.ModelArchitecture;
 import dev.sparkft.model.ModelEngines;
-import dev.sparkft.model.ModelSpec;
+import dev.sparkft.model.ResolvedModel;
 import dev.sparkft.model.Tensor;
 import dev.sparkft.model.TrainableModel;
 import dev.sparkft.optim.FlatParameters;
@@ -74,11 +75,9 @@ class DjlBertExactnessTest {
     /** Eight fixed micro-batches' gradients on Spark task threads (1, 2, 4 partitions) and on the driver: equal bits. */
     @Test
     void gradientsAreBitIdenticalAcrossPartitionings() {
-        ModelSpec spec = config(1).model();
-        float[] params;
-        try (TrainableModel model = ModelEngines.create(spec)) {
-            params = model.initialParameters();
-        }
+        ResolvedModel resolved = ModelEngines.resolve(config(1).model());
+        ModelArchitecture spec = resolved.architecture();
+        float[] params = resolved.initialParameters();
         List<int[]> microBatches = IntStream.range(0, 8).mapToObj(b -> IntStream.range(b * 4, b * 4 + 4).toArray())
                 .toList();
         List<float[]> onDriver = new ArrayList<>();
@@ -118,8 +117,9 @@ class DjlBertExactnessTest {
 
     /** The loop the trainer must reproduce: per step the whole global batch, mean gradient, AdamW. */
     private static float[] singleProcess(TrainConfig config) {
-        try (TrainableModel model = ModelEngines.create(config.model())) {
-            FlatParameters params = new FlatParameters(model.initialParameters(),
+        ResolvedModel resolved = ModelEngines.resolve(config.model());
+        try (TrainableModel model = ModelEngines.create(resolved.architecture())) {
+            FlatParameters params = new FlatParameters(resolved.initialParameters(),
                     Optimizers.create(config.optimizer(), model.layout()));
             GlobalBatchPlan plan = new GlobalBatchPlan(config.run().seed(), ROWS, config.training().globalBatch());
             for (long t = 0; t < STEPS; t++) {

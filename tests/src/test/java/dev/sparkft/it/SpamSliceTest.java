@@ -111,16 +111,14 @@ class SpamSliceTest {
         options.put("weights", model.toString());
         ModelSpec reloaded = new ModelSpec(trained.engine(), options);
         float[] fromExport;
-        try (TrainableModel m = ModelEngines.create(reloaded)) {
-            fromExport = m.initialParameters();
-        }
+        fromExport = ModelEngines.resolve(reloaded).initialParameters();
         assertArrayEquals(result.params(), fromExport, "the exported folder holds the trained parameters");
         assertArrayEquals(predicted, predict(reloaded, fromExport, test), "same predictions from the export");
     }
 
     private static int[] predict(ModelSpec spec, float[] params, List<Row> rows) {
         int[] classes = new int[rows.size()];
-        try (TrainableModel model = ModelEngines.create(spec)) {
+        try (TrainableModel model = ModelEngines.create(ModelEngines.resolve(spec).architecture())) {
             model.setParameters(params);
             for (int from = 0; from < rows.size(); from += 50) {
                 List<Row> chunk = rows.subList(from, Math.min(rows.size(), from + 50));

@@ -3,9 +3,7 @@ package dev.sparkft.engine.djl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import dev.sparkft.bert.BertFlatVector;
 import dev.sparkft.bert.BertModelOptions;
-import dev.sparkft.bert.BertParameterNames;
 import dev.sparkft.bert.BertTask;
 import dev.sparkft.bert.Precision;
 import dev.sparkft.hf.BertConfig;
@@ -39,7 +37,7 @@ public final class DjlBertModel implements TrainableModel {
             Bf16Support.require();
         }
         this.options = options;
-        this.layout = frozen(BertParameterNames.layout(options.config(), options.head()), options.freeze());
+        this.layout = options.layout();
         this.classifier = new BertClassifier(options.config(), options.head());
         this.manager = manager;
         this.params = new BertParameters(manager, layout, DataType.FLOAT32);
@@ -48,16 +46,6 @@ public final class DjlBertModel implements TrainableModel {
     @Override
     public ParameterLayout layout() {
         return layout;
-    }
-
-    /**
-     * Reads the weights source on every call (the driver asks once); the named tensors are garbage once the
-     * flat vector is made, so the weights are not held twice.
-     */
-    @Override
-    public float[] initialParameters() {
-        return BertFlatVector.flatten(layout, options.weights().load(options.config(), options.seed()),
-                options.seed());
     }
 
     @Override
@@ -151,16 +139,5 @@ public final class DjlBertModel implements TrainableModel {
         if (!loaded) {
             throw new IllegalStateException("setParameters must be called before computing with the model");
         }
-    }
-
-    private static ParameterLayout frozen(ParameterLayout layout, List<String> prefixes) {
-        for (String p : prefixes) {
-            if (layout.segments().stream().noneMatch(s -> s.name().startsWith(p))) {
-                throw new IllegalArgumentException("option 'model.options.freeze' prefix '" + p
-                        + "' matches no parameter (names look like bert.embeddings.word_embeddings.weight,"
-                        + " bert.encoder.layer.0.attention.self.query.weight, classifier.weight)");
-            }
-        }
-        return layout.freeze(name -> prefixes.stream().anyMatch(name::startsWith));
     }
 }

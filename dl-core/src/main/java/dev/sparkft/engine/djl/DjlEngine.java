@@ -6,9 +6,12 @@ import dev.sparkft.bert.BertExporter;
 import dev.sparkft.bert.BertModelOptions;
 import dev.sparkft.bert.BertParameterNames;
 import dev.sparkft.model.ComputeDevice;
+import dev.sparkft.model.ModelArchitecture;
 import dev.sparkft.model.ModelEngine;
 import dev.sparkft.model.ModelExporter;
+import dev.sparkft.model.ModelFiles;
 import dev.sparkft.model.ModelSpec;
+import dev.sparkft.model.ResolvedModel;
 import dev.sparkft.model.TrainableModel;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -26,14 +29,23 @@ public final class DjlEngine implements ModelEngine {
         return NAME;
     }
 
+    /** On the driver: the options parsed, the config read, an ONNX graph imported once; no libtorch. */
     @Override
-    public TrainableModel create(ModelSpec spec) {
-        return create(spec, ComputeDevice.CPU);
+    public ResolvedModel resolve(ModelSpec spec, ModelFiles files) {
+        requireOwn(spec.engine());
+        BertModelOptions.Resolved resolved = BertModelOptions.resolve(spec.options(), files);
+        return new ResolvedModel(new ModelArchitecture(NAME, resolved.architecture()), resolved::initialParameters);
     }
 
     @Override
-    public TrainableModel create(ModelSpec spec, ComputeDevice device) {
-        BertModelOptions options = BertModelOptions.parse(spec.options());
+    public TrainableModel create(ModelArchitecture architecture) {
+        return create(architecture, ComputeDevice.CPU);
+    }
+
+    @Override
+    public TrainableModel create(ModelArchitecture architecture, ComputeDevice device) {
+        requireOwn(architecture.engine());
+        BertModelOptions options = architecture.details(BertModelOptions.class);
         Engine torch = Engine.getEngine("PyTorch");
         TorchThreads.logOnce();
         return new DjlBertModel(options, torch.newBaseManager(torchDevice(torch, device)));
@@ -60,11 +72,17 @@ public final class DjlEngine implements ModelEngine {
         return Device.gpu(device.index());
     }
 
-    /** From the architecture alone (an ONNX graph is read for it; libtorch is not loaded, no weights are copied). */
+    /** From the architecture alone: libtorch is not loaded, no weights are copied. */
     @Override
-    public long parameterCount(ModelSpec spec) {
-        BertModelOptions options = BertModelOptions.parse(spec.options());
+    public long parameterCount(ModelArchitecture architecture) {
+        BertModelOptions options = architecture.details(BertModelOptions.class);
         return BertParameterNames.layout(options.config(), options.head()).size();
+    }
+
+    private static void requireOwn(String engine) {
+        if (!NAME.equals(engine)) {
+            throw new IllegalArgumentException("model for engine '" + engine + "' given to engine '" + NAME + "'");
+        }
     }
 
     /** Hugging Face folders: the layout and weights are HF BERT's, whatever engine computed them. */

@@ -1,7 +1,7 @@
 package dev.sparkft.engine.dl4j;
 
+import dev.sparkft.model.EngineArchitecture;
 import dev.sparkft.model.SpecOptions;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +22,7 @@ public record Dl4jNetworkConfig(
         List<Integer> hidden,
         List<Integer> filters,
         long seed,
-        String dataType) implements Serializable {
+        String dataType) implements EngineArchitecture {
 
     /** Two valid 5x5 convolutions and two 2x2 pools need at least 16 pixels per side. */
     static final int MIN_CNN_SIDE = 16;

@@ -97,8 +97,8 @@ public final class Dl4jNetworkModel implements TrainableModel {
         return layout;
     }
 
-    @Override
-    public float[] initialParameters() {
+    /** The seeded network's parameters, the starting point {@link Dl4jEngine#resolve} hands the driver. */
+    float[] initialParameters() {
         return net.params().toFloatVector();
     }
 

@@ -21,6 +21,8 @@ import dev.sparkft.model.Tensor;
 import dev.sparkft.model.TrainableModel;
 import dev.sparkft.testing.ChildProcess;
 import dev.sparkft.testing.PythonReference;
+import dev.sparkft.testing.Models;
+import dev.sparkft.model.ResolvedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -54,12 +56,13 @@ class BertExportTest {
             Path folder = dir.resolve(task);
             float[] trained;
             float[] logits;
-            try (TrainableModel m = ModelEngines.create(spec)) {
-                trained = sgdStep(m, batch, m.initialParameters());
+            ResolvedModel resolved = ModelEngines.resolve(spec);
+            try (TrainableModel m = ModelEngines.create(resolved.architecture())) {
+                trained = sgdStep(m, batch, resolved.initialParameters());
                 m.setParameters(trained);
                 logits = m.predict(batch).floats();
-                BertExport.write(BertModelOptions.parse(spec.options()), m.layout(), trained, LABELS, tokenizer,
-                        folder);
+                BertExport.write(resolved.architecture().details(BertModelOptions.class), m.layout(), trained, LABELS,
+                        tokenizer, folder);
             }
             BertArchitecture expected = task.startsWith("token") ? BertArchitecture.TOKEN_CLASSIFICATION
                     : BertArchitecture.SEQUENCE_CLASSIFICATION;
@@ -72,18 +75,20 @@ class BertExportTest {
             reload.remove("config"); // taken from the folder's config.json
             reload.put("weights", folder.toString());
             reload.put("seed", 12345); // must not matter: every parameter comes from the folder
-            try (TrainableModel m = ModelEngines.create(new ModelSpec(DjlEngine.NAME, reload))) {
-                float[] loaded = m.initialParameters();
+            ModelSpec reloaded = new ModelSpec(DjlEngine.NAME, reload);
+            try (TrainableModel m = Models.create(reloaded)) {
+                float[] loaded = Models.initial(reloaded);
                 assertArrayEquals(trained, loaded, task + ": parameters after export and load");
                 m.setParameters(loaded);
                 assertArrayEquals(logits, m.predict(batch).floats(), task + ": logits after export and load");
             }
         }
         ModelSpec mean = TinyBert.spec("sequence-classification", "mean", List.of());
-        try (TrainableModel m = ModelEngines.create(mean)) {
+        ResolvedModel meanResolved = ModelEngines.resolve(mean);
+        try (TrainableModel m = ModelEngines.create(meanResolved.architecture())) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BertExport.write(
-                    BertModelOptions.parse(mean.options()), m.layout(), m.initialParameters(), LABELS, tokenizer,
-                    dir.resolve("mean")));
+                    meanResolved.architecture().details(BertModelOptions.class), m.layout(),
+                    meanResolved.initialParameters(), LABELS, tokenizer, dir.resolve("mean")));
             assertTrue(e.getMessage().contains("pooling 'mean'"), e.getMessage());
         }
         assertFalse(Files.exists(dir.resolve("mean")));
@@ -116,11 +121,13 @@ class BertExportTest {
             ModelSpec spec = new ModelSpec(DjlEngine.NAME, options);
             Path folder = dir.resolve(task);
             float[] logits;
-            try (TrainableModel m = ModelEngines.create(spec)) {
-                float[] trained = sgdStep(m, batch, m.initialParameters());
+            ResolvedModel resolved = ModelEngines.resolve(spec);
+            try (TrainableModel m = ModelEngines.create(resolved.architecture())) {
+                float[] trained = sgdStep(m, batch, resolved.initialParameters());
                 m.setParameters(trained);
                 logits = m.predict(batch).floats();
-                BertExport.write(BertModelOptions.parse(options), m.layout(), trained, LABELS, tokenizer, folder);
+                BertExport.write(resolved.architecture().details(BertModelOptions.class), m.layout(), trained, LABELS,
+                        tokenizer, folder);
             }
             Map<String, Object> reference = new LinkedHashMap<>();
             reference.put("task", task);

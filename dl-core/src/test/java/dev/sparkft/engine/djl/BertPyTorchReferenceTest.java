@@ -12,6 +12,7 @@ import dev.sparkft.model.ParameterSegment;
 import dev.sparkft.model.TrainableModel;
 import dev.sparkft.testing.ChildProcess;
 import dev.sparkft.testing.PythonReference;
+import dev.sparkft.testing.Models;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -78,7 +79,7 @@ class BertPyTorchReferenceTest {
         ModelSpec spec = TinyBert.spec(task, "cls", List.of());
         Map<String, Object> options = new LinkedHashMap<>(spec.options());
         options.put("precision", precision);
-        try (TrainableModel m = ModelEngines.create(new ModelSpec(spec.engine(), options))) {
+        try (TrainableModel m = Models.create(new ModelSpec(spec.engine(), options))) {
             float[] flat = wideParameters(m);
             m.setParameters(flat);
             float[] gradient = new float[flat.length];

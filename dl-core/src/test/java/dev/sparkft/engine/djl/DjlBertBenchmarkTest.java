@@ -16,6 +16,7 @@ import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.ParameterSegment;
 import dev.sparkft.model.Tensor;
 import dev.sparkft.model.TrainableModel;
+import dev.sparkft.testing.Models;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -94,8 +95,9 @@ class DjlBertBenchmarkTest {
         o.put("numLabels", 2);
         o.put("config", config);
         Batch batch = randomBatch(16, 64, 1000);
-        try (TrainableModel m = new DjlEngine().create(new ModelSpec("djl-pytorch", o))) {
-            m.setParameters(m.initialParameters());
+        ModelSpec spec = new ModelSpec("djl-pytorch", o);
+        try (TrainableModel m = Models.create(spec)) {
+            m.setParameters(Models.initial(spec));
             float[] first = new float[m.layout().size()];
             m.accumulateGradient(batch, first);
             int identical = 0;
@@ -130,8 +132,9 @@ class DjlBertBenchmarkTest {
         o.put("numLabels", 2);
         o.put("config", config);
         Batch batch = randomBatch(32, 128, c.vocabSize());
-        try (TrainableModel m = new DjlEngine().create(new ModelSpec("djl-pytorch", o))) {
-            m.setParameters(m.initialParameters());
+        ModelSpec spec = new ModelSpec("djl-pytorch", o);
+        try (TrainableModel m = Models.create(spec)) {
+            m.setParameters(Models.initial(spec));
             float[] g = new float[m.layout().size()];
             long[] ns = new long[repeats];
             for (int r = -2; r < repeats; r++) {

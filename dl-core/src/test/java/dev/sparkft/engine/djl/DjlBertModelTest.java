@@ -13,6 +13,7 @@ import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.ParameterSegment;
 import dev.sparkft.model.Tensor;
 import dev.sparkft.model.TrainableModel;
+import dev.sparkft.testing.Models;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DjlBertModelTest {
 
     private static TrainableModel create(String task, String pooling, List<String> freeze) {
-        TrainableModel m = ModelEngines.create(TinyBert.spec(task, pooling, freeze));
-        m.setParameters(m.initialParameters());
+        ModelSpec spec = TinyBert.spec(task, pooling, freeze);
+        TrainableModel m = Models.create(spec);
+        m.setParameters(Models.initial(spec));
         return m;
     }
 
@@ -225,7 +227,7 @@ class DjlBertModelTest {
         options.put("precision", "bf16");
         TrainableModel bf16;
         try {
-            bf16 = ModelEngines.create(new ModelSpec(spec.engine(), options));
+            bf16 = Models.create(new ModelSpec(spec.engine(), options));
         } catch (IllegalStateException e) {
             assertTrue(e.getMessage().contains("'model.options.precision' = 'bf16' cannot run on this executor")
                     && e.getMessage().contains("Use precision fp32"), e.getMessage());
@@ -241,9 +243,9 @@ class DjlBertModelTest {
     @Test
     void gpuRequestOnACpuOnlyLibtorchComputesOnTheCpu() {
         ModelSpec spec = TinyBert.spec("sequence-classification", "cls", List.of());
-        try (TrainableModel onCpu = ModelEngines.create(spec);
-                TrainableModel asked = ModelEngines.create(spec, ComputeDevice.gpu(0))) {
-            float[] p = onCpu.initialParameters();
+        try (TrainableModel onCpu = Models.create(spec);
+                TrainableModel asked = Models.create(spec, ComputeDevice.gpu(0))) {
+            float[] p = Models.initial(spec);
             onCpu.setParameters(p);
             asked.setParameters(p);
             Batch b = TinyBert.batch(3, 5, 3, 4);
@@ -292,7 +294,7 @@ class DjlBertModelTest {
         Map<String, Object> o = new LinkedHashMap<>(TinyBert.spec("sequence-classification", "cls", List.of()).options());
         o.put("numLabel", 3);
         IllegalArgumentException typo = assertThrows(IllegalArgumentException.class,
-                () -> ModelEngines.create(new ModelSpec("djl-pytorch", o)));
+                () -> ModelEngines.resolve(new ModelSpec("djl-pytorch", o)));
         assertTrue(typo.getMessage().contains("numLabel"), typo.getMessage());
 
         IllegalArgumentException freeze = assertThrows(IllegalArgumentException.class,

@@ -11,6 +11,7 @@ import dev.sparkft.model.ModelEngines;
 import dev.sparkft.model.ModelSpec;
 import dev.sparkft.model.Tensor;
 import dev.sparkft.onnx.BundledMiniLm;
+import dev.sparkft.model.ResolvedModel;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -38,8 +39,9 @@ class MiniLmOnnxRuntimeTest {
         options.put("weights", BertWeightsSource.BUNDLED_MINILM);
         float[] hidden;
         long[] shape;
-        try (DjlBertModel model = (DjlBertModel) ModelEngines.create(new ModelSpec(DjlEngine.NAME, options))) {
-            model.setParameters(model.initialParameters());
+        ResolvedModel resolved = ModelEngines.resolve(new ModelSpec(DjlEngine.NAME, options));
+        try (DjlBertModel model = (DjlBertModel) ModelEngines.create(resolved.architecture())) {
+            model.setParameters(resolved.initialParameters());
             Tensor t = model.encode(MiniLmText.batch(inputs, Map.of()));
             hidden = t.floats();
             shape = t.shape();

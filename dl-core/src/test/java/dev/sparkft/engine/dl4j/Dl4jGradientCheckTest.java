@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparkft.model.Batch;
 import dev.sparkft.model.ModelSpec;
+import dev.sparkft.testing.Models;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -34,7 +35,7 @@ class Dl4jGradientCheckTest {
     }
 
     private static void check(Map<String, Object> options, int inputSize) {
-        try (Dl4jNetworkModel model = (Dl4jNetworkModel) new Dl4jEngine().create(new ModelSpec("dl4j", options))) {
+        try (Dl4jNetworkModel model = (Dl4jNetworkModel) Models.create(new ModelSpec("dl4j", options))) {
             Batch batch = Dl4jTestData.batch(5, inputSize, 3, 17);
             int size = model.layout().size();
             float[] analytic = new float[size];

@@ -14,6 +14,7 @@ import dev.sparkft.model.ModelSpec;
 import dev.sparkft.model.ParameterSegment;
 import dev.sparkft.model.Tensor;
 import dev.sparkft.model.TrainableModel;
+import dev.sparkft.testing.Models;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,7 @@ class Dl4jNetworkModelTest {
     private static final int CNN_INPUT = 16 * 16;
 
     private static Dl4jNetworkModel cnn() {
-        return (Dl4jNetworkModel) new Dl4jEngine().create(new ModelSpec("dl4j", CNN));
+        return (Dl4jNetworkModel) Models.create(new ModelSpec("dl4j", CNN));
     }
 
     /** The seam's sums add over any split: full batch == first half + second half (float, normwise 1e-5). */
@@ -156,17 +157,17 @@ class Dl4jNetworkModelTest {
         Map<String, Object> typo = new HashMap<>(CNN);
         typo.put("filtres", List.of(3, 5));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new Dl4jEngine().create(new ModelSpec("dl4j", typo)));
+                () -> new Dl4jEngine().resolve(new ModelSpec("dl4j", typo)));
         assertTrue(e.getMessage().contains("model.options.filtres"), e.getMessage());
 
         Map<String, Object> small = new HashMap<>(CNN);
         small.put("inputShape", List.of(1, 8, 8));
-        e = assertThrows(IllegalArgumentException.class, () -> new Dl4jEngine().create(new ModelSpec("dl4j", small)));
+        e = assertThrows(IllegalArgumentException.class, () -> new Dl4jEngine().resolve(new ModelSpec("dl4j", small)));
         assertTrue(e.getMessage().contains("inputShape") && e.getMessage().contains("16"), e.getMessage());
 
         Map<String, Object> missing = new HashMap<>(CNN);
         missing.remove("numClasses");
-        e = assertThrows(IllegalArgumentException.class, () -> new Dl4jEngine().create(new ModelSpec("dl4j", missing)));
+        e = assertThrows(IllegalArgumentException.class, () -> new Dl4jEngine().resolve(new ModelSpec("dl4j", missing)));
         assertTrue(e.getMessage().contains("model.options.numClasses"), e.getMessage());
     }
 
@@ -174,7 +175,7 @@ class Dl4jNetworkModelTest {
     void serviceLoaderFindsTheEngine() {
         Map<String, Object> mlp = Map.of("architecture", "mlp", "inputShape", List.of(1, 2, 3), "numClasses", 2,
                 "hidden", List.of(4));
-        try (TrainableModel model = ModelEngines.create(new ModelSpec("dl4j", mlp))) {
+        try (TrainableModel model = Models.create(new ModelSpec("dl4j", mlp))) {
             assertInstanceOf(Dl4jNetworkModel.class, model);
             // 6*4 + 4 + 4*2 + 2 parameters.
             assertEquals(38, model.layout().size());

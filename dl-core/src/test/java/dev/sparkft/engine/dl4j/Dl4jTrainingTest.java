@@ -12,6 +12,7 @@ import dev.sparkft.optim.Optimizer;
 import dev.sparkft.optim.OptimizerConfig;
 import dev.sparkft.optim.Optimizers;
 import dev.sparkft.optim.ScheduleConfig;
+import dev.sparkft.testing.Models;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -49,10 +50,11 @@ class Dl4jTrainingTest {
         Batch[] micro = {Dl4jTestData.rows(all, 0, 50), Dl4jTestData.rows(all, 50, n)};
         Map<String, Object> options = Map.of("architecture", "mlp", "inputShape", List.of(1, 4, 4),
                 "numClasses", 3, "hidden", List.of(32));
-        try (TrainableModel model = ModelEngines.create(new ModelSpec("dl4j", options))) {
+        ModelSpec spec = new ModelSpec("dl4j", options);
+        try (TrainableModel model = Models.create(spec)) {
             Optimizer adamw = Optimizers.create(
                     OptimizerConfig.adamW(0.01, 0.01, new ScheduleConfig("linear", 5, 60, 0.1)), model.layout());
-            INDArray params = Nd4j.createFromArray(model.initialParameters());
+            INDArray params = Nd4j.createFromArray(Models.initial(spec));
             double first = Double.NaN;
             double last = Double.NaN;
             for (int step = 0; step < 60; step++) {

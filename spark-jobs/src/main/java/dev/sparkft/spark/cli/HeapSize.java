@@ -2,6 +2,8 @@ package dev.sparkft.spark.cli;
 
 import dev.sparkft.model.ModelEngines;
 import dev.sparkft.spark.config.TrainConfig;
+import dev.sparkft.spark.driver.DriverModel;
+import dev.sparkft.spark.driver.SparkSessions;
 
 /**
  * The JVM heap {@code bin/sparkft} starts a run with, from the model's size: a fixed part for Spark, the
@@ -20,7 +22,9 @@ final class HeapSize {
 
     /** The heap in MiB for {@code config}, rounded up to 256 MiB. */
     static long megabytes(TrainConfig config) {
-        long parameters = ModelEngines.find(config.model().engine()).parameterCount(config.model());
+        // The architecture only: resolving as for --resume reads no starting weights.
+        DriverModel model = DriverModel.resolve(config.model(), true, SparkSessions.hadoopConfiguration());
+        long parameters = ModelEngines.find(config.model().engine()).parameterCount(model.architecture());
         return megabytes(parameters, config.data().partitions());
     }
 

@@ -7,7 +7,6 @@ import dev.sparkft.spark.driver.StopRequestedException;
 import dev.sparkft.spark.driver.TrainingResult;
 import dev.sparkft.spark.driver.TrainingService;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -67,7 +66,7 @@ public final class SparkFtCli {
         JobArguments parsed;
         try {
             parsed = trainArguments(args);
-            config = ConfigLoader.load(Path.of(parsed.config()), parsed.overrides());
+            config = ConfigLoader.load(parsed.config(), parsed.overrides());
         } catch (IllegalArgumentException e) {
             err.println("sparkft: " + e.getMessage());
             return BAD_INPUT;
@@ -110,7 +109,7 @@ public final class SparkFtCli {
     private static int heap(List<String> args, PrintStream out, PrintStream err) {
         try {
             JobArguments parsed = trainArguments(args);
-            out.println(HeapSize.megabytes(ConfigLoader.load(Path.of(parsed.config()), parsed.overrides())) + "m");
+            out.println(HeapSize.megabytes(ConfigLoader.load(parsed.config(), parsed.overrides())) + "m");
             return OK;
         } catch (RuntimeException e) {
             err.println("sparkft: " + firstLine(e));

@@ -23,12 +23,17 @@ import dev.sparkft.spark.config.TrainConfig.Run;
 import dev.sparkft.spark.config.TrainConfig.SkipLimits;
 import dev.sparkft.spark.config.TrainConfig.TextData;
 import dev.sparkft.spark.config.TrainConfig.Training;
+import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.spark.SparkConf;
+import org.apache.spark.deploy.SparkHadoopUtil;
 
 /**
  * Reads a {@link TrainConfig} from YAML or JSON plus {@code key.path=value} overrides (values parsed as YAML
@@ -48,18 +53,35 @@ public final class ConfigLoader {
     }
 
     public static TrainConfig load(Path file, List<String> overrides) {
+        return load(file.toString(), overrides);
+    }
+
+    /**
+     * Reads the config file at {@code location}: a local path or any Hadoop FileSystem URI ({@code file:},
+     * {@code hdfs:}, {@code s3a:}, ...), with the {@code spark.hadoop.*} settings of this JVM.
+     */
+    public static TrainConfig load(String location, List<String> overrides) {
+        return load(location, overrides, SparkHadoopUtil.get().newConfiguration(new SparkConf()));
+    }
+
+    public static TrainConfig load(String location, List<String> overrides, Configuration hadoopConf) {
         String text;
+        org.apache.hadoop.fs.Path file;
         try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
+            file = new org.apache.hadoop.fs.Path(location);
+            try (FSDataInputStream in = file.getFileSystem(hadoopConf).open(file)) {
+                text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            String why = e instanceof FileNotFoundException ? "no such file" : e.getMessage();
+            throw new IllegalArgumentException("cannot read config file " + location + ": " + why, e);
         }
-        String name = file.getFileName().toString().toLowerCase();
+        String name = file.getName().toLowerCase();
         boolean json = name.endsWith(".json");
         try {
             return parse(text, json, overrides);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(location + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.sparkft.spark.driver;
 
 import dev.sparkft.model.ExportRequest;
+import dev.sparkft.model.ModelArchitecture;
 import dev.sparkft.model.ModelEngines;
 import dev.sparkft.model.ModelExporter;
 import dev.sparkft.spark.config.TrainConfig;
@@ -54,11 +55,11 @@ final class ModelExport {
     }
 
     /** Before training, once the data is prepared: the class names and tokenizer the export will need. */
-    static void requireInputs(TrainConfig config, Configuration hadoopConf) {
+    static void requireInputs(TrainConfig config, ModelArchitecture architecture, Configuration hadoopConf) {
         if (config.export().enabled()) {
             Inputs in = inputs(config, hadoopConf);
             try {
-                exporter(config).checkInputs(config.model(), in.labels(), in.tokenizer());
+                exporter(config).checkInputs(architecture, in.labels(), in.tokenizer());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("export.dir is set but the export would fail: " + e.getMessage()
                         + " (nothing was trained)", e);
@@ -70,13 +71,14 @@ final class ModelExport {
         return Path.of(config.export().dir() + "-best");
     }
 
-    static Path write(TrainConfig config, float[] params, long step, Path target, Configuration hadoopConf) {
+    static Path write(TrainConfig config, ModelArchitecture architecture, float[] params, long step, Path target,
+            Configuration hadoopConf) {
         Inputs in = inputs(config, hadoopConf);
         try {
             Path absolute = target.toAbsolutePath();
             Files.createDirectories(absolute.getParent());
             Path tmp = absolute.resolveSibling("." + absolute.getFileName() + ".tmp-" + System.nanoTime());
-            exporter(config).write(new ExportRequest(config.model(), params, in.labels(), in.tokenizer(), tmp));
+            exporter(config).write(new ExportRequest(architecture, params, in.labels(), in.tokenizer(), tmp));
             Files.writeString(tmp.resolve(MARKER), "{\"run\": \"" + config.run().name().replace("\"", "'")
                     + "\", \"step\": " + step + ", \"written\": \"" + Instant.now() + "\"}\n", StandardCharsets.UTF_8);
             replace(tmp, absolute);

@@ -1,6 +1,7 @@
 package dev.sparkft.spark.driver;
 
 import dev.sparkft.model.LossSum;
+import dev.sparkft.model.ModelArchitecture;
 import dev.sparkft.optim.FlatParameters;
 import dev.sparkft.optim.LearningRateSchedule;
 import dev.sparkft.optim.Schedules;
@@ -22,11 +23,13 @@ public final class ParameterAveragingTrainingMaster implements TrainingMaster {
     private final BatchAlignedRows rows;
     private final GlobalBatchPlan plan;
     private final TrainConfig config;
+    private final ModelArchitecture architecture;
     private final LearningRateSchedule innerSchedule;
 
     ParameterAveragingTrainingMaster(JavaSparkContext sc, BatchAlignedRows rows, GlobalBatchPlan plan,
-            TrainConfig config) {
+            TrainConfig config, ModelArchitecture architecture) {
         this.sc = sc;
+        this.architecture = architecture;
         this.rows = rows;
         this.plan = plan;
         this.config = config;
@@ -47,7 +50,7 @@ public final class ParameterAveragingTrainingMaster implements TrainingMaster {
         }
         IndexedDataset data = rows.forStep(step);
         float[] flat = params.toArray();
-        PartialSum sum = RoundRunner.run(sc, data, flat, broadcast -> new LocalStepsWorker(config.model(),
+        PartialSum sum = RoundRunner.run(sc, data, flat, broadcast -> new LocalStepsWorker(architecture,
                 data.assembler(), data.key(), broadcast, step, batches, config.training().microBatch(),
                 config.optimizer(), config.clipping().maxGradNorm()));
         long reduced = System.nanoTime();

@@ -14,6 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
+import org.apache.spark.deploy.SparkHadoopUtil;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +68,15 @@ public final class SparkSessions {
                     run.master());
         }
         return submitted;
+    }
+
+    /**
+     * The Hadoop configuration a session of this JVM would get, without starting one: Hadoop's defaults plus the
+     * {@code spark.hadoop.*} properties (spark-submit's {@code --conf} and properties file) and S3 credentials
+     * from the environment, as Spark builds it. For driver-side reads before Spark starts.
+     */
+    public static Configuration hadoopConfiguration() {
+        return SparkHadoopUtil.get().newConfiguration(new SparkConf());
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.sparkft.spark.driver;
 
 import dev.sparkft.model.LossSum;
+import dev.sparkft.model.ModelArchitecture;
 import dev.sparkft.optim.FlatParameters;
 import dev.sparkft.optim.LearningRateSchedule;
 import dev.sparkft.optim.Schedules;
@@ -21,11 +22,13 @@ public final class SynchronousTrainingMaster implements TrainingMaster {
     private final BatchAlignedRows rows;
     private final GlobalBatchPlan plan;
     private final TrainConfig config;
+    private final ModelArchitecture architecture;
     private final LearningRateSchedule schedule;
 
     SynchronousTrainingMaster(JavaSparkContext sc, BatchAlignedRows rows, GlobalBatchPlan plan,
-            TrainConfig config) {
+            TrainConfig config, ModelArchitecture architecture) {
         this.sc = sc;
+        this.architecture = architecture;
         this.rows = rows;
         this.plan = plan;
         this.config = config;
@@ -43,7 +46,7 @@ public final class SynchronousTrainingMaster implements TrainingMaster {
         long[] batch = plan.batch(step);
         IndexedDataset data = rows.forStep(step);
         float[] flat = params.toArray();
-        PartialSum sum = RoundRunner.run(sc, data, flat, broadcast -> new GradientWorker(config.model(),
+        PartialSum sum = RoundRunner.run(sc, data, flat, broadcast -> new GradientWorker(architecture,
                 data.assembler(), data.key(), broadcast, step, batch, config.training().microBatch()));
         long reduced = System.nanoTime();
 

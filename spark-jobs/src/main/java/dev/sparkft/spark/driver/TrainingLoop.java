@@ -2,6 +2,7 @@ package dev.sparkft.spark.driver;
 
 import dev.sparkft.model.ColumnExpectation;
 import dev.sparkft.model.ModelEngines;
+import dev.sparkft.model.ModelArchitecture;
 import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.TrainableModel;
 import dev.sparkft.optim.FlatParameters;
@@ -22,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A training run, top to bottom: config -> model layout and initial parameters -> data (schemas, every row's
+ * A training run, top to bottom: config and the model resolved on the driver -> model layout -> data (schemas, every row's
  * shapes and labels and the checkpoint folder checked before step 1) -> optimizer -> resume -> loop of
  * rounds, evaluating the validation set every few epochs (early stopping may end the loop; a stop request
  * checkpoints and ends it) -> a checkpoint -> a last evaluation. Progress, metrics, the report file,
@@ -33,12 +34,17 @@ public final class TrainingLoop {
 
     private final Supplier<SparkSession> sparkSession;
     private final TrainConfig config;
+    private final DriverModel model;
     private final PrintStream console;
 
-    /** {@code spark} is asked for the session once the model is built, so bad model options fail before Spark starts. */
-    public TrainingLoop(Supplier<SparkSession> spark, TrainConfig config, PrintStream console) {
+    /**
+     * {@code spark} is asked for the session once the model is built, so bad model options fail before Spark
+     * starts; {@code model} is {@code config.model()} as {@link DriverModel#resolve} resolved it.
+     */
+    public TrainingLoop(Supplier<SparkSession> spark, TrainConfig config, DriverModel model, PrintStream console) {
         this.sparkSession = spark;
         this.config = config;
+        this.model = model;
         this.console = console;
     }
 
@@ -51,16 +57,19 @@ public final class TrainingLoop {
      * and {@link StopRequestedException} ends the run (a scheduler's SIGTERM keeps the last step).
      */
     public TrainingResult run(boolean resume, BooleanSupplier stopRequested) {
-        // The model: layout, starting parameters and the columns it reads, from a driver-side instance.
+        if (resume != model.forResume()) {
+            throw new IllegalStateException("the model was resolved " + (model.forResume() ? "for" : "without")
+                    + " --resume but the run " + (resume ? "resumes" : "starts afresh"));
+        }
+        // The layout and the columns it reads, from a driver-side instance built as executors build theirs.
+        ModelArchitecture architecture = model.architecture();
         ParameterLayout layout;
-        float[] initial;
         List<String> columns;
         List<ColumnExpectation> expectations;
-        try (TrainableModel model = ModelEngines.create(config.model())) {
-            layout = model.layout();
-            initial = model.initialParameters();
-            columns = model.inputColumns();
-            expectations = model.expectations();
+        try (TrainableModel instance = ModelEngines.create(architecture)) {
+            layout = instance.layout();
+            columns = instance.inputColumns();
+            expectations = instance.expectations();
         }
         LOG.info("model {}: {} ({} trainable); JVM heap at most {} MiB", config.model().engine(), layout,
                 layout.trainableSize(), Runtime.getRuntime().maxMemory() >> 20);
@@ -83,13 +92,13 @@ public final class TrainingLoop {
         store.sweepTemporaryFiles();
         try (BatchAlignedRows rows = BatchAlignedRows.load(spark, config, columns, expectations);
                 Validator validator = config.data().validation() == null ? null
-                        : new Validator(spark, config, columns, expectations)) {
+                        : new Validator(spark, config, architecture, columns, expectations)) {
             GlobalBatchPlan plan = rows.plan();
             long totalSteps = config.training().steps() > 0 ? config.training().steps()
                     : config.training().epochs() * plan.stepsPerEpoch();
             TrainingMaster master = config.training().mode() == Mode.SYNC
-                    ? new SynchronousTrainingMaster(sc, rows, plan, config)
-                    : new ParameterAveragingTrainingMaster(sc, rows, plan, config);
+                    ? new SynchronousTrainingMaster(sc, rows, plan, config, architecture)
+                    : new ParameterAveragingTrainingMaster(sc, rows, plan, config, architecture);
 
             // The driver's optimizer: the step's optimizer, or the outer one when averaging.
             OptimizerConfig driverConfig = config.training().mode() == Mode.SYNC
@@ -97,18 +106,14 @@ public final class TrainingLoop {
             Checkpoint resumed = null;
             String dataFingerprint = Long.toHexString(rows.fingerprint());
             if (resume) {
-                // A scheduler passes --resume on every attempt: the first one finds nothing and starts the run.
-                resumed = store.latest().orElse(null);
-                if (resumed == null) {
-                    console.printf("sparkft: --resume: no complete checkpoint in %s yet, starting at step 0%n",
-                            config.checkpoint().dir());
-                } else {
-                    ResumeCheck.requireCompatible(resumed, config.checkpoint().dir() + " at step " + resumed.step(),
-                            config, layout, rows.count(), dataFingerprint);
-                    LOG.info("resuming from step {} ({} skipped so far)", resumed.step(), resumed.skippedSteps());
-                }
+                resumed = store.latest().orElseThrow(() -> new IllegalArgumentException(
+                        "--resume: no checkpoint in " + config.checkpoint().dir() + " reads back completely (the"
+                                + " warnings above name the damaged files); remove them to start from the beginning"));
+                ResumeCheck.requireCompatible(resumed, config.checkpoint().dir() + " at step " + resumed.step(),
+                        config, layout, rows.count(), dataFingerprint);
+                LOG.info("resuming from step {} ({} skipped so far)", resumed.step(), resumed.skippedSteps());
             }
-            FlatParameters params = new FlatParameters(resumed == null ? initial : resumed.params(),
+            FlatParameters params = new FlatParameters(resumed == null ? model.takeInitialParameters() : resumed.params(),
                     Optimizers.create(driverConfig, layout));
             if (resumed != null) {
                 params.optimizer().restore(resumed.optimizer());

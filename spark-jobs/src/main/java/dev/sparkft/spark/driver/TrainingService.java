@@ -14,13 +14,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a training config: what the CLI calls. Holds {@code run.outputDir}'s {@link RunLock} throughout and
+ * Runs a training config: what the CLI calls. Resolves the model once on the driver ({@link DriverModel}), before
+ * any Spark work, then holds {@code run.outputDir}'s {@link RunLock} throughout and
  * refuses, before training, an {@code export.dir} that is not an earlier export and missing export inputs.
  * Three steps: prepare the data (tokenise raw text when the config has {@code data.text}), train
  * ({@link TrainingLoop}), export the model when the config has {@code export} (and early stopping's best step,
  * when it kept one, into {@code <export.dir>-best}). The session already active in this JVM (a notebook, a
  * test) is used and left running; otherwise one is started from {@code run.master} and stopped at the end.
- * Without text preparation Spark starts only once the model is built, so a bad model option fails fast.
+ * The model is resolved before Spark starts, so a bad model option or weights path fails fast.
  */
 public final class TrainingService {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingService.class);
@@ -33,14 +34,46 @@ public final class TrainingService {
     }
 
     /** The same; {@code stopRequested} is asked after every round (see {@link TrainingLoop#run(boolean, BooleanSupplier)}). */
-    @SuppressWarnings("try") // the lock is held for the block's duration, never read
     public static TrainingResult train(TrainConfig config, boolean resume, PrintStream console,
+            BooleanSupplier stopRequested) {
+        ModelExport.requireReplaceable(config); // a cheap refusal before the model is read
+        // Only reads the session's Hadoop settings when one is active; never starts one.
+        Configuration conf = hadoopConf(config, new SparkSession[1]);
+        // A scheduler passes --resume on every attempt: the first one finds no checkpoint and starts the run, so it
+        // needs the starting weights.
+        boolean fromCheckpoint = resume && !new CheckpointStore(config.checkpoint().dir(), conf,
+                config.checkpoint().keepLast()).list().isEmpty();
+        if (resume && !fromCheckpoint) {
+            console.printf("sparkft: --resume: no checkpoint in %s yet, starting at step 0%n", config.checkpoint().dir());
+        }
+        DriverModel model = DriverModel.resolve(config.model(), fromCheckpoint, conf);
+        return train(config, model, console, stopRequested);
+    }
+
+    /**
+     * The same with the model already resolved on the driver ({@link DriverModel#resolve} of
+     * {@code config.model()}, with the run's resume flag): nothing here reads the weights path again.
+     */
+    public static TrainingResult train(TrainConfig config, DriverModel model, PrintStream console,
             BooleanSupplier stopRequested) {
         ModelExport.requireReplaceable(config);
         SparkSession[] started = {null};
+        try {
+            return train(config, model, console, stopRequested, started);
+        } finally {
+            if (started[0] != null) {
+                started[0].stop();
+            }
+        }
+    }
+
+    @SuppressWarnings("try") // the lock is held for the block's duration, never read
+    private static TrainingResult train(TrainConfig config, DriverModel model, PrintStream console,
+            BooleanSupplier stopRequested, SparkSession[] started) {
         Path outputDir = Path.of(config.run().outputDir());
         try (RunLock lock = RunLock.acquire(outputDir, config.run().name())) {
-            Optional<RunCompletion> done = resume ? completion(config, hadoopConf(config, started)) : Optional.empty();
+            Optional<RunCompletion> done = model.forResume() ? completion(config, hadoopConf(config, started))
+                    : Optional.empty();
             if (done.isPresent()) {
                 console.printf("sparkft: run '%s' is already complete at step %d (checkpoint %s, its report and"
                         + " export); nothing to do%n", config.run().name(), done.get().step(), done.get().checkpoint());
@@ -50,12 +83,13 @@ public final class TrainingService {
             TrainConfig prepared = config.data().text() == null ? config
                     : TextDataPreparation.prepare(session(config, started), config, console);
             if (prepared.export().enabled()) {
-                ModelExport.requireInputs(prepared, hadoopConf(prepared, started));
+                ModelExport.requireInputs(prepared, model.architecture(), hadoopConf(prepared, started));
             }
-            TrainingResult result = new TrainingLoop(() -> session(config, started), prepared, console)
-                    .run(resume, stopRequested);
+            TrainingResult result = new TrainingLoop(() -> session(config, started), prepared, model, console)
+                    .run(model.forResume(), stopRequested);
             if (config.export().enabled()) {
-                export(prepared, result, session(config, started).sparkContext().hadoopConfiguration(), console);
+                export(prepared, model, result, session(config, started).sparkContext().hadoopConfiguration(),
+                        console);
             }
             // Last, once the report and the export are in place: a retry of this run is then a no-op.
             List<org.apache.hadoop.fs.Path> checkpoints = new CheckpointStore(config.checkpoint().dir(),
@@ -65,10 +99,6 @@ public final class TrainingService {
                         .write(outputDir);
             }
             return result;
-        } finally {
-            if (started[0] != null) {
-                started[0].stop();
-            }
         }
     }
 
@@ -81,9 +111,9 @@ public final class TrainingService {
     }
 
     /** The final parameters into {@code export.dir}; early stopping's best ones, when it kept some, next to it. */
-    private static void export(TrainConfig config, TrainingResult result, Configuration hadoopConf,
-            PrintStream console) {
-        Path dir = ModelExport.write(config, result.params(), result.endStep(), Path.of(config.export().dir()),
+    private static void export(TrainConfig config, DriverModel model, TrainingResult result,
+            Configuration hadoopConf, PrintStream console) {
+        Path dir = ModelExport.write(config, model.architecture(), result.params(), result.endStep(), Path.of(config.export().dir()),
                 hadoopConf);
         console.printf("sparkft: exported the model at step %d to %s%n", result.endStep(), dir);
         if (result.bestStep() >= 0 && result.bestStep() != result.endStep()) {
@@ -96,22 +126,23 @@ public final class TrainingService {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read early stopping's best parameters " + best, e);
             }
-            Path bestDir = ModelExport.write(config, params, result.bestStep(), ModelExport.bestDir(config), hadoopConf);
+            Path bestDir = ModelExport.write(config, model.architecture(), params, result.bestStep(), ModelExport.bestDir(config), hadoopConf);
             console.printf("sparkft: exported the best evaluation's model (step %d) to %s%n", result.bestStep(),
                     bestDir);
         }
     }
 
     /**
-     * The Hadoop configuration for driver-side file checks: the running session's when there is one (so that a
-     * notebook's settings apply), else a default one, so that a bad export fails before Spark starts.
+     * The Hadoop configuration for driver-side file reads and checks: the running session's when there is one (so
+     * that a notebook's settings apply), else one with the {@code spark.hadoop.*} properties spark-submit passed
+     * (as Spark itself builds it), so that the model is resolved and a bad export fails before Spark starts.
      */
-    private static Configuration hadoopConf(TrainConfig config, SparkSession[] started) {
+    static Configuration hadoopConf(TrainConfig config, SparkSession[] started) {
         if (started[0] != null || SparkSession.getActiveSession().isDefined()
                 || SparkSession.getDefaultSession().isDefined()) {
             return session(config, started).sparkContext().hadoopConfiguration();
         }
-        return new Configuration();
+        return SparkSessions.hadoopConfiguration();
     }
 
     private static SparkSession session(TrainConfig config, SparkSession[] started) {

@@ -2,6 +2,7 @@ package dev.sparkft.spark.driver;
 
 import dev.sparkft.eval.ClassificationReport;
 import dev.sparkft.model.ColumnExpectation;
+import dev.sparkft.model.ModelArchitecture;
 import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.executor.ClassificationSum;
 import dev.sparkft.spark.executor.ClassificationWorker;
@@ -18,11 +19,14 @@ final class Validator implements AutoCloseable {
     private final JavaSparkContext sc;
     private final IndexedDataset data;
     private final TrainConfig config;
+    private final ModelArchitecture architecture;
     private final List<String> labelNames;
 
-    Validator(SparkSession spark, TrainConfig config, List<String> columns, List<ColumnExpectation> expectations) {
+    Validator(SparkSession spark, TrainConfig config, ModelArchitecture architecture, List<String> columns,
+            List<ColumnExpectation> expectations) {
         this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         this.config = config;
+        this.architecture = architecture;
         this.labelNames = LabelNames.resolve(config.evaluation().labels(), config.data().train(),
                 spark.sparkContext().hadoopConfiguration());
         this.data = IndexedDataset.load(spark, config.data().validation(), withDocument(spark, config, columns),
@@ -43,7 +47,7 @@ final class Validator implements AutoCloseable {
     ValidationResult evaluate(float[] params, long step, double epoch, boolean end) {
         String path = config.data().validation();
         ClassificationSum sum = RoundRunner.run(sc, data, params, broadcast -> new ClassificationWorker(
-                config.model(), data.assembler(), broadcast, config.training().microBatch(), labelNames, path),
+                architecture, data.assembler(), broadcast, config.training().microBatch(), labelNames, path),
                 ClassificationSum::merge);
         if (sum.matrix() == null || sum.matrix().total() == 0) {
             throw new IllegalArgumentException("validation set " + path + " has no labelled examples to evaluate");

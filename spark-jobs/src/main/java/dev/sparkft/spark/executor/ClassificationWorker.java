@@ -4,7 +4,7 @@ import dev.sparkft.eval.ConfusionMatrix;
 import dev.sparkft.model.Batch;
 import dev.sparkft.model.Evaluation;
 import dev.sparkft.model.LossSum;
-import dev.sparkft.model.ModelSpec;
+import dev.sparkft.model.ModelArchitecture;
 import dev.sparkft.model.Tensor;
 import dev.sparkft.model.TrainableModel;
 import dev.sparkft.spark.executor.PartitionMemo.Selection;
@@ -32,7 +32,7 @@ public final class ClassificationWorker implements FlatMapFunction<Iterator<Tupl
     /** Column numbering the document a window of a windowed text set belongs to. */
     public static final String DOCUMENT = "document";
 
-    private final ModelSpec spec;
+    private final ModelArchitecture architecture;
     private final BatchAssembler assembler;
     private final RoundParameters params;
     private final int microBatch;
@@ -40,9 +40,9 @@ public final class ClassificationWorker implements FlatMapFunction<Iterator<Tupl
     private final String path;
 
     /** {@code labelNames} empty: classes are named "0".."k-1" after the model's class count. */
-    public ClassificationWorker(ModelSpec spec, BatchAssembler assembler, RoundParameters params, int microBatch,
+    public ClassificationWorker(ModelArchitecture architecture, BatchAssembler assembler, RoundParameters params, int microBatch,
             List<String> labelNames, String path) {
-        this.spec = spec;
+        this.architecture = architecture;
         this.assembler = assembler;
         this.params = params;
         this.microBatch = microBatch;
@@ -62,7 +62,7 @@ public final class ClassificationWorker implements FlatMapFunction<Iterator<Tupl
             return List.of(new ClassificationSum(LossSum.ZERO, null, null)).iterator();
         }
         Selection all = new Selection(rows, indices.stream().mapToLong(Long::longValue).toArray());
-        ClassificationSum result = ExecutorModels.withModel(spec, lease -> {
+        ClassificationSum result = ExecutorModels.withModel(architecture, lease -> {
             lease.ensureParameters(params);
             TrainableModel model = lease.model();
             LossSum loss = LossSum.ZERO;
@@ -107,7 +107,7 @@ public final class ClassificationWorker implements FlatMapFunction<Iterator<Tupl
         }
         if (labelNames.size() != classes) {
             throw new IllegalArgumentException("the label names " + labelNames + " (evaluation.labels or labels.json)"
-                    + " name " + labelNames.size() + " classes but model " + spec.engine() + " predicts " + classes
+                    + " name " + labelNames.size() + " classes but model " + architecture.engine() + " predicts " + classes
                     + "; list one name per class in id order");
         }
         return labelNames;
@@ -124,7 +124,7 @@ public final class ClassificationWorker implements FlatMapFunction<Iterator<Tupl
         long[] expected = tokens ? new long[] {n, positions, k} : new long[] {n, k};
         if (!scores.isFloat() || !Arrays.equals(scores.shape(), expected) || labels.isFloat()) {
             throw new IllegalStateException("classification evaluation needs int column '" + column + "' and float"
-                    + " scores " + Arrays.toString(expected) + "; model " + spec.engine() + " gave scores "
+                    + " scores " + Arrays.toString(expected) + "; model " + architecture.engine() + " gave scores "
                     + scores + " for labels " + labels);
         }
         float[] s = scores.floats();

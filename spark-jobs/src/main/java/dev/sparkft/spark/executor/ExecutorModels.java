@@ -1,8 +1,8 @@
 package dev.sparkft.spark.executor;
 
 import dev.sparkft.model.ComputeDevice;
+import dev.sparkft.model.ModelArchitecture;
 import dev.sparkft.model.ModelEngines;
-import dev.sparkft.model.ModelSpec;
 import dev.sparkft.model.TrainableModel;
 import java.util.Deque;
 import java.util.List;
@@ -22,7 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The models of one executor JVM, per {@link ModelSpec#cacheKey()} and device: built on first use, reused by
+ * The models of one executor JVM, per {@link ModelArchitecture#cacheKey()} and device: built on first use from
+ * the architecture alone (no file is read here: the starting weights arrive as the round's parameters), reused by
  * later tasks and closed when the JVM shuts down. A model is not thread-safe, so a running task has one to
  * itself ({@link #withModel}); tasks running at the same time get one each (at most one per task slot), so
  * an executor's slots, one native compute thread each (docs/cluster.md), all compute at once.
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ExecutorModels {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorModels.class);
-    /** Idle models by spec and device. */
+    /** Idle models by architecture and device. */
     private static final Map<String, Deque<Lease>> IDLE = new ConcurrentHashMap<>();
     /** Every model built here, to close at shutdown. */
     private static final List<Lease> ALL = new CopyOnWriteArrayList<>();
@@ -49,17 +50,19 @@ public final class ExecutorModels {
     }
 
     /**
-     * Runs {@code work} with exclusive use of an idle model for {@code spec} (a new one if every model is busy),
+     * Runs {@code work} with exclusive use of an idle model of {@code architecture} (a new one if every model is busy),
      * on the GPU Spark assigned to the running task if it has one (resource {@code gpu}), else on the CPU.
      */
-    public static <T> T withModel(ModelSpec spec, Function<Lease, T> work) {
+    public static <T> T withModel(ModelArchitecture architecture, Function<Lease, T> work) {
         ComputeDevice device = taskDevice();
-        Deque<Lease> idle = IDLE.computeIfAbsent(spec.cacheKey() + "@" + device, k -> new ConcurrentLinkedDeque<>());
+        Deque<Lease> idle = IDLE.computeIfAbsent(architecture.cacheKey() + "@" + device,
+                k -> new ConcurrentLinkedDeque<>());
         Lease lease = idle.pollFirst();
         if (lease == null) {
-            LOG.info("building model {} on this executor ({}, {} models in this JVM before it)", spec.engine(), device,
-                    ALL.size());
-            lease = new Lease(spec, device, ALL.size());
+            long start = System.nanoTime();
+            lease = new Lease(architecture, device, ALL.size());
+            LOG.info("built model {} on this executor in {} ms ({}, {} models in this JVM before it)",
+                    architecture.engine(), (System.nanoTime() - start) / 1_000_000, device, ALL.size());
             ALL.add(lease);
         }
         try {
@@ -106,15 +109,15 @@ public final class ExecutorModels {
         private String parametersVersion = "";
         private boolean firstGradientChecked;
 
-        private Lease(ModelSpec spec, ComputeDevice device, int number) {
-            String name = "sparkft-model-" + number + " (" + spec.engine() + ", " + device + ")";
+        private Lease(ModelArchitecture architecture, ComputeDevice device, int number) {
+            String name = "sparkft-model-" + number + " (" + architecture.engine() + ", " + device + ")";
             this.thread = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, name);
                 t.setDaemon(true);
                 return t;
             });
             try {
-                this.model = call(() -> ModelEngines.create(spec, device));
+                this.model = call(() -> ModelEngines.create(architecture, device));
             } catch (RuntimeException | Error e) {
                 thread.shutdown();
                 throw e;

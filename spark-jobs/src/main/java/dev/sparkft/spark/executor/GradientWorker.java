@@ -1,6 +1,6 @@
 package dev.sparkft.spark.executor;
 
-import dev.sparkft.model.ModelSpec;
+import dev.sparkft.model.ModelArchitecture;
 import dev.sparkft.spark.executor.PartitionMemo.IndexedRows;
 import dev.sparkft.spark.executor.PartitionMemo.Selection;
 import java.util.Iterator;
@@ -18,7 +18,7 @@ import scala.Tuple2;
 public final class GradientWorker implements FlatMapFunction<Iterator<Tuple2<Long, Row>>, PartialSum> {
     private static final long serialVersionUID = 1L;
 
-    private final ModelSpec spec;
+    private final ModelArchitecture architecture;
     private final BatchAssembler assembler;
     private final String dataKey;
     private final RoundParameters params;
@@ -26,9 +26,9 @@ public final class GradientWorker implements FlatMapFunction<Iterator<Tuple2<Lon
     private final long[] globalBatch;
     private final int microBatch;
 
-    public GradientWorker(ModelSpec spec, BatchAssembler assembler, String dataKey, RoundParameters params,
+    public GradientWorker(ModelArchitecture architecture, BatchAssembler assembler, String dataKey, RoundParameters params,
             long step, long[] globalBatch, int microBatch) {
-        this.spec = spec;
+        this.architecture = architecture;
         this.assembler = assembler;
         this.dataKey = dataKey;
         this.params = params;
@@ -45,7 +45,7 @@ public final class GradientWorker implements FlatMapFunction<Iterator<Tuple2<Lon
         if (share.isEmpty()) {
             return List.of(PartialSum.empty(System.nanoTime() - start)).iterator();
         }
-        PartialSum result = ExecutorModels.withModel(spec, lease -> {
+        PartialSum result = ExecutorModels.withModel(architecture, lease -> {
             lease.ensureParameters(params);
             float[] gradientSum = new float[lease.model().layout().size()];
             MicroBatches.Sum sum = MicroBatches.accumulate(lease.model(), assembler, share, microBatch, gradientSum);

@@ -1,7 +1,7 @@
 package dev.sparkft.spark.executor;
 
 import dev.sparkft.model.LossSum;
-import dev.sparkft.model.ModelSpec;
+import dev.sparkft.model.ModelArchitecture;
 import dev.sparkft.optim.FlatParameters;
 import dev.sparkft.optim.Optimizer;
 import dev.sparkft.optim.OptimizerConfig;
@@ -30,7 +30,7 @@ import scala.Tuple2;
 public final class LocalStepsWorker implements FlatMapFunction<Iterator<Tuple2<Long, Row>>, PartialSum> {
     private static final long serialVersionUID = 1L;
 
-    private final ModelSpec spec;
+    private final ModelArchitecture architecture;
     private final BatchAssembler assembler;
     private final String dataKey;
     private final RoundParameters params;
@@ -40,9 +40,9 @@ public final class LocalStepsWorker implements FlatMapFunction<Iterator<Tuple2<L
     private final OptimizerConfig inner;
     private final double maxGradNorm;
 
-    public LocalStepsWorker(ModelSpec spec, BatchAssembler assembler, String dataKey, RoundParameters params,
+    public LocalStepsWorker(ModelArchitecture architecture, BatchAssembler assembler, String dataKey, RoundParameters params,
             long firstStep, long[][] globalBatches, int microBatch, OptimizerConfig inner, double maxGradNorm) {
-        this.spec = spec;
+        this.architecture = architecture;
         this.assembler = assembler;
         this.dataKey = dataKey;
         this.params = params;
@@ -57,7 +57,7 @@ public final class LocalStepsWorker implements FlatMapFunction<Iterator<Tuple2<L
     public Iterator<PartialSum> call(Iterator<Tuple2<Long, Row>> partition) {
         long start = System.nanoTime();
         IndexedRows rows = PartitionMemo.get(dataKey, TaskContext.getPartitionId(), partition);
-        PartialSum result = ExecutorModels.withModel(spec, lease -> {
+        PartialSum result = ExecutorModels.withModel(architecture, lease -> {
             float[] startParams = params.value();
             Optimizer optimizer = Optimizers.create(inner, lease.model().layout());
             OptimizerState fresh = optimizer.state();

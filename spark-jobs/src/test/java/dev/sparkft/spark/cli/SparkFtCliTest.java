@@ -1,6 +1,7 @@
 package dev.sparkft.spark.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparkft.spark.testing.Blobs;
@@ -96,6 +97,20 @@ class SparkFtCliTest {
         assertTrue(validation.err().startsWith("sparkft: cannot read Parquet dataset " + dir.resolve("nope-val")),
                 validation.err());
         assertTrue(validation.out().isEmpty(), "no step may run: " + validation.out());
+    }
+
+    /** A weights path that is not there is refused before any Spark work, naming the key and the path. */
+    @Test
+    void aMissingWeightsPathExitsWithTwoNamingTheKey() {
+        String gone = dir.resolve("no-such-model").toUri().toString();
+        String[] args = {"train", "--config", config.toString(), "--set", "model.engine=djl-pytorch",
+                "--set", "model.options={task: sequence-classification, numLabels: 2, weights: \"" + gone + "\"}",
+                "--set", "run.outputDir=" + dir.resolve("weights-missing")};
+        Outcome missing = run(args);
+        assertEquals(2, missing.code(), missing.err());
+        assertEquals("sparkft: option 'model.options.weights': " + dir.resolve("no-such-model") + " does not exist\n",
+                missing.err());
+        assertFalse(Files.exists(dir.resolve("weights-missing")), "nothing was started or written");
     }
 
     @Test

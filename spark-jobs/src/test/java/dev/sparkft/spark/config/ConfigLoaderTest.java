@@ -159,4 +159,25 @@ class ConfigLoaderTest {
         e = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(yaml, List.of()));
         assertTrue(e.getMessage().startsWith(yaml + ": not valid YAML"), e.getMessage());
     }
+
+    /** {@code --config} may be any Hadoop FileSystem URI: a {@code file:} one is read like the local path. */
+    @Test
+    void configFileIsReadFromAFileUri(@TempDir Path dir) throws Exception {
+        Path yaml = dir.resolve("run.yaml");
+        Files.writeString(yaml, MINIMAL);
+        String uri = yaml.toUri().toString();
+        assertTrue(uri.startsWith("file:/"), uri);
+        TrainConfig fromUri = ConfigLoader.load(uri, List.of("training.globalBatch=48"));
+        assertEquals(ConfigLoader.parse(MINIMAL, false, List.of("training.globalBatch=48")), fromUri);
+        assertEquals(48, fromUri.training().globalBatch());
+
+        String missing = dir.resolve("missing.yaml").toUri().toString();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ConfigLoader.load(missing, List.of()));
+        assertEquals("cannot read config file " + missing + ": no such file", e.getMessage());
+
+        Files.writeString(yaml, MINIMAL + "logging: {everySteps: 0}\n");
+        e = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(uri, List.of()));
+        assertEquals(uri + ": logging.everySteps must be >= 1, got 0", e.getMessage());
+    }
 }

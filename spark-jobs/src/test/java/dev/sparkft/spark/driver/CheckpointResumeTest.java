@@ -105,7 +105,7 @@ class CheckpointResumeTest {
     @Test
     void resumeWithoutCheckpointStartsTheRun() {
         TrainingResult straight = TestRuns.train(config("fresh-straight", "training.steps=6"), false);
-        TrainingResult resumed = TestRuns.train(config("fresh-resume", "training.steps=6"), true);
+        TrainingResult resumed = TrainingService.train(config("fresh-resume", "training.steps=6"), true, System.out);
         assertEquals(0, resumed.startStep());
         assertEquals(6, resumed.endStep());
         assertArrayEquals(straight.params(), resumed.params());

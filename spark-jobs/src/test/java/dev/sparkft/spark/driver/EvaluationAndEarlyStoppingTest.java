@@ -138,7 +138,7 @@ class EvaluationAndEarlyStoppingTest {
             System.arraycopy(validation.features()[i], 0, x, i * TestRuns.DIMS, TestRuns.DIMS);
         }
         long[][] counts = new long[k][k];
-        try (TrainableModel model = ModelEngines.create(spec)) {
+        try (TrainableModel model = ModelEngines.create(ModelEngines.resolve(spec).architecture())) {
             model.setParameters(params);
             float[] scores = model.predict(new Batch(Map.of("features", Tensor.ofFloats(x, n, TestRuns.DIMS),
                     "label", Tensor.ofInts(validation.labels(), n)))).floats();

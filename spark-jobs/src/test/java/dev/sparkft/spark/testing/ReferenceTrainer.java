@@ -4,6 +4,7 @@ import dev.sparkft.model.Batch;
 import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ModelEngines;
 import dev.sparkft.model.ModelSpec;
+import dev.sparkft.model.ResolvedModel;
 import dev.sparkft.model.Tensor;
 import dev.sparkft.model.TrainableModel;
 import dev.sparkft.optim.FlatParameters;
@@ -23,14 +24,15 @@ public final class ReferenceTrainer {
 
     public static float[] train(Blobs data, ModelSpec spec, OptimizerConfig optimizerConfig, long seed,
             int globalBatch, long steps) {
-        try (TrainableModel model = ModelEngines.create(spec)) {
-            return train(model, data, optimizerConfig, seed, globalBatch, steps);
+        ResolvedModel resolved = ModelEngines.resolve(spec);
+        try (TrainableModel model = ModelEngines.create(resolved.architecture())) {
+            return train(model, resolved.initialParameters(), data, optimizerConfig, seed, globalBatch, steps);
         }
     }
 
-    private static float[] train(TrainableModel model, Blobs data, OptimizerConfig optimizerConfig, long seed,
-            int globalBatch, long steps) {
-        FlatParameters params = new FlatParameters(model.initialParameters(),
+    private static float[] train(TrainableModel model, float[] initial, Blobs data, OptimizerConfig optimizerConfig,
+            long seed, int globalBatch, long steps) {
+        FlatParameters params = new FlatParameters(initial,
                 Optimizers.create(optimizerConfig, model.layout()));
         GlobalBatchPlan plan = new GlobalBatchPlan(seed, data.labels().length, globalBatch);
         int dims = data.features()[0].length;

@@ -1,9 +1,12 @@
 package dev.sparkft.spark.testing;
 
 import dev.sparkft.model.ExportRequest;
+import dev.sparkft.model.ModelArchitecture;
 import dev.sparkft.model.ModelEngine;
 import dev.sparkft.model.ModelExporter;
+import dev.sparkft.model.ModelFiles;
 import dev.sparkft.model.ModelSpec;
+import dev.sparkft.model.ResolvedModel;
 import dev.sparkft.model.TrainableModel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,16 +28,22 @@ public final class SoftmaxRegressionEngine implements ModelEngine {
     }
 
     @Override
-    public TrainableModel create(ModelSpec spec) {
-        return new SoftmaxRegressionModel(spec.options());
+    public ResolvedModel resolve(ModelSpec spec, ModelFiles files) {
+        SoftmaxRegressionModel.Shape shape = SoftmaxRegressionModel.Shape.parse(spec.options());
+        return new ResolvedModel(new ModelArchitecture(name(), shape), shape::initialParameters);
+    }
+
+    @Override
+    public TrainableModel create(ModelArchitecture architecture) {
+        return new SoftmaxRegressionModel(architecture.details(SoftmaxRegressionModel.Shape.class));
     }
 
     @Override
     public Optional<ModelExporter> exporter() {
         return Optional.of(new ModelExporter() {
             @Override
-            public void checkInputs(ModelSpec spec, List<String> labels, Path tokenizer) {
-                int classes = ((Number) spec.options().get("classes")).intValue();
+            public void checkInputs(ModelArchitecture architecture, List<String> labels, Path tokenizer) {
+                int classes = architecture.details(SoftmaxRegressionModel.Shape.class).classes();
                 if (labels.size() != classes) {
                     throw new IllegalArgumentException(labels.size() + " class names " + labels + " for "
                             + classes + " classes");
@@ -43,7 +52,7 @@ public final class SoftmaxRegressionEngine implements ModelEngine {
 
             @Override
             public void write(ExportRequest request) throws IOException {
-                checkInputs(request.spec(), request.labels(), request.tokenizer());
+                checkInputs(request.architecture(), request.labels(), request.tokenizer());
                 Files.createDirectories(request.target());
                 List<String> lines = new ArrayList<>();
                 for (float p : request.params()) {

@@ -2,6 +2,7 @@ package dev.sparkft.spark.testing;
 
 import dev.sparkft.model.Batch;
 import dev.sparkft.model.ColumnExpectation;
+import dev.sparkft.model.EngineArchitecture;
 import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.SpecOptions;
@@ -24,17 +25,43 @@ public final class SoftmaxRegressionModel implements TrainableModel {
     private final ParameterLayout layout;
     private float[] params;
 
+    /** The model's path-free architecture: sizes and the initialisation seed. */
+    public record Shape(int features, int classes, long seed) implements EngineArchitecture {
+        static Shape parse(Map<String, Object> options) {
+            SpecOptions o = new SpecOptions("model.options.", options);
+            Shape shape = new Shape(o.integer("features", null), o.integer("classes", null), o.integer("seed", 7));
+            o.rejectUnknown();
+            return shape;
+        }
+
+        ParameterLayout layout() {
+            return ParameterLayout.builder()
+                    .add("weight", new long[] {classes, features}, true)
+                    .add("bias", new long[] {classes}, false)
+                    .build();
+        }
+
+        /** Seeded Gaussian weights, zero biases. */
+        float[] initialParameters() {
+            Random r = new Random(seed);
+            float[] p = new float[layout().size()];
+            for (int i = 0; i < classes * features; i++) {
+                p[i] = (float) (0.1 * r.nextGaussian());
+            }
+            return p;
+        }
+    }
+
     public SoftmaxRegressionModel(Map<String, Object> options) {
-        SpecOptions o = new SpecOptions("model.options.", options);
-        this.features = o.integer("features", null);
-        this.classes = o.integer("classes", null);
-        this.seed = o.integer("seed", 7);
-        o.rejectUnknown();
-        this.layout = ParameterLayout.builder()
-                .add("weight", new long[] {classes, features}, true)
-                .add("bias", new long[] {classes}, false)
-                .build();
-        this.params = initialParameters();
+        this(Shape.parse(options));
+    }
+
+    SoftmaxRegressionModel(Shape shape) {
+        this.features = shape.features();
+        this.classes = shape.classes();
+        this.seed = shape.seed();
+        this.layout = shape.layout();
+        this.params = shape.initialParameters();
     }
 
     @Override
@@ -42,14 +69,9 @@ public final class SoftmaxRegressionModel implements TrainableModel {
         return layout;
     }
 
-    @Override
-    public float[] initialParameters() {
-        Random r = new Random(seed);
-        float[] p = new float[layout.size()];
-        for (int i = 0; i < classes * features; i++) {
-            p[i] = (float) (0.1 * r.nextGaussian());
-        }
-        return p;
+    /** The seeded starting point, as the engine resolves it. */
+    float[] initialParameters() {
+        return new Shape(features, classes, seed).initialParameters();
     }
 
     @Override

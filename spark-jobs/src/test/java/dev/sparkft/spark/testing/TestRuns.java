@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparkft.spark.config.ConfigLoader;
 import dev.sparkft.spark.config.TrainConfig;
+import dev.sparkft.spark.driver.DriverModel;
 import dev.sparkft.spark.driver.TrainingLoop;
 import dev.sparkft.spark.driver.TrainingResult;
 import java.io.IOException;
@@ -61,7 +62,10 @@ public final class TestRuns {
         return steps;
     }
 
+    /** Resolves the config's model on the driver (as for a run with {@code resume}) and trains. */
     public static TrainingResult train(TrainConfig config, boolean resume) {
-        return new TrainingLoop(TestSpark::session, config, System.out).run(resume);
+        DriverModel model = DriverModel.resolve(config.model(), resume, TestSpark.session().sparkContext()
+                .hadoopConfiguration());
+        return new TrainingLoop(TestSpark::session, config, model, System.out).run(resume);
     }
 }
