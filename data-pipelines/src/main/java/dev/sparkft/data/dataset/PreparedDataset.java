@@ -240,7 +240,7 @@ public record PreparedDataset(Path location, String kind, List<Column> columns, 
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
-        PreparedDataset d = parse(root, fs.makeQualified(dir), file);
+        PreparedDataset d = parse(root, dir, file);
         d.checkFiles(fs, file);
         return d;
     }

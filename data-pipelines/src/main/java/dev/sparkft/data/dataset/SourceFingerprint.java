@@ -2,6 +2,7 @@ package dev.sparkft.data.dataset;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -64,6 +65,17 @@ public final class SourceFingerprint {
             return out;
         } catch (IOException e) {
             throw new IllegalArgumentException(key + ": cannot read input " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A long {@link #listing} in brief: its number of files and the SHA-256 of its lines. */
+    public static ObjectNode digest(ArrayNode listing) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            listing.forEach(line -> md.update((line.asText() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            return JSON.createObjectNode().put("files", listing.size()).put("sha256", HexFormat.of().formatHex(md.digest()));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
     }
 

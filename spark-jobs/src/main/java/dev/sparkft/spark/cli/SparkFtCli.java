@@ -31,6 +31,7 @@ public final class SparkFtCli {
     static final String RESUME = "--resume";
     static final String TRAIN_USAGE = "usage: sparkft train --config FILE [--set key.path=value ...] [--resume]";
     static final String USAGE = "usage: sparkft JOB --config FILE [--set key.path=value ...]; jobs:\n"
+            + "  " + PrepareCommand.USAGE.substring("usage: sparkft ".length()) + "\n"
             + "  " + TRAIN_USAGE.substring("usage: sparkft ".length());
 
     private SparkFtCli() {
@@ -53,6 +54,7 @@ public final class SparkFtCli {
         }
         List<String> rest = args.subList(1, args.size());
         return switch (args.get(0)) {
+            case "prepare" -> PrepareCommand.run(rest, out, err);
             case "train" -> train(rest, out, err, stopRequested);
             case "heap" -> heap(rest, out, err);
             default -> {
@@ -116,7 +118,7 @@ public final class SparkFtCli {
     }
 
     /** The first line of the message; a Spark job failure shows the task's own exception instead. */
-    private static String firstLine(Throwable e) {
+    static String firstLine(Throwable e) {
         Throwable shown = e;
         while (shown instanceof SparkException && shown.getCause() != null) {
             shown = shown.getCause();

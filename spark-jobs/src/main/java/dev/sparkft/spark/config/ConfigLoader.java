@@ -48,16 +48,9 @@ public final class ConfigLoader {
     }
 
     public static TrainConfig load(Path file, List<String> overrides) {
-        String text;
+        ObjectNode tree = tree(file, overrides);
         try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
-        }
-        String name = file.getFileName().toString().toLowerCase();
-        boolean json = name.endsWith(".json");
-        try {
-            return parse(text, json, overrides);
+            return fromTree(tree);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
@@ -65,6 +58,26 @@ public final class ConfigLoader {
 
     /** Parses config text ({@code json} true for JSON, else YAML) and applies the overrides in order. */
     public static TrainConfig parse(String text, boolean json, List<String> overrides) {
+        return fromTree(parseTree(text, json, overrides));
+    }
+
+    /** The config file's tree with the overrides applied, not yet checked against any job's keys. */
+    public static ObjectNode tree(Path file, List<String> overrides) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+        String name = file.getFileName().toString().toLowerCase();
+        try {
+            return parseTree(text, name.endsWith(".json"), overrides);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ObjectNode parseTree(String text, boolean json, List<String> overrides) {
         JsonNode tree;
         try {
             tree = (json ? JSON : YAML).readTree(text);
@@ -82,7 +95,7 @@ public final class ConfigLoader {
         for (String o : overrides) {
             applyOverride(root, o);
         }
-        return fromTree(root);
+        return root;
     }
 
     /** Builds a config from a tree, rejecting unknown keys in every section. */
@@ -167,6 +180,7 @@ public final class ConfigLoader {
         Export export = new Export(x.has("dir") ? x.string("dir", null) : null);
         x.rejectUnknown();
 
+        root.has(PrepareConfig.SECTION);  // the prepare job's section (PrepareConfig): one file can serve both jobs
         root.rejectUnknown();
         return new TrainConfig(run, data, model, training, optimizer, clipping, checkpoint, onNonFinite, skipLimits,
                 logging, evaluation, export);

@@ -75,12 +75,12 @@ class TextDataPreparationTest {
         assertTrue(Files.isRegularFile(out.resolve("data/tokenizer.json")));
         assertTrue(console.toString(StandardCharsets.UTF_8).contains("1 rejected {unknown label=1}"), console.toString());
 
-        long written = Files.getLastModifiedTime(out.resolve("data/fingerprint.json")).toMillis();
+        long written = Files.getLastModifiedTime(out.resolve("data/dataset.json")).toMillis();
         ByteArrayOutputStream again = new ByteArrayOutputStream();
         TrainConfig reused = TextDataPreparation.prepare(TestSpark.session(), config, print(again));
         assertEquals(prepared.data(), reused.data());
         assertTrue(again.toString(StandardCharsets.UTF_8).contains("reusing tokenised data"), again.toString());
-        assertEquals(written, Files.getLastModifiedTime(out.resolve("data/fingerprint.json")).toMillis());
+        assertEquals(written, Files.getLastModifiedTime(out.resolve("data/dataset.json")).toMillis());
 
         IllegalArgumentException changed = assertThrows(IllegalArgumentException.class,
                 () -> TextDataPreparation.prepare(TestSpark.session(), config(out, 32), print(again)));
