@@ -51,6 +51,9 @@ class PreparedDatasetTest {
                 read.summary().toString());
         // the same fingerprint: an existing dataset (a no-op); another: refused, naming the key
         assertEquals(read, PreparedDataset.existing(read.location(), written.fingerprint(), CONF).orElseThrow());
+        // numbers compare by value (a long written reads back as an int), null equals absent
+        ObjectNode same = written.fingerprint().deepCopy().put("maxLength", 64L).putNull("windowStride");
+        assertEquals(read, PreparedDataset.existing(read.location(), same, CONF).orElseThrow());
         ObjectNode other = written.fingerprint().deepCopy().put("maxLength", 128);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> PreparedDataset.existing(read.location(), other, CONF));

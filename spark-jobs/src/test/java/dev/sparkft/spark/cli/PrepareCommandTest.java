@@ -145,6 +145,13 @@ class PrepareCommandTest {
         assertTrue(first.out().contains("sparkft: validation: " + d.require("validation").rows() + " rows {"),
                 first.out());
 
+        Outcome again = run("prepare", "--config", config.toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("nothing to do"), again.out());
+        Outcome otherSeed = run("prepare", "--config", config.toString(), "--set", "prepare.seed=8");
+        assertEquals(2, otherSeed.code());
+        assertTrue(otherSeed.err().contains("(seed was 7, now 8)"), otherSeed.err());
+
         Outcome tooFewNames = run("prepare", "--config", config.toString(), "--set", "prepare.labels=[a, b]",
                 "--set", "prepare.output=" + dir.resolve("fashion-2"));
         assertEquals(2, tooFewNames.code());

@@ -85,6 +85,17 @@ class TextDataPreparationTest {
         IllegalArgumentException changed = assertThrows(IllegalArgumentException.class,
                 () -> TextDataPreparation.prepare(TestSpark.session(), config(out, 32), print(again)));
         assertTrue(changed.getMessage().contains("maxLength was 16, now 32"), changed.getMessage());
+
+        // the trainer takes the class names from the descriptor, and refuses a corrupt one by file and key
+        org.apache.hadoop.conf.Configuration conf = TestSpark.session().sparkContext().hadoopConfiguration();
+        assertEquals(List.of("ham", "spam"), LabelNames.resolve(List.of(), prepared.data().train(), conf));
+        Path descriptor = out.resolve("data/dataset.json");
+        String good = Files.readString(descriptor);
+        Files.writeString(descriptor, good.replace("\"labels\" : [", "\"labelz\" : ["));
+        IllegalArgumentException corrupt = assertThrows(IllegalArgumentException.class,
+                () -> LabelNames.resolve(List.of(), prepared.data().train(), conf));
+        assertTrue(corrupt.getMessage().endsWith("dataset.json: key 'labels' is missing"), corrupt.getMessage());
+        Files.writeString(descriptor, good);
     }
 
     @Test
