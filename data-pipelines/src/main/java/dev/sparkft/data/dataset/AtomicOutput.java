@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
@@ -82,30 +83,49 @@ public final class AtomicOutput {
     /** Writes {@code target} through a temporary sibling file, replacing any file already there. */
     public static void writeFile(Path target, Configuration conf, StreamWriter writer) {
         FileSystem fs = fileSystem(target, conf);
+        if (fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem) {
+            // Hadoop's local rename refuses an existing target (and falls back to copying): go through the JDK.
+            writeFile(java.nio.file.Path.of(fs.makeQualified(target).toUri()), writer);
+            return;
+        }
         Path tmp = temporarySibling(target);
         try {
-            if (fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem) {
-                // Hadoop's local rename refuses an existing target (and falls back to copying); rename(2) replaces
-                // it atomically. Written without Hadoop's .crc sidecar, which the move would leave stale.
-                java.nio.file.Path file = java.nio.file.Path.of(fs.makeQualified(target).toUri());
-                java.nio.file.Path local = file.resolveSibling(tmp.getName());
-                Files.createDirectories(file.getParent());
-                try (FileChannel ch = FileChannel.open(local, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                        OutputStream out = Channels.newOutputStream(ch)) {
-                    writer.write(out);
-                    ch.force(true);
-                }
-                Files.move(local, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } else {
-                try (OutputStream out = fs.create(tmp, false)) {
-                    writer.write(out);
-                }
-                FileContext.getFileContext(fs.getUri(), conf).rename(tmp, target, Options.Rename.OVERWRITE);
+            try (FSDataOutputStream out = fs.create(tmp, false)) {
+                writer.write(out);
+                out.hsync();
             }
+            FileContext.getFileContext(fs.getUri(), conf).rename(tmp, target, Options.Rename.OVERWRITE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
         } finally {
             deleteQuietly(fs, tmp);
+        }
+    }
+
+    /**
+     * The same for a file on the local disk: written and synced under a temporary sibling name, then renamed over
+     * {@code target} with rename(2), which replaces it atomically. No Hadoop {@code .crc} sidecar is written (the
+     * rename would leave one stale).
+     */
+    public static void writeFile(java.nio.file.Path target, StreamWriter writer) {
+        java.nio.file.Path file = target.toAbsolutePath();
+        java.nio.file.Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp-" + UUID.randomUUID());
+        try {
+            Files.createDirectories(file.getParent());
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                    OutputStream out = Channels.newOutputStream(ch)) {
+                writer.write(out);
+                ch.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException e) {
+                LOG.warn("could not delete temporary file {}: {}", tmp, e.toString());
+            }
         }
     }
 

@@ -19,7 +19,7 @@ import org.apache.spark.SparkException;
 /**
  * {@code sparkft JOB --config FILE [--set key.path=value ...]}: one command line for the jobs, each a Spark
  * application with the same config conventions. {@code train} parses its config into a {@link TrainConfig} and
- * runs {@link TrainingService}. Errors are one line on stderr; exit codes:
+ * runs {@link TrainingService}; {@code prepare} is {@link PrepareCommand}. Errors are one line on stderr; exit codes:
  * 0 done, 1 training failed, 2 bad arguments, config, model options, dataset or folders (nothing was trained),
  * 143 stopped by SIGTERM or Ctrl-C after checkpointing the last finished step (a second signal exits at once).
  */

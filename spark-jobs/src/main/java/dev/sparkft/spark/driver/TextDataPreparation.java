@@ -89,13 +89,13 @@ final class TextDataPreparation {
         Optional<PreparedDataset> found = PreparedDataset.existing(out, fingerprint, conf);
         if (found.isPresent()) {
             console.printf("sparkft: reusing tokenised data in %s (same text settings and inputs)%n", out);
-            return found.get();
+            return requireTrainingRows(found.get(), config);
         }
         TextData text = config.data().text();
         try {
             java.nio.file.Path tokenizer = localTokenizer(text.tokenizer());
             try {
-                return tokenise(spark, config, text, tokenizer, out, fingerprint, console);
+                return requireTrainingRows(tokenise(spark, config, text, tokenizer, out, fingerprint, console), config);
             } finally {
                 if (text.tokenizer().equals(TextData.BUNDLED_MINILM)) {
                     Files.deleteIfExists(tokenizer);
@@ -123,6 +123,11 @@ final class TextDataPreparation {
         PreparedDataset d = stage.run(spark, splits, out.toString(), fingerprint).dataset();
         d.summary().forEach(line -> console.println("sparkft: " + line
                 .replaceFirst("^(\\S+: \\d+) rows of (\\d+) documents", text.windows() ? "$1 windows of $2 documents" : "$0")));
+        return d;
+    }
+
+    /** Read from the descriptor, so a reused folder is checked as a fresh one is. */
+    private static PreparedDataset requireTrainingRows(PreparedDataset d, TrainConfig config) {
         if (d.require("train").rows() == 0) {
             throw new IllegalArgumentException("data.train " + config.data().train() + ": no row survived"
                     + " tokenisation; see the reasons in " + d.rejectsPath("train"));

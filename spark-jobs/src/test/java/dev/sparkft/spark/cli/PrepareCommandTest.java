@@ -174,6 +174,33 @@ class PrepareCommandTest {
     }
 
     @Test
+    void aTextConfigWithAMissingColumnOrInputIsRefused() throws IOException {
+        Path out = dir.resolve("text-run");
+        Path config = config("text.yaml",
+                "run: {name: text, outputDir: " + out + "}",
+                "data:",
+                "  train: " + REPO.resolve("examples/data/spam/train"),
+                "  text: {textColumn: body, maxLength: 16, tokenizer: bundled:all-minilm-l6-v2}",
+                "model: {engine: test-softmax, options: {features: 2, classes: 2}}",
+                "training: {globalBatch: 4, steps: 1}",
+                "optimizer: {learningRate: 0.1}");
+        Outcome column = run("prepare", "--config", config.toString());
+        assertEquals(2, column.code());
+        assertTrue(column.err().contains("has no column 'body'") && column.err().contains("data.text.textColumn"),
+                column.err());
+        assertFalse(Files.exists(out.resolve("data")), "nothing written");
+
+        Outcome missing = run("prepare", "--config", config.toString(), "--set", "data.train=" + dir.resolve("nope"));
+        assertEquals(2, missing.code());
+        assertEquals("sparkft: data.train: input " + dir.resolve("nope") + " does not exist\n", missing.err());
+
+        Outcome output = run("prepare", "--config", config.toString(), "--set", "prepare.output=" + dir.resolve("x"));
+        assertEquals(2, output.code());
+        assertTrue(output.err().contains("unknown key 'prepare.output'"), "text data goes to <run.outputDir>/data, where"
+                + " train reads it: " + output.err());
+    }
+
+    @Test
     void badInputIsRefusedBeforeAnythingIsWritten() throws IOException {
         Path out = dir.resolve("refused");
         Path config = config("refused.yaml", "prepare:", "  format: conll", "  output: " + out,
