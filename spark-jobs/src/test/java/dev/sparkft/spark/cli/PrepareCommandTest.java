@@ -171,6 +171,15 @@ class PrepareCommandTest {
         assertEquals(List.of("ham", "spam"), d.labels());
         assertEquals(Map.of("ham", 6L, "spam", 3L), d.require("train").rowsByLabel());
         assertEquals(List.of("id", "text", "label"), d.columns().stream().map(PreparedDataset.Column::name).toList());
+
+        Path sotu = dir.resolve("sotu");
+        Outcome speeches = run("prepare", "--config", config("sotu.yaml", "prepare: {format: sotu, input: "
+                + REPO.resolve("data-pipelines/src/test/resources/sotu") + ", output: " + sotu
+                + ", label: century, splits: {train: 0.5, validation: 0.5}}").toString());
+        assertEquals(0, speeches.code(), speeches.err());
+        PreparedDataset s = read(sotu);
+        assertEquals(List.of("1900 on", "before 1900"), s.labels());
+        assertEquals(6, s.require("train").rows() + s.require("validation").rows(), "Washington's address left out");
     }
 
     @Test
