@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetch the full Fashion-MNIST (60,000 train + 10,000 test images, MIT licence, Zalando SE) without root,
-# from Debian's dataset-fashion-mnist package, and prepare Parquet datasets with the Spark prep job:
-#   DIR/train (54,000), DIR/validation (6,000, stratified, seed 42), DIR/test (10,000), DIR/_rejects.
+# from Debian's dataset-fashion-mnist package, and prepare Parquet datasets with `bin/sparkft prepare` (format idx):
+#   DIR/parquet/{train (54,000), validation (6,000, stratified, seed 42), test (10,000), _rejects, dataset.json}.
 # Usage: scripts/fetch-fashion-mnist.sh [DIR]   (default: $HOME/sparkft-data/fashion-mnist)
 # Files already in DIR/raw are reused; to fetch by hand, put the four *-ubyte.gz files from
 # https://github.com/zalandoresearch/fashion-mnist there.
@@ -30,22 +30,18 @@ if [ "$missing" = 1 ]; then
   cp "$work/out/usr/share/doc/dataset-fashion-mnist/copyright" "$RAW/COPYRIGHT"
 fi
 
-# Build data-pipelines (never install: the local Maven repository may be shared) and take its classpath.
-cd "$ROOT"
-cp_file=$(mktemp)
-mvn -B -q -pl data-pipelines -am compile dependency:build-classpath -Dmdep.outputFile="$cp_file" >&2
-CP="$ROOT/data-pipelines/target/classes:$ROOT/dl-core/target/classes:$(cat "$cp_file")"
-rm -f "$cp_file"
-
-OPENS=""
-for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
-         java.util.concurrent.atomic sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
-  OPENS="$OPENS --add-opens=java.base/$p=ALL-UNNAMED"
-done
-
-SPARK_LOCAL_IP=${SPARK_LOCAL_IP:-127.0.0.1} java -Xmx4g $OPENS -Djdk.reflect.useDirectMethodHandle=false \
-  -cp "$CP" dev.sparkft.data.image.ImagePrepCli \
-  --train-images "$RAW/train-images-idx3-ubyte.gz" --train-labels "$RAW/train-labels-idx1-ubyte.gz" \
-  --test-images "$RAW/t10k-images-idx3-ubyte.gz" --test-labels "$RAW/t10k-labels-idx1-ubyte.gz" \
-  --validation-fraction 0.1 --seed 42 --partitions 8 --output "$DEST"
-echo "Fashion-MNIST Parquet datasets in $DEST/{train,validation,test}"
+# A new dataset folder (never written over); a second run with the same files and settings does nothing.
+cat > "$DEST/prepare.yaml" <<EOF
+run: {name: prepare-fashion-mnist}
+prepare:
+  format: idx
+  output: "$DEST/parquet"
+  train: {images: "$RAW/train-images-idx3-ubyte.gz", labels: "$RAW/train-labels-idx1-ubyte.gz"}
+  test: {images: "$RAW/t10k-images-idx3-ubyte.gz", labels: "$RAW/t10k-labels-idx1-ubyte.gz"}
+  validationFraction: 0.1
+  seed: 42
+  partitions: 8
+  labels: [T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt, Sneaker, Bag, Ankle boot]
+EOF
+JAVA_OPTS="${JAVA_OPTS:--Xmx4g}" "$ROOT/bin/sparkft" prepare --config "$DEST/prepare.yaml"
+echo "Fashion-MNIST Parquet datasets in $DEST/parquet/{train,validation,test}"

@@ -2,13 +2,17 @@ package dev.sparkft.data.image;
 
 import static org.apache.spark.sql.functions.col;
 
-import dev.sparkft.data.ParquetOutput;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparkft.data.dataset.AtomicOutput;
+import dev.sparkft.data.dataset.PreparedDataset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -21,14 +25,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Spark job: IDX images + labels to Parquet datasets ({@code features} array&lt;float&gt; of {@code rows * cols}
  * values in [0, 1], row-major, and {@code label} int). The driver reads the files and decides the stratified
- * split; executors validate and convert ({@link ImageRows}). Each table is written under a temporary name and
- * renamed into place ({@link ParquetOutput}); rejected rows go to {@code _rejects} with a {@code reason}.
+ * split; executors validate and convert ({@link ImageRows}). Rejected rows (a label outside {@code numClasses}, a
+ * wrong pixel count) go to {@code _rejects} with their {@code split} and a {@code reason}. The whole output is a
+ * {@link PreparedDataset} written under a temporary name and renamed into place ({@link AtomicOutput}); an existing
+ * output is never replaced. From the command line: {@code sparkft prepare} with {@code format: idx}.
  */
 public final class ImageDatasetPrep {
     public static final String TRAIN = "train";
     public static final String VALIDATION = "validation";
     public static final String TEST = "test";
-    public static final String REJECTS = "_rejects";
+    public static final String REJECTS = PreparedDataset.REJECTS_DIR;
 
     private static final Logger LOG = LoggerFactory.getLogger(ImageDatasetPrep.class);
 
@@ -36,6 +42,14 @@ public final class ImageDatasetPrep {
     }
 
     public static PrepReport run(SparkSession spark, ImagePrepConfig config) {
+        return run(spark, config, null);
+    }
+
+    /** The same, recording {@code fingerprint} (the source and settings; null for none) in the descriptor. */
+    public static PrepReport run(SparkSession spark, ImagePrepConfig config, ObjectNode fingerprint) {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Path out = new Path(config.output().replaceAll("(.)/+$", "$1"));
+        AtomicOutput.requireAbsent(out, conf);
         LabelledImages train = read(config.train());
         Map<String, List<Row>> rowsBySplit = new LinkedHashMap<>();
         rowsBySplit.put(TRAIN, new ArrayList<>());
@@ -59,29 +73,37 @@ public final class ImageDatasetPrep {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int pixels = train.rows() * train.cols();
         Map<String, Dataset<Row>> converted = new LinkedHashMap<>();
-        Dataset<Row> all = null;
+        Dataset<Row> union = null;
         for (Map.Entry<String, List<Row>> e : rowsBySplit.entrySet()) {
             Dataset<Row> raw = spark.createDataFrame(jsc.parallelize(e.getValue(), config.partitions()), ImageRows.RAW);
             Dataset<Row> split = ImageRows.convert(raw, pixels, config.numClasses())
                     .persist(StorageLevel.MEMORY_AND_DISK());
             converted.put(e.getKey(), split);
-            all = all == null ? split : all.union(split);
+            union = union == null ? split : union.union(split);
         }
+        Dataset<Row> all = union;
         try {
             PrepReport report = count(all, splits, config.numClasses());
+            PrepReport counted = report;
             for (String split : splits) {
                 LOG.info("{}: {} rows, per class {}", split, report.rows(split),
                         Arrays.toString(report.classCounts().get(split)));
             }
             LOG.info("{} rejected rows, by reason {}", report.rejects(), report.rejectsByReason());
-            String out = config.output().replaceAll("/+$", "");
-            for (String split : splits) {
-                Dataset<Row> valid = converted.get(split).filter(col("reason").isNull()).select("features", "label");
-                ParquetOutput.replace(valid, out + "/" + split);
-            }
-            ParquetOutput.replace(all.filter(col("reason").isNotNull()).coalesce(1)
-                    .select("source", "index", "split", "label", "reason"), out + "/" + REJECTS);
-            return report;
+            PreparedDataset[] written = {null};
+            AtomicOutput.writeDirectory(out, conf, tmp -> {
+                for (String split : splits) {
+                    converted.get(split).filter(col("reason").isNull()).select("features", "label")
+                            .write().parquet(new Path(tmp, split).toString());
+                }
+                all.filter(col("reason").isNotNull()).coalesce(1).select("source", "index", "split", "label", "reason")
+                        .write().parquet(new Path(tmp, REJECTS).toString());
+                written[0] = describe(counted, splits, config,
+                        PreparedDataset.columnsOf(spark.read().parquet(new Path(tmp, TRAIN).toString()).schema()),
+                        rejectsBySplit(all), fingerprint).at(tmp);
+                written[0].write(conf);
+            });
+            return new PrepReport(report.classCounts(), report.rejectsByReason(), written[0].at(out));
         } finally {
             converted.values().forEach(Dataset::unpersist);
         }
@@ -124,6 +146,33 @@ public final class ImageDatasetPrep {
                 rejects.merge(r.getString(2), r.getLong(3), Long::sum);
             }
         }
-        return new PrepReport(classCounts, rejects);
+        return new PrepReport(classCounts, rejects, null);
+    }
+
+    private static Map<String, Map<String, Long>> rejectsBySplit(Dataset<Row> converted) {
+        Map<String, Map<String, Long>> out = new TreeMap<>();
+        for (Row r : converted.filter(col("reason").isNotNull()).groupBy("split", "reason").count().collectAsList()) {
+            out.computeIfAbsent(r.getString(0), k -> new TreeMap<>()).put(r.getString(1), r.getLong(2));
+        }
+        return out;
+    }
+
+    private static PreparedDataset describe(PrepReport report, List<String> splits, ImagePrepConfig config,
+            List<PreparedDataset.Column> columns, Map<String, Map<String, Long>> rejects, ObjectNode fingerprint) {
+        Map<String, PreparedDataset.Split> described = new LinkedHashMap<>();
+        for (String split : splits) {
+            long[] perClass = report.classCounts().get(split);
+            Map<String, Long> byLabel = new TreeMap<>();
+            for (int k = 0; k < perClass.length; k++) {
+                if (perClass[k] > 0) {
+                    byLabel.put(config.labelNames().isEmpty() ? Integer.toString(k) : config.labelNames().get(k),
+                            perClass[k]);
+                }
+            }
+            described.put(split, new PreparedDataset.Split(split, report.rows(split), report.rows(split), byLabel,
+                    REJECTS, rejects.getOrDefault(split, Map.of())));
+        }
+        return new PreparedDataset(null, PreparedDataset.IMAGE_CLASSIFICATION, columns, described, config.labelNames(),
+                null, fingerprint);
     }
 }

@@ -3,7 +3,8 @@ package dev.sparkft.data.image;
 /**
  * Settings of {@link ImageDatasetPrep}. {@code train} is split into {@code output/train} and (when
  * {@code validationFraction > 0}) {@code output/validation}; {@code test}, if given, becomes {@code output/test};
- * rejected rows go to {@code output/_rejects}.
+ * rejected rows go to {@code output/_rejects}. {@code labelNames}: the class names in id order (written to
+ * {@code labels.json}), or empty to leave the classes numbered.
  */
 public record ImagePrepConfig(
         IdxSource train,
@@ -12,7 +13,13 @@ public record ImagePrepConfig(
         int numClasses,
         double validationFraction,
         long seed,
-        int partitions) {
+        int partitions,
+        java.util.List<String> labelNames) {
+
+    public ImagePrepConfig(IdxSource train, IdxSource test, String output, int numClasses, double validationFraction,
+            long seed, int partitions) {
+        this(train, test, output, numClasses, validationFraction, seed, partitions, java.util.List.of());
+    }
 
     public ImagePrepConfig {
         if (train == null) {
@@ -29,6 +36,11 @@ public record ImagePrepConfig(
         }
         if (partitions < 1) {
             throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
+        }
+        labelNames = java.util.List.copyOf(labelNames);
+        if (!labelNames.isEmpty() && labelNames.size() != numClasses) {
+            throw new IllegalArgumentException(labelNames.size() + " label names " + labelNames + " for numClasses "
+                    + numClasses + "; give one name per class, in id order");
         }
     }
 }

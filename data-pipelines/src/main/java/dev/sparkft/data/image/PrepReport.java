@@ -3,10 +3,12 @@ package dev.sparkft.data.image;
 import java.util.Map;
 
 /**
- * What {@link ImageDatasetPrep} wrote: rows per class for each output split, and rejected rows per reason.
- * {@code classCounts.get("train")[k]} is the number of label-{@code k} rows in {@code output/train}.
+ * What {@link ImageDatasetPrep} wrote: rows per class for each output split, rejected rows per reason, and the
+ * dataset's descriptor (null before it is written). {@code classCounts.get("train")[k]} is the number of
+ * label-{@code k} rows in {@code output/train}.
  */
-public record PrepReport(Map<String, long[]> classCounts, Map<String, Long> rejectsByReason) {
+public record PrepReport(Map<String, long[]> classCounts, Map<String, Long> rejectsByReason,
+        dev.sparkft.data.dataset.PreparedDataset dataset) {
 
     public PrepReport {
         classCounts = Map.copyOf(classCounts);

@@ -2,7 +2,6 @@ package dev.sparkft.data.text;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -12,8 +11,8 @@ import java.util.Map;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparkft.data.dataset.AtomicOutput;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -55,22 +54,8 @@ public record LabelVocabulary(List<String> labels) implements Serializable {
 
     /** Writes {@code dir/labels.json} (through a temporary file, then a rename). */
     public void save(Path dir, Configuration hadoopConf) {
-        Path target = new Path(dir, FILE_NAME);
-        Path tmp = new Path(dir, "." + FILE_NAME + ".tmp");
-        try {
-            FileSystem fs = dir.getFileSystem(hadoopConf);
-            try (OutputStream out = fs.create(tmp, true)) {
-                JSON.writerWithDefaultPrettyPrinter().writeValue(out, Map.of("labels", labels));
-            }
-            if (fs.exists(target)) {
-                fs.delete(target, false);
-            }
-            if (!fs.rename(tmp, target)) {
-                throw new IOException("rename " + tmp + " -> " + target + " failed");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + target, e);
-        }
+        AtomicOutput.writeFile(new Path(dir, FILE_NAME), hadoopConf,
+                out -> JSON.writerWithDefaultPrettyPrinter().writeValue(out, Map.of("labels", labels)));
     }
 
     public static LabelVocabulary load(Path dir, Configuration hadoopConf) {

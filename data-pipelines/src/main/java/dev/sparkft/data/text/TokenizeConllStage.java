@@ -2,10 +2,9 @@ package dev.sparkft.data.text;
 
 import static org.apache.spark.sql.functions.col;
 
-import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Paths;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparkft.data.dataset.AtomicOutput;
+import dev.sparkft.data.dataset.PreparedDataset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,11 +32,8 @@ import org.slf4j.LoggerFactory;
  * {@code tokenizer.json} used (what an export of the trained model ships). Tags come from
  * an explicit list or, without one, the sorted distinct tags of all splits. Sentences with a tag outside an
  * explicit list go to {@code <split>/_rejects} with a {@code reason}. Tokenisation runs on the executors; the
- * output is written under a temporary name and renamed at the end, and an existing output is never replaced.
- *
- * <pre>
- * TokenizeConllStage --tokenizer tokenizer.json --maxLength 128 --out DIR train=a.conll,b.conll test=c.conll
- * </pre>
+ * output is written under a temporary name and renamed at the end, and an existing output is never replaced. The
+ * folder is a {@link PreparedDataset}; from the command line: {@code sparkft prepare} with {@code format: conll}.
  */
 public final class TokenizeConllStage {
     public static final String UNKNOWN_TAG = "unknown tag";
@@ -63,28 +59,44 @@ public final class TokenizeConllStage {
     public record Counts(long kept, long rejected) {
     }
 
-    /** What the stage wrote: the tag list and, per split, its counts. */
-    public record Result(LabelVocabulary tags, Map<String, Counts> splits) {
+    /** What the stage wrote: the tag list, per split its counts, and the dataset's descriptor. */
+    public record Result(LabelVocabulary tags, Map<String, Counts> splits, PreparedDataset dataset) {
     }
 
     public Result run(SparkSession spark, Map<String, List<ConllSentence>> splits, String outDir) {
+        return run(spark, splits, outDir, null);
+    }
+
+    /** The same, recording {@code fingerprint} (the source and settings; null for none) in the descriptor. */
+    public Result run(SparkSession spark, Map<String, List<ConllSentence>> splits, String outDir,
+            ObjectNode fingerprint) {
         if (splits.isEmpty()) {
             throw new IllegalArgumentException("no splits to tokenise");
         }
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        AtomicOutput.checkAbsent(outDir, conf);
+        Path out = new Path(outDir);
+        AtomicOutput.requireAbsent(out, conf);
         LabelVocabulary tags = explicitTags != null ? explicitTags : discoverTags(splits);
         LOG.info("tokenising CoNLL splits {} with {} (maxLength {}), tags {}", splits.keySet(),
                 tokenizer.tokenizerJson(), tokenizer.maxLength(), tags.labels());
         Map<String, Counts> counts = new LinkedHashMap<>();
-        AtomicOutput.write(outDir, conf, tmp -> {
+        PreparedDataset[] written = {null};
+        AtomicOutput.writeDirectory(out, conf, tmp -> {
+            Map<String, PreparedDataset.Split> described = new LinkedHashMap<>();
             for (Map.Entry<String, List<ConllSentence>> split : splits.entrySet()) {
-                counts.put(split.getKey(), writeSplit(spark, split.getValue(), tags, new Path(tmp, split.getKey())));
+                Counts c = writeSplit(spark, split.getValue(), tags, new Path(tmp, split.getKey()));
+                counts.put(split.getKey(), c);
+                described.put(split.getKey(), PreparedDataset.Split.of(split.getKey(), c.kept(), Map.of(),
+                        c.rejected() == 0 ? Map.of() : Map.of(UNKNOWN_TAG, c.rejected())));
             }
-            tags.save(tmp, conf);
-            copyTokenizer(tmp, conf);
+            tokenizer.copyTo(tmp, conf);
+            String first = splits.keySet().iterator().next();
+            written[0] = new PreparedDataset(tmp, PreparedDataset.TOKEN_CLASSIFICATION,
+                    PreparedDataset.columnsOf(spark.read().parquet(new Path(tmp, first).toString()).schema()), described,
+                    tags.labels(), PreparedDataset.TOKENIZER_FILE, fingerprint);
+            written[0].write(conf);
         });
-        return new Result(tags, counts);
+        return new Result(tags, counts, written[0].at(out));
     }
 
     private Counts writeSplit(SparkSession spark, List<ConllSentence> sentences, LabelVocabulary tags, Path dir) {
@@ -131,56 +143,6 @@ public final class TokenizeConllStage {
         EncodedText t = encoded.tokens();
         return RowFactory.create(words.toArray(), wordTags.toArray(), t.inputIds(), t.attentionMask(),
                 t.tokenTypeIds(), encoded.labels(), null);
-    }
-
-    /** Command line (local mode unless {@code spark.master} is set): see the class comment. */
-    public static void main(String[] args) {
-        String tokenizerJson = null;
-        String out = null;
-        int maxLength = 128;
-        Map<String, List<ConllSentence>> splits = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--tokenizer" -> tokenizerJson = args[++i];
-                case "--maxLength" -> maxLength = Integer.parseInt(args[++i]);
-                case "--out" -> out = args[++i];
-                default -> {
-                    String[] split = args[i].split("=", 2);
-                    if (split.length != 2) {
-                        throw new IllegalArgumentException("argument '" + args[i] + "' is not --tokenizer, --maxLength,"
-                                + " --out or SPLIT=FILE[,FILE...]");
-                    }
-                    List<ConllSentence> sentences = new ArrayList<>();
-                    for (String file : split[1].split(",")) {
-                        sentences.addAll(ConllReader.read(Paths.get(file)));
-                    }
-                    splits.put(split[0], sentences);
-                }
-            }
-        }
-        if (tokenizerJson == null || out == null || splits.isEmpty()) {
-            throw new IllegalArgumentException("usage: TokenizeConllStage --tokenizer tokenizer.json [--maxLength 128]"
-                    + " --out DIR SPLIT=FILE[,FILE...] ...");
-        }
-        SparkSession spark = SparkSession.builder().master(System.getProperty("spark.master", "local[2]"))
-                .appName("tokenize-conll").config("spark.ui.enabled", "false").getOrCreate();
-        try {
-            Result r = new TokenizeConllStage(new TextTokenizer(tokenizerJson, maxLength), null).run(spark, splits, out);
-            r.splits().forEach((split, c) -> System.out.printf("%s: %d sentences kept, %d rejected%n", split,
-                    c.kept(), c.rejected()));
-            System.out.println("tags " + r.tags().labels() + " -> " + out);
-        } finally {
-            spark.stop();
-        }
-    }
-
-    private void copyTokenizer(Path dir, Configuration conf) {
-        try {
-            dir.getFileSystem(conf).copyFromLocalFile(new Path(new File(tokenizer.tokenizerJson()).toURI()),
-                    new Path(dir, "tokenizer.json"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot copy " + tokenizer.tokenizerJson() + " into " + dir, e);
-        }
     }
 
     private static LabelVocabulary discoverTags(Map<String, List<ConllSentence>> splits) {

@@ -8,6 +8,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparkft.data.dataset.AtomicOutput;
+import dev.sparkft.data.dataset.PreparedDataset;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
@@ -40,17 +43,18 @@ import static org.apache.spark.sql.functions.col;
  * of all splits; the list is written as {@code labels.json}. Rows with an empty text or pair, a missing or
  * unknown label go to {@code <split>/_rejects} with a {@code reason} column (Spark skips {@code _}
  * folders when reading the split). Tokenisation runs on the executors; the whole output is written under
- * a temporary name and renamed at the end ({@link AtomicOutput}); an existing output is never replaced.
+ * a temporary name and renamed at the end ({@link AtomicOutput}); an existing output is never replaced. The folder is
+ * a {@link PreparedDataset} ({@code dataset.json} written last, with the counts and the caller's fingerprint).
  *
  * <pre>
- * out/labels.json
+ * out/dataset.json  out/labels.json  out/tokenizer.json
  * out/train/part-*.parquet     out/train/_rejects/part-*.parquet
  * out/test/...
  * </pre>
  */
 public final class TokenizeTextStage {
 
-    public static final String REJECTS_DIR = "_rejects";
+    public static final String REJECTS_DIR = PreparedDataset.REJECTS_DIR;
     public static final String EMPTY_TEXT = "empty text";
     public static final String EMPTY_TEXT_PAIR = "empty text_pair";
     public static final String MISSING_LABEL = "missing label";
@@ -94,11 +98,16 @@ public final class TokenizeTextStage {
         }
     }
 
-    /** What the stage wrote: the label list and, per split (in input order), its counts. */
-    public record Result(LabelVocabulary labels, Map<String, SplitCounts> splits) {
+    /** What the stage wrote: the label list, per split (in input order) its counts, and the dataset's descriptor. */
+    public record Result(LabelVocabulary labels, Map<String, SplitCounts> splits, PreparedDataset dataset) {
     }
 
     public Result run(SparkSession spark, Map<String, Dataset<Row>> splits, String outDir) {
+        return run(spark, splits, outDir, null);
+    }
+
+    /** The same, recording {@code fingerprint} (the source and settings; null for none) in the descriptor. */
+    public Result run(SparkSession spark, Map<String, Dataset<Row>> splits, String outDir, ObjectNode fingerprint) {
         if (splits.isEmpty()) {
             throw new IllegalArgumentException("no splits to tokenise");
         }
@@ -108,7 +117,8 @@ public final class TokenizeTextStage {
                     + " single texts; drop the window stride to truncate pairs longest-first");
         }
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        AtomicOutput.checkAbsent(outDir, conf);
+        Path out = new Path(outDir);
+        AtomicOutput.requireAbsent(out, conf);
 
         LabelVocabulary labels = explicitLabels != null ? explicitLabels : discoverLabels(splits);
         LOG.info("tokenising splits {} with {} (maxLength {}, {}), {} labels {}", splits.keySet(),
@@ -116,13 +126,23 @@ public final class TokenizeTextStage {
                 windowStride == null ? "truncated" : "windows with stride " + windowStride, labels.size(), labels.labels());
 
         Map<String, SplitCounts> counts = new LinkedHashMap<>();
-        AtomicOutput.write(outDir, conf, tmp -> {
+        PreparedDataset[] written = {null};
+        AtomicOutput.writeDirectory(out, conf, tmp -> {
+            Map<String, PreparedDataset.Split> described = new LinkedHashMap<>();
             for (Map.Entry<String, Dataset<Row>> split : splits.entrySet()) {
-                counts.put(split.getKey(), writeSplit(split.getKey(), split.getValue(), labels, pairs, new Path(tmp, split.getKey())));
+                SplitCounts c = writeSplit(split.getKey(), split.getValue(), labels, pairs, new Path(tmp, split.getKey()));
+                counts.put(split.getKey(), c);
+                described.put(split.getKey(), new PreparedDataset.Split(split.getKey(), c.kept(), c.documents(),
+                        c.keptByLabel(), split.getKey() + "/" + REJECTS_DIR, c.rejectedByReason()));
             }
-            labels.save(tmp, conf);
+            tokenizer.copyTo(tmp, conf);
+            String first = splits.keySet().iterator().next();
+            written[0] = new PreparedDataset(tmp, PreparedDataset.TEXT_CLASSIFICATION,
+                    PreparedDataset.columnsOf(spark.read().parquet(new Path(tmp, first).toString()).schema()), described,
+                    labels.labels(), PreparedDataset.TOKENIZER_FILE, fingerprint);
+            written[0].write(conf);
         });
-        return new Result(labels, counts);
+        return new Result(labels, counts, written[0].at(out));
     }
 
     private SplitCounts writeSplit(String name, Dataset<Row> input, LabelVocabulary labels, boolean pairs, Path dir) {

@@ -90,7 +90,7 @@ class ImageDatasetPrepTest {
         }
         // nothing temporary is left next to the tables
         try (Stream<Path> files = Files.list(tmp.resolve("out"))) {
-            assertEquals(List.of("_rejects", "test", "train", "validation"),
+            assertEquals(List.of("_rejects", "dataset.json", "test", "train", "validation"),
                     files.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
@@ -148,23 +148,27 @@ class ImageDatasetPrepTest {
     }
 
     @Test
-    void rerunReplacesTheTablesAndMismatchedTestImagesFailBeforeWriting() throws IOException {
-        IdxSource src = new IdxSource(IdxReaderTest.IMAGES, IdxReaderTest.LABELS, 50);
-        String out = tmp.resolve("out").toString();
-        ImageDatasetPrep.run(spark, new ImagePrepConfig(src, null, out, 10, 0.0, 1L, 2));
-        ImageDatasetPrep.run(spark, new ImagePrepConfig(
-                new IdxSource(src.images(), src.labels(), 80), null, out, 10, 0.0, 1L, 2));
+    void anExistingOutputIsRefusedAndMismatchedTestImagesFailBeforeWriting() throws IOException {
+        IdxSource src = new IdxSource(IdxReaderTest.IMAGES, IdxReaderTest.LABELS, 80);
+        String first0 = tmp.resolve("out").toString();
+        PrepReport first = ImageDatasetPrep.run(spark, new ImagePrepConfig(src, null, first0, 10, 0.0, 1L, 2));
+        assertEquals(80, first.dataset().require("train").rows());
+        IllegalArgumentException again = assertThrows(IllegalArgumentException.class, () -> ImageDatasetPrep.run(spark,
+                new ImagePrepConfig(new IdxSource(src.images(), src.labels(), 50), null, first0, 10, 0.0, 1L, 2)));
+        assertTrue(again.getMessage().contains("already exists"), again.getMessage());
         assertEquals(80, readBack("out/train").size());
+        String out = tmp.resolve("out2").toString();
 
         // 2 images of 3x3: a test set that does not match the 28x28 training images
         byte[] header = {0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 3};
         Path small = Files.write(tmp.resolve("small-images"), java.util.Arrays.copyOf(header, 16 + 18));
         Path smallLabels = Files.write(tmp.resolve("small-labels"), new byte[] {0, 0, 8, 1, 0, 0, 0, 2, 1, 2});
+        String mismatched = out;
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImageDatasetPrep.run(spark,
-                new ImagePrepConfig(src, new IdxSource(small, smallLabels, 0), out, 10, 0.0, 1L, 2)));
+                new ImagePrepConfig(src, new IdxSource(small, smallLabels, 0), mismatched, 10, 0.0, 1L, 2)));
         assertTrue(e.getMessage().contains(small + " holds 3x3 images") && e.getMessage().contains("28x28"),
                 e.getMessage());
-        assertEquals(80, readBack("out/train").size(), "the earlier table must survive a failed run");
+        assertTrue(!Files.exists(tmp.resolve("out2")), "nothing written by a failed run");
     }
 
     /** Reads a written table, checks its schema and values, and maps it back to slice items: item -> label. */

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import dev.sparkft.data.dataset.PreparedDataset;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.Row;
@@ -31,8 +32,9 @@ class PrepareSotuTest {
     @Test
     void splitsHoldOutWholePresidentsOfTheChosenParties(@TempDir Path tmp) throws Exception {
         String out = tmp.resolve("sotu").toString();
-        Map<String, Long> counts = PrepareSotu.run(spark, PrepareSotu.Options.parse(
-                "--data", TestResources.path("sotu").toString(), "--out", out, "--splits", "train=0.5,validation=0.5"));
+        PreparedDataset d = PrepareSotu.run(spark, options(TestResources.path("sotu").toString(), out, "party",
+                List.of("Democratic", "Republican")), null);
+        Map<String, Long> counts = Map.of("train", d.require("train").rows(), "validation", d.require("validation").rows());
         // Presidents per party: Democratic 2 -> 1 / 1, Republican 3 -> round(1.5) = 2 / 1; Washington dropped.
         assertEquals(6L, counts.values().stream().mapToLong(Long::longValue).sum());
         Set<String> seen = new HashSet<>();
@@ -62,27 +64,33 @@ class PrepareSotuTest {
     @Test
     void centuryLabelsFollowTheYear(@TempDir Path tmp) {
         String out = tmp.resolve("century").toString();
-        PrepareSotu.run(spark, PrepareSotu.Options.parse("--data", TestResources.path("sotu").toString(), "--out", out,
-                "--label", "century", "--splits", "train=0.5,validation=0.5"));
+        PrepareSotu.run(spark, options(TestResources.path("sotu").toString(), out, "century",
+                List.of("Democratic", "Republican")), null);
         List<Row> rows = spark.read().parquet(out + "/train").union(spark.read().parquet(out + "/validation"))
                 .collectAsList();
         assertEquals(6, rows.size());
         for (Row r : rows) {
             assertEquals((int) r.getAs("year") < 1900 ? "before 1900" : "1900 on", r.getAs("label"), (String) r.getAs("id"));
         }
-        assertThrows(IllegalArgumentException.class, () -> PrepareSotu.Options.parse("--data", "d", "--out", "o",
-                "--label", "era"));
+        assertThrows(IllegalArgumentException.class, () -> options("d", "o", "era", List.of("Democratic")));
     }
 
     @Test
     void absentPartiesAndMissingFilesAreNamed(@TempDir Path tmp) {
         IllegalArgumentException party = assertThrows(IllegalArgumentException.class, () -> PrepareSotu.run(spark,
-                PrepareSotu.Options.parse("--data", TestResources.path("sotu").toString(), "--out",
-                        tmp.resolve("a").toString(), "--parties", "Republican,Whig")));
+                options(TestResources.path("sotu").toString(), tmp.resolve("a").toString(), "party",
+                        List.of("Republican", "Whig")), null));
         assertTrue(party.getMessage().contains("[Whig]"), party.getMessage());
         IllegalArgumentException empty = assertThrows(IllegalArgumentException.class, () -> PrepareSotu.run(spark,
-                PrepareSotu.Options.parse("--data", tmp.toString(), "--out", tmp.resolve("b").toString())));
+                options(tmp.toString(), tmp.resolve("b").toString(), "party", List.of("Democratic")), null));
         assertTrue(empty.getMessage().contains("no State of the Union *.json files in " + tmp), empty.getMessage());
         assertFalse(Files.exists(tmp.resolve("a")), "nothing written on failure");
+    }
+
+    static PrepareSotu.Options options(String data, String out, String label, List<String> parties) {
+        Map<String, Double> splits = new java.util.LinkedHashMap<>();
+        splits.put("train", 0.5);
+        splits.put("validation", 0.5);
+        return new PrepareSotu.Options(data, out, label, parties, splits, 42);
     }
 }

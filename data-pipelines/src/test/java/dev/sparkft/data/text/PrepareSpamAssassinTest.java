@@ -1,6 +1,8 @@
 package dev.sparkft.data.text;
 
 import java.nio.file.Path;
+import dev.sparkft.data.dataset.PreparedDataset;
+import java.util.List;
 import java.util.Map;
 
 import dev.sparkft.data.TestSpark;
@@ -26,23 +28,30 @@ class PrepareSpamAssassinTest {
     @Test
     void writesStratifiedRawTextSplits(@TempDir Path tmp) {
         String out = tmp.resolve("prepared").toString();
-        PrepareSpamAssassin.Options options = PrepareSpamAssassin.Options.parse(
-                "--data", TestResources.path("spamassassin/data").toString(), "--out", out,
-                "--splits", "train=0.5,test=0.5", "--seed", "3");
-        Map<String, Long> counts = PrepareSpamAssassin.run(spark, options);
+        PrepareSpamAssassin.Options options = new PrepareSpamAssassin.Options(
+                TestResources.path("spamassassin/data").toString(), out, split(0.5, 0.5), 3, 2000);
+        PreparedDataset d = PrepareSpamAssassin.run(spark, options, null);
         // ham 11 -> round(5.5) = 6 train, 5 test; spam 6 -> 3 / 3
-        assertEquals(Map.of("train", 9L, "test", 8L), counts);
+        assertEquals(9L, d.require("train").rows());
+        assertEquals(Map.of("ham", 5L, "spam", 3L), d.require("test").rowsByLabel());
+        assertEquals(List.of("ham", "spam"), d.labels());
+        assertEquals(PreparedDataset.RAW_TEXT, PreparedDataset.read(new org.apache.hadoop.fs.Path(out),
+                spark.sparkContext().hadoopConfiguration()).kind());
         assertEquals(3, spark.read().parquet(out + "/test").filter("label = 'spam'").count());
         assertEquals(java.util.List.of("id", "text", "label"), java.util.List.of(spark.read().parquet(out + "/train").columns()));
     }
 
     @Test
-    void unknownOptionsAndBadFractionsAreNamed() {
+    void badFractionsAreNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> PrepareSpamAssassin.Options.parse("--data", "d", "--out", "o", "--split", "train=1"));
-        assertTrue(e.getMessage().contains("'--split'"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> PrepareSpamAssassin.Options.parse("--data", "d", "--out", "o", "--splits", "train=0.9,test=0.2"));
+                () -> new PrepareSpamAssassin.Options("d", "o", split(0.9, 0.2), 42, 2000));
         assertTrue(e.getMessage().contains("sum to"), e.getMessage());
+    }
+
+    static Map<String, Double> split(double train, double test) {
+        Map<String, Double> m = new java.util.LinkedHashMap<>();
+        m.put("train", train);
+        m.put("test", test);
+        return m;
     }
 }

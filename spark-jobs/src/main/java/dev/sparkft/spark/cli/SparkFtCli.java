@@ -18,7 +18,7 @@ import org.apache.spark.SparkException;
 /**
  * {@code sparkft JOB --config FILE [--set key.path=value ...]}: one command line for the jobs, each a Spark
  * application with the same config conventions. {@code train} parses its config into a {@link TrainConfig} and
- * runs {@link TrainingService}. Errors are one line on stderr; exit codes:
+ * runs {@link TrainingService}; {@code prepare} is {@link PrepareCommand}. Errors are one line on stderr; exit codes:
  * 0 done, 1 training failed, 2 bad arguments, config, model options, dataset or folders (nothing was trained),
  * 143 stopped by SIGTERM or Ctrl-C after checkpointing the last finished step (a second signal exits at once).
  */
@@ -30,6 +30,7 @@ public final class SparkFtCli {
     static final String RESUME = "--resume";
     static final String TRAIN_USAGE = "usage: sparkft train --config FILE [--set key.path=value ...] [--resume]";
     static final String USAGE = "usage: sparkft JOB --config FILE [--set key.path=value ...]; jobs:\n"
+            + "  " + PrepareCommand.USAGE.substring("usage: sparkft ".length()) + "\n"
             + "  " + TRAIN_USAGE.substring("usage: sparkft ".length());
 
     private SparkFtCli() {
@@ -52,6 +53,7 @@ public final class SparkFtCli {
         }
         List<String> rest = args.subList(1, args.size());
         return switch (args.get(0)) {
+            case "prepare" -> PrepareCommand.run(rest, out, err);
             case "train" -> train(rest, out, err, stopRequested);
             case "heap" -> heap(rest, out, err);
             default -> {
@@ -118,7 +120,7 @@ public final class SparkFtCli {
     }
 
     /** The first line of the message; a Spark job failure shows the task's own exception instead. */
-    private static String firstLine(Throwable e) {
+    static String firstLine(Throwable e) {
         Throwable shown = e;
         while (shown instanceof SparkException && shown.getCause() != null) {
             shown = shown.getCause();

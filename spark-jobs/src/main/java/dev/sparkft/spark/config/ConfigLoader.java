@@ -65,6 +65,20 @@ public final class ConfigLoader {
     }
 
     public static TrainConfig load(String location, List<String> overrides, Configuration hadoopConf) {
+        ObjectNode tree = tree(location, overrides, hadoopConf);
+        try {
+            return fromTree(tree);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(location + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The tree of the config file at {@code location} (as {@link #load}) with the overrides applied, unchecked. */
+    public static ObjectNode tree(String location, List<String> overrides) {
+        return tree(location, overrides, SparkHadoopUtil.get().newConfiguration(new SparkConf()));
+    }
+
+    private static ObjectNode tree(String location, List<String> overrides, Configuration hadoopConf) {
         String text;
         org.apache.hadoop.fs.Path file;
         try {
@@ -76,10 +90,8 @@ public final class ConfigLoader {
             String why = e instanceof FileNotFoundException ? "no such file" : e.getMessage();
             throw new IllegalArgumentException("cannot read config file " + location + ": " + why, e);
         }
-        String name = file.getName().toLowerCase();
-        boolean json = name.endsWith(".json");
         try {
-            return parse(text, json, overrides);
+            return parseTree(text, file.getName().toLowerCase().endsWith(".json"), overrides);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(location + ": " + e.getMessage(), e);
         }
@@ -87,6 +99,10 @@ public final class ConfigLoader {
 
     /** Parses config text ({@code json} true for JSON, else YAML) and applies the overrides in order. */
     public static TrainConfig parse(String text, boolean json, List<String> overrides) {
+        return fromTree(parseTree(text, json, overrides));
+    }
+
+    private static ObjectNode parseTree(String text, boolean json, List<String> overrides) {
         JsonNode tree;
         try {
             tree = (json ? JSON : YAML).readTree(text);
@@ -104,7 +120,7 @@ public final class ConfigLoader {
         for (String o : overrides) {
             applyOverride(root, o);
         }
-        return fromTree(root);
+        return root;
     }
 
     /** Builds a config from a tree, rejecting unknown keys in every section. */
@@ -189,6 +205,7 @@ public final class ConfigLoader {
         Export export = new Export(x.has("dir") ? x.string("dir", null) : null);
         x.rejectUnknown();
 
+        root.has(PrepareConfig.SECTION);  // the prepare job's section (PrepareConfig): one file can serve both jobs
         root.rejectUnknown();
         return new TrainConfig(run, data, model, training, optimizer, clipping, checkpoint, onNonFinite, skipLimits,
                 logging, evaluation, export);

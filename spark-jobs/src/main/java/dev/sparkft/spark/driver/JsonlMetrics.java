@@ -3,13 +3,13 @@ package dev.sparkft.spark.driver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparkft.data.dataset.AtomicOutput;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,9 +77,8 @@ public final class JsonlMetrics implements TrainingListener {
             }
         }
         if (dropped > 0) {
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.write(tmp, kept, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicOutput.writeFile(file, out -> out.write((String.join("\n", kept) + (kept.isEmpty() ? "" : "\n"))
+                    .getBytes(StandardCharsets.UTF_8)));
         }
     }
 

@@ -2,6 +2,7 @@ package dev.sparkft.spark.driver;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparkft.data.dataset.PreparedDataset;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -12,9 +13,10 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Class names for reports, in class-id order: {@code evaluation.labels} when given, else a
- * {@code labels.json} in the folder holding the training data, as the data pipelines write it
- * ({@code {"labels": [...]}}; a bare JSON list also works); else none, and the report numbers the classes.
+ * Class names for reports, in class-id order: {@code evaluation.labels} when given, else those of the prepared
+ * dataset holding the training data (its {@link PreparedDataset} descriptor, read and checked), else a
+ * {@code labels.json} in that folder ({@code {"labels": [...]}}; a bare JSON list also works); else none, and the
+ * report numbers the classes.
  */
 final class LabelNames {
     static final String FILE = "labels.json";
@@ -29,6 +31,9 @@ final class LabelNames {
         Path parent = new Path(trainPath).getParent();
         if (parent == null) {
             return List.of();
+        }
+        if (PreparedDataset.exists(parent, hadoopConf)) {
+            return PreparedDataset.read(parent, hadoopConf).labels();
         }
         Path file = new Path(parent, FILE);
         try {

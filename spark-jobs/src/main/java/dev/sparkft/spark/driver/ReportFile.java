@@ -1,11 +1,8 @@
 package dev.sparkft.spark.driver;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.sparkft.data.dataset.AtomicOutput;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 
 /** Writes the latest classification report to {@code outputDir/report.txt}: a temporary file, then a rename. */
@@ -27,13 +24,6 @@ final class ReportFile implements TrainingListener {
         String text = String.format(Locale.ROOT, "%s at step %d (epoch %.2f), validation loss %.6f%n%s%n%s",
                 result.end() ? "end of run" : "evaluation", result.step(), result.epoch(), result.loss(),
                 result.scope(), result.report().format());
-        Path tmp = file.resolveSibling("." + NAME + ".tmp");
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-        }
+        AtomicOutput.writeFile(file, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -1,66 +1,58 @@
 package dev.sparkft.spark.driver;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparkft.data.dataset.PreparedDataset;
+import dev.sparkft.data.dataset.SourceFingerprint;
 import dev.sparkft.data.text.LabelVocabulary;
 import dev.sparkft.data.text.TextTokenizer;
 import dev.sparkft.data.text.TokenizeTextStage;
-import dev.sparkft.data.text.TokenizeTextStage.SplitCounts;
 import dev.sparkft.onnx.BundledMiniLm;
 import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.config.TrainConfig.TextData;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import static org.apache.spark.sql.functions.col;
 
 /**
- * Driver-side preparation before training when the config has {@code data.text}: tokenises the raw text
- * tables {@code data.train} / {@code data.validation} with {@link TokenizeTextStage} into
- * {@code <outputDir>/data/{train,validation}} and returns the config pointing at them. The label ids come
- * from the training table alone (its sorted distinct labels), so validation rows with a label training never
- * saw are rejected ({@code _rejects}, reason {@code unknown label}) rather than given a new id.
+ * Driver-side preparation of {@code data.text} (what {@code sparkft prepare} and, first, {@code sparkft train} do
+ * with such a config): tokenises the raw text tables {@code data.train} / {@code data.validation} with
+ * {@link TokenizeTextStage} into the {@link PreparedDataset} {@code <outputDir>/data} and returns the config
+ * pointing at its splits. The label ids come from the training table alone (its sorted distinct labels), so
+ * validation rows with a label training never saw are rejected ({@code _rejects}, reason {@code unknown label})
+ * rather than given a new id.
  *
- * <p>Next to the splits: {@code labels.json}, {@code tokenizer.json} (the exact tokenizer, for export) and
- * {@code fingerprint.json} (settings, tokenizer hash and the input files' names, sizes and times), written
- * last. A later run with the same fingerprint reuses the folder; a different one is refused, since the
- * folder may belong to checkpoints of this run.
+ * <p>The descriptor's fingerprint holds the settings, the tokenizer's SHA-256 and the input files' names, sizes and
+ * times. A later run with the same fingerprint reuses the folder (reading the descriptor, not re-deriving it); a
+ * different one is refused, since the folder may belong to checkpoints of this run.
  */
 final class TextDataPreparation {
     static final String DATA_DIR = "data";
-    static final String TOKENIZER_FILE = "tokenizer.json";
-    static final String FINGERPRINT_FILE = "fingerprint.json";
-    private static final Logger LOG = LoggerFactory.getLogger(TextDataPreparation.class);
+    static final String TOKENIZER_FILE = PreparedDataset.TOKENIZER_FILE;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private TextDataPreparation() {
@@ -68,26 +60,42 @@ final class TextDataPreparation {
 
     /** {@code config} itself without {@code data.text}; otherwise the config over the tokenised tables. */
     static TrainConfig prepare(SparkSession spark, TrainConfig config, PrintStream console) {
-        TextData text = config.data().text();
-        if (text == null) {
+        if (config.data().text() == null) {
             return config;
         }
+        PreparedDataset d = prepareDataset(spark, config, console);
+        return config.withData(config.data().withTables(d.splitPath("train").toString(),
+                config.data().validation() == null ? null : d.splitPath("validation").toString()));
+    }
+
+    /** Where {@code config}'s tokenised data lives. */
+    static Path output(TrainConfig config) {
+        return new Path(config.run().outputDir(), DATA_DIR);
+    }
+
+    /**
+     * Driver-side, before Spark: the dataset already prepared from exactly these settings and inputs, or empty
+     * when there is none; refused when the folder holds something else. A missing input is named here.
+     */
+    static Optional<PreparedDataset> existing(TrainConfig config, Configuration conf) {
+        return PreparedDataset.existing(output(config), fingerprint(config, conf), conf);
+    }
+
+    /** The tokenised dataset of {@code config}: the existing one when the fingerprint matches, else a new one. */
+    static PreparedDataset prepareDataset(SparkSession spark, TrainConfig config, PrintStream console) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        Path out = new Path(config.run().outputDir(), DATA_DIR);
-        String validation = config.data().validation();
+        ObjectNode fingerprint = fingerprint(config, conf);
+        Path out = output(config);
+        Optional<PreparedDataset> found = PreparedDataset.existing(out, fingerprint, conf);
+        if (found.isPresent()) {
+            console.printf("sparkft: reusing tokenised data in %s (same text settings and inputs)%n", out);
+            return requireTrainingRows(found.get(), config);
+        }
+        TextData text = config.data().text();
         try {
             java.nio.file.Path tokenizer = localTokenizer(text.tokenizer());
             try {
-                ObjectNode fingerprint = fingerprint(config, tokenizer, conf);
-                FileSystem fs = out.getFileSystem(conf);
-                if (fs.exists(out)) {
-                    requireSameFingerprint(fs, out, fingerprint);
-                    console.printf("sparkft: reusing tokenised data in %s (same text settings and inputs)%n", out);
-                } else {
-                    tokenise(spark, config, text, tokenizer, out, console);
-                    fs.copyFromLocalFile(new Path(tokenizer.toUri()), new Path(out, TOKENIZER_FILE));
-                    writeAtomically(fs, new Path(out, FINGERPRINT_FILE), fingerprint);
-                }
+                return requireTrainingRows(tokenise(spark, config, text, tokenizer, out, fingerprint, console), config);
             } finally {
                 if (text.tokenizer().equals(TextData.BUNDLED_MINILM)) {
                     Files.deleteIfExists(tokenizer);
@@ -96,12 +104,10 @@ final class TextDataPreparation {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare tokenised data in " + out + ": " + e.getMessage(), e);
         }
-        return config.withData(config.data().withTables(new Path(out, "train").toString(),
-                validation == null ? null : new Path(out, "validation").toString()));
     }
 
-    private static void tokenise(SparkSession spark, TrainConfig config, TextData text, java.nio.file.Path tokenizer,
-            Path out, PrintStream console) {
+    private static PreparedDataset tokenise(SparkSession spark, TrainConfig config, TextData text,
+            java.nio.file.Path tokenizer, Path out, ObjectNode fingerprint, PrintStream console) {
         Map<String, Dataset<Row>> splits = new LinkedHashMap<>();
         splits.put("train", rawSplit(spark, config.data().train(), text));
         if (config.data().validation() != null) {
@@ -114,20 +120,20 @@ final class TextDataPreparation {
         if (text.windows()) {
             stage = stage.withWindows(text.windowStride());
         }
-        TokenizeTextStage.Result result = stage.run(spark, splits, out.toString());
-        for (Map.Entry<String, SplitCounts> e : result.splits().entrySet()) {
-            SplitCounts c = e.getValue();
-            String rows = text.windows() ? c.kept() + " windows of " + c.documents() + " documents" : c.kept() + " rows";
-            console.printf("sparkft: %s: %s %s%s%n", e.getKey(), rows, c.keptByLabel(), c.rejected() == 0 ? ""
-                    : ", " + c.rejected() + " rejected " + c.rejectedByReason() + " (see "
-                            + new Path(new Path(out, e.getKey()), TokenizeTextStage.REJECTS_DIR) + ")");
-        }
-        if (result.splits().get("train").kept() == 0) {
-            throw new IllegalArgumentException("data.train " + config.data().train() + ": no row survived"
-                    + " tokenisation; see the reasons in " + new Path(new Path(out, "train"), TokenizeTextStage.REJECTS_DIR));
-        }
+        PreparedDataset d = stage.run(spark, splits, out.toString(), fingerprint).dataset();
+        d.summary().forEach(line -> console.println("sparkft: " + line
+                .replaceFirst("^(\\S+: \\d+) rows of (\\d+) documents", text.windows() ? "$1 windows of $2 documents" : "$0")));
+        return d;
     }
 
+    /** Read from the descriptor, so a reused folder is checked as a fresh one is. */
+    private static PreparedDataset requireTrainingRows(PreparedDataset d, TrainConfig config) {
+        if (d.require("train").rows() == 0) {
+            throw new IllegalArgumentException("data.train " + config.data().train() + ": no row survived"
+                    + " tokenisation; see the reasons in " + d.rejectsPath("train"));
+        }
+        return d;
+    }
     /** The table with the configured columns renamed to the stage's {@code text}, {@code label} (and {@code id}). */
     private static Dataset<Row> rawSplit(SparkSession spark, String path, TextData text) {
         Dataset<Row> table = spark.read().parquet(path);
@@ -170,7 +176,7 @@ final class TextDataPreparation {
     }
 
     /** The tokenizer as a local file: the user's, or the bundled one copied out of its jar. */
-    private static java.nio.file.Path localTokenizer(String tokenizer) throws IOException {
+    static java.nio.file.Path localTokenizer(String tokenizer) throws IOException {
         if (!tokenizer.equals(TextData.BUNDLED_MINILM)) {
             java.nio.file.Path path = java.nio.file.Path.of(tokenizer);
             if (!Files.isRegularFile(path)) {
@@ -187,8 +193,7 @@ final class TextDataPreparation {
     }
 
     /** What decides the tokenised output: settings, the tokenizer's bytes and the input files. */
-    private static ObjectNode fingerprint(TrainConfig config, java.nio.file.Path tokenizer, Configuration conf)
-            throws IOException {
+    static ObjectNode fingerprint(TrainConfig config, Configuration conf) {
         TextData text = config.data().text();
         ObjectNode f = JSON.createObjectNode();
         f.put("train", config.data().train());
@@ -198,70 +203,24 @@ final class TextDataPreparation {
         f.put("maxLength", text.maxLength());
         f.put("windowStride", text.windowStride());
         f.put("tokenizer", text.tokenizer());
-        f.put("tokenizerSha256", sha256(tokenizer));
-        f.set("trainFiles", listing(new Path(config.data().train()), conf));
+        f.put("tokenizerSha256", text.tokenizer().equals(TextData.BUNDLED_MINILM) ? bundledSha256()
+                : SourceFingerprint.sha256(new Path(java.nio.file.Path.of(text.tokenizer()).toUri()), conf,
+                        "data.text.tokenizer"));
+        f.set("trainFiles", SourceFingerprint.listing(new Path(config.data().train()), conf, "data.train"));
         if (config.data().validation() != null) {
-            f.set("validationFiles", listing(new Path(config.data().validation()), conf));
+            f.set("validationFiles", SourceFingerprint.listing(new Path(config.data().validation()), conf,
+                    "data.validation"));
         }
         return f;
     }
 
-    /** Every data file under {@code path}: relative name, size, modification time (hidden and _ files skipped). */
-    private static JsonNode listing(Path path, Configuration conf) throws IOException {
-        FileSystem fs = path.getFileSystem(conf);
-        if (!fs.exists(path)) {
-            throw new IllegalArgumentException("data table " + path + " does not exist");
-        }
-        Path root = fs.makeQualified(path);
-        TreeSet<String> files = new TreeSet<>();
-        RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
-        while (it.hasNext()) {
-            LocatedFileStatus s = it.next();
-            String name = s.getPath().getName();
-            if (!name.startsWith(".") && !name.startsWith("_")) {
-                String relative = root.toUri().relativize(s.getPath().toUri()).getPath();
-                files.add(relative + " " + s.getLen() + " " + s.getModificationTime());
-            }
-        }
-        return JSON.valueToTree(files);
-    }
-
-    private static void requireSameFingerprint(FileSystem fs, Path out, ObjectNode expected) throws IOException {
-        Path file = new Path(out, FINGERPRINT_FILE);
-        if (!fs.exists(file)) {
-            throw new IllegalArgumentException(out + " exists but has no " + FINGERPRINT_FILE + " (an interrupted"
-                    + " preparation?); remove " + out + " to tokenise again");
-        }
-        JsonNode found;
-        try (InputStream in = fs.open(file)) {
-            found = JSON.readTree(in);
-        }
-        Iterator<String> keys = expected.fieldNames();
-        while (keys.hasNext()) {
-            String key = keys.next();
-            // A key absent from an older fingerprint (windowStride) reads as null, its value when unset.
-            if (!expected.get(key).equals(found.hasNonNull(key) ? found.get(key) : NullNode.getInstance())) {
-                throw new IllegalArgumentException(out + " was tokenised with other settings or inputs: " + key
-                        + " was " + found.get(key) + ", now " + expected.get(key) + "; remove " + out
-                        + " (and the run's checkpoints, which trained on it) or choose another run.outputDir");
-            }
-        }
-        LOG.info("{} matches the text settings and inputs", file);
-    }
-
-    private static void writeAtomically(FileSystem fs, Path target, JsonNode value) throws IOException {
-        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
-        try (OutputStream o = fs.create(tmp, true)) {
-            JSON.writerWithDefaultPrettyPrinter().writeValue(o, value);
-        }
-        if (!fs.rename(tmp, target)) {
-            throw new IOException("rename " + tmp + " -> " + target + " failed");
-        }
-    }
-
-    private static String sha256(java.nio.file.Path file) throws IOException {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    static String bundledSha256() {
+        try (InputStream in = new DigestInputStream(BundledMiniLm.open(BundledMiniLm.TOKENIZER_RESOURCE),
+                MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the bundled tokenizer: " + e.getMessage(), e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }

@@ -75,16 +75,27 @@ class TextDataPreparationTest {
         assertTrue(Files.isRegularFile(out.resolve("data/tokenizer.json")));
         assertTrue(console.toString(StandardCharsets.UTF_8).contains("1 rejected {unknown label=1}"), console.toString());
 
-        long written = Files.getLastModifiedTime(out.resolve("data/fingerprint.json")).toMillis();
+        long written = Files.getLastModifiedTime(out.resolve("data/dataset.json")).toMillis();
         ByteArrayOutputStream again = new ByteArrayOutputStream();
         TrainConfig reused = TextDataPreparation.prepare(TestSpark.session(), config, print(again));
         assertEquals(prepared.data(), reused.data());
         assertTrue(again.toString(StandardCharsets.UTF_8).contains("reusing tokenised data"), again.toString());
-        assertEquals(written, Files.getLastModifiedTime(out.resolve("data/fingerprint.json")).toMillis());
+        assertEquals(written, Files.getLastModifiedTime(out.resolve("data/dataset.json")).toMillis());
 
         IllegalArgumentException changed = assertThrows(IllegalArgumentException.class,
                 () -> TextDataPreparation.prepare(TestSpark.session(), config(out, 32), print(again)));
         assertTrue(changed.getMessage().contains("maxLength was 16, now 32"), changed.getMessage());
+
+        // the trainer takes the class names from the descriptor, and refuses a corrupt one by file and key
+        org.apache.hadoop.conf.Configuration conf = TestSpark.session().sparkContext().hadoopConfiguration();
+        assertEquals(List.of("ham", "spam"), LabelNames.resolve(List.of(), prepared.data().train(), conf));
+        Path descriptor = out.resolve("data/dataset.json");
+        String good = Files.readString(descriptor);
+        Files.writeString(descriptor, good.replace("\"labels\" : [", "\"labelz\" : ["));
+        IllegalArgumentException corrupt = assertThrows(IllegalArgumentException.class,
+                () -> LabelNames.resolve(List.of(), prepared.data().train(), conf));
+        assertTrue(corrupt.getMessage().endsWith("dataset.json: key 'labels' is missing"), corrupt.getMessage());
+        Files.writeString(descriptor, good);
     }
 
     @Test

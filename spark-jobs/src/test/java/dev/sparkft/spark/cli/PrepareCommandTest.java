@@ -1,0 +1,252 @@
+package dev.sparkft.spark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sparkft.data.dataset.PreparedDataset;
+import dev.sparkft.spark.testing.TestSpark;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code sparkft prepare} on the repository's small real fixtures (CoNLL-2003 samples, the first 500 Fashion-MNIST
+ * test images in IDX, SpamAssassin messages): the dataset folder and its descriptor, a re-run that does nothing,
+ * and the refusals (exit 2, one line, nothing written) of missing inputs, other settings over an existing dataset,
+ * a folder that is no dataset and unknown keys.
+ */
+class PrepareCommandTest {
+    static final Path REPO = Path.of(System.getProperty("sparkft.repoRoot", ".."));
+    static final Path CONLL = REPO.resolve("examples/data/conll");
+    static final Path IDX = REPO.resolve("data-pipelines/src/test/resources/fashion-mnist");
+    static final Path SPAM = REPO.resolve("data-pipelines/src/test/resources/spamassassin/data");
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void session() {
+        TestSpark.session();  // the shared session: prepare uses it and leaves it running
+    }
+
+    record Outcome(int code, String out, String err) {
+    }
+
+    static Outcome run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = SparkFtCli.run(new ArrayList<>(List.of(args)), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static Path config(String name, String... lines) throws IOException {
+        return Files.writeString(dir.resolve(name), String.join("\n", lines) + "\n");
+    }
+
+    static PreparedDataset read(Path folder) {
+        return PreparedDataset.read(new org.apache.hadoop.fs.Path(folder.toUri()), new Configuration());
+    }
+
+    @Test
+    void conllFilesBecomeATokenClassificationDatasetAndARerunDoesNothing() throws IOException {
+        Path out = dir.resolve("ner");
+        Path config = config("ner.yaml",
+                "prepare:",
+                "  format: conll",
+                "  output: " + out,
+                "  splits: {train: [" + CONLL.resolve("conll2003-en.sample") + "], validation: "
+                        + CONLL.resolve("conll2003-de.sample") + "}",
+                "  tokenizer: bundled:all-minilm-l6-v2",
+                "  maxLength: 32");
+        Outcome first = run("prepare", "--config", config.toString());
+        assertEquals(0, first.code(), first.err());
+        PreparedDataset d = read(out);
+        assertEquals(PreparedDataset.TOKEN_CLASSIFICATION, d.kind());
+        assertEquals(List.of("train", "validation"), List.copyOf(d.splits().keySet()));
+        assertEquals(2, d.require("train").rows(), "two English sentences");
+        assertEquals(2, d.require("validation").rows(), "two German sentences");
+        assertEquals(List.of("B-LOC", "B-MISC", "B-ORG", "B-PER", "I-LOC", "I-MISC", "I-ORG", "I-PER", "O")
+                .containsAll(d.labels()), true, d.labels().toString());
+        assertTrue(d.labels().contains("O"));
+        assertEquals(List.of("input_ids", "attention_mask", "token_type_ids", "labels"),
+                d.columns().stream().map(PreparedDataset.Column::name).toList());
+        assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")) && Files.isRegularFile(out.resolve("labels.json")));
+        List<Row> rows = TestSpark.session().read().parquet(out.resolve("train").toString()).collectAsList();
+        assertEquals(2, rows.size());
+        assertEquals(32, rows.get(0).getList(0).size());
+        assertTrue(first.out().contains("sparkft: train: 2 rows {}, 0 rejected"), first.out());
+        d.checkSchema("train", TestSpark.session().read().parquet(out.resolve("train").toString()).schema());
+
+        long written = Files.getLastModifiedTime(out.resolve(PreparedDataset.FILE)).toMillis();
+        Outcome again = run("prepare", "--config", config.toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("already holds this dataset (same inputs and settings): nothing to do"),
+                again.out());
+        assertEquals(written, Files.getLastModifiedTime(out.resolve(PreparedDataset.FILE)).toMillis());
+
+        Outcome changed = run("prepare", "--config", config.toString(), "--set", "prepare.maxLength=64");
+        assertEquals(2, changed.code());
+        assertEquals("sparkft: output " + out + " already holds a dataset prepared from other inputs or settings"
+                + " (maxLength was 32, now 64); remove it or choose another output\n", changed.err());
+
+        // an explicit tag list: sentences with another tag go to the rejects, with the reason
+        Outcome tags = run("prepare", "--config", config.toString(), "--set", "prepare.output=" + dir.resolve("ner-tags"),
+                "--set", "prepare.labels=[O, B-PER, I-PER, B-ORG, I-ORG, B-LOC, I-LOC]");
+        assertEquals(0, tags.code(), tags.err());
+        PreparedDataset t = read(dir.resolve("ner-tags"));
+        assertEquals(List.of("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"), t.labels());
+        long rejected = t.require("train").rejected() + t.require("validation").rejected();
+        assertTrue(rejected > 0, "sentences with MISC tags are rejected");
+        assertEquals(Map.of("unknown tag", t.require("train").rejected()), t.require("train").rejected() == 0 ? Map.of()
+                : t.require("train").rejectedByReason());
+        assertEquals(t.require("train").rejected(), TestSpark.session().read()
+                .parquet(dir.resolve("ner-tags/train/_rejects").toString()).count());
+    }
+
+    @Test
+    void idxImagesBecomeAnImageDatasetWithClassNames() throws IOException {
+        Path out = dir.resolve("fashion");
+        Path config = config("fashion.json", "{\"prepare\": {\"format\": \"idx\", \"output\": \"" + out + "\",",
+                " \"train\": {\"images\": \"" + IDX.resolve("t10k-first500-images-idx3-ubyte.gz") + "\", \"labels\": \""
+                        + IDX.resolve("t10k-first500-labels-idx1-ubyte.gz") + "\", \"limit\": 200},",
+                " \"validationFraction\": 0.25, \"partitions\": 2, \"seed\": 7,",
+                " \"labels\": [\"T-shirt/top\", \"Trouser\", \"Pullover\", \"Dress\", \"Coat\", \"Sandal\", \"Shirt\",",
+                "            \"Sneaker\", \"Bag\", \"Ankle boot\"]},",
+                " \"run\": {\"name\": \"fashion-prep\"}}");
+        Outcome first = run("prepare", "--config", config.toString());
+        assertEquals(0, first.code(), first.err());
+        PreparedDataset d = read(out);
+        assertEquals(PreparedDataset.IMAGE_CLASSIFICATION, d.kind());
+        assertEquals(200, d.require("train").rows() + d.require("validation").rows());
+        // a quarter of each class, rounded per class
+        assertTrue(Math.abs(d.require("validation").rows() - 50) <= 5, d.require("validation").toString());
+        assertEquals(d.require("validation").rows(),
+                TestSpark.session().read().parquet(out.resolve("validation").toString()).count());
+        assertEquals(d.require("train").rows(), TestSpark.session().read().parquet(out.resolve("train").toString()).count());
+        assertEquals(List.of("features", "label"), d.columns().stream().map(PreparedDataset.Column::name).toList());
+        assertEquals("array<float>", d.columns().get(0).type());
+        assertEquals(d.require("train").rows(), d.require("train").rowsByLabel().values().stream()
+                .mapToLong(Long::longValue).sum());
+        assertTrue(d.require("train").rowsByLabel().containsKey("Ankle boot"), d.require("train").rowsByLabel().toString());
+        assertTrue(first.out().contains("sparkft: validation: " + d.require("validation").rows() + " rows {"),
+                first.out());
+
+        Outcome again = run("prepare", "--config", config.toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("nothing to do"), again.out());
+        Outcome otherSeed = run("prepare", "--config", config.toString(), "--set", "prepare.seed=8");
+        assertEquals(2, otherSeed.code());
+        assertTrue(otherSeed.err().contains("(seed was 7, now 8)"), otherSeed.err());
+
+        Outcome tooFewNames = run("prepare", "--config", config.toString(), "--set", "prepare.labels=[a, b]",
+                "--set", "prepare.output=" + dir.resolve("fashion-2"));
+        assertEquals(2, tooFewNames.code());
+        assertTrue(tooFewNames.err().contains("2 label names [a, b] for numClasses 10"), tooFewNames.err());
+        assertFalse(Files.exists(dir.resolve("fashion-2")));
+    }
+
+    @Test
+    void spamAssassinMessagesBecomeRawTextSplits() throws IOException {
+        Path out = dir.resolve("spam");
+        Path config = config("spam.yaml", "prepare: {format: spamassassin, input: " + SPAM + ", output: " + out
+                + ", splits: {train: 0.5, test: 0.5}, seed: 3}");
+        Outcome first = run("prepare", "--config", config.toString());
+        assertEquals(0, first.code(), first.err());
+        PreparedDataset d = read(out);
+        assertEquals(PreparedDataset.RAW_TEXT, d.kind());
+        assertEquals(List.of("ham", "spam"), d.labels());
+        assertEquals(Map.of("ham", 6L, "spam", 3L), d.require("train").rowsByLabel());
+        assertEquals(List.of("id", "text", "label"), d.columns().stream().map(PreparedDataset.Column::name).toList());
+
+        Path sotu = dir.resolve("sotu");
+        Outcome speeches = run("prepare", "--config", config("sotu.yaml", "prepare: {format: sotu, input: "
+                + REPO.resolve("data-pipelines/src/test/resources/sotu") + ", output: " + sotu
+                + ", label: century, splits: {train: 0.5, validation: 0.5}}").toString());
+        assertEquals(0, speeches.code(), speeches.err());
+        PreparedDataset s = read(sotu);
+        assertEquals(List.of("1900 on", "before 1900"), s.labels());
+        assertEquals(6, s.require("train").rows() + s.require("validation").rows(), "Washington's address left out");
+    }
+
+    @Test
+    void aTextConfigWithAMissingColumnOrInputIsRefused() throws IOException {
+        Path out = dir.resolve("text-run");
+        Path config = config("text.yaml",
+                "run: {name: text, outputDir: " + out + "}",
+                "data:",
+                "  train: " + REPO.resolve("examples/data/spam/train"),
+                "  text: {textColumn: body, maxLength: 16, tokenizer: bundled:all-minilm-l6-v2}",
+                "model: {engine: test-softmax, options: {features: 2, classes: 2}}",
+                "training: {globalBatch: 4, steps: 1}",
+                "optimizer: {learningRate: 0.1}");
+        Outcome column = run("prepare", "--config", config.toString());
+        assertEquals(2, column.code());
+        assertTrue(column.err().contains("has no column 'body'") && column.err().contains("data.text.textColumn"),
+                column.err());
+        assertFalse(Files.exists(out.resolve("data")), "nothing written");
+
+        Outcome missing = run("prepare", "--config", config.toString(), "--set", "data.train=" + dir.resolve("nope"));
+        assertEquals(2, missing.code());
+        assertEquals("sparkft: data.train: input " + dir.resolve("nope") + " does not exist\n", missing.err());
+
+        Outcome output = run("prepare", "--config", config.toString(), "--set", "prepare.output=" + dir.resolve("x"));
+        assertEquals(2, output.code());
+        assertTrue(output.err().contains("unknown key 'prepare.output'"), "text data goes to <run.outputDir>/data, where"
+                + " train reads it: " + output.err());
+    }
+
+    @Test
+    void badInputIsRefusedBeforeAnythingIsWritten() throws IOException {
+        Path out = dir.resolve("refused");
+        Path config = config("refused.yaml", "prepare:", "  format: conll", "  output: " + out,
+                "  splits: {train: " + dir.resolve("missing.conll") + "}", "  tokenizer: bundled:all-minilm-l6-v2");
+        Outcome missing = run("prepare", "--config", config.toString());
+        assertEquals(2, missing.code());
+        assertEquals("sparkft: prepare.splits.train: input " + new org.apache.hadoop.fs.Path(
+                dir.resolve("missing.conll").toUri()) + " does not exist\n", missing.err());
+
+        Outcome typo = run("prepare", "--config", config.toString(), "--set", "prepare.maxLenght=64");
+        assertEquals(2, typo.code());
+        assertTrue(typo.err().startsWith("sparkft: " + config + ": unknown key 'prepare.maxLenght'"), typo.err());
+        Outcome format = run("prepare", "--config", config.toString(), "--set", "prepare.format=csv");
+        assertEquals(2, format.code());
+        assertTrue(format.err().contains("key 'prepare.format' must be one of [text, conll, idx, spamassassin, sotu]"),
+                format.err());
+        Outcome nothing = run("prepare", "--config", config("empty.yaml", "run: {name: x}").toString());
+        assertEquals(2, nothing.code());
+        assertTrue(nothing.err().contains("nothing to prepare"), nothing.err());
+        Outcome noConfig = run("prepare");
+        assertEquals("sparkft: --config FILE is required; " + PrepareCommand.USAGE + "\n", noConfig.err());
+
+        // an output folder that holds something else is never written into
+        Files.createDirectories(out.resolve("train"));
+        Outcome notADataset = run("prepare", "--config", config.toString(), "--set",
+                "prepare.splits.train=" + CONLL.resolve("conll2003-en.sample"));
+        assertEquals(2, notADataset.code());
+        assertTrue(notADataset.err().contains("exists but holds no dataset.json"), notADataset.err());
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(List.of("train"), files.map(p -> p.getFileName().toString()).toList());
+        }
+        // a malformed CoNLL line is named with its file and line, before Spark writes anything
+        Path bad = Files.writeString(dir.resolve("bad.conll"), "EU NNP I-NP\n");
+        Outcome malformed = run("prepare", "--config", config.toString(), "--set", "prepare.splits.train=" + bad,
+                "--set", "prepare.output=" + dir.resolve("refused-2"));
+        assertEquals(2, malformed.code());
+        assertTrue(malformed.err().contains(bad.toString()), malformed.err());
+        assertFalse(Files.exists(dir.resolve("refused-2")));
+    }
+}
