@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Spark's own jars, with its security defaults: authentication, encryption, UI ACLs), a driver JVM started by that
  * SPARK_HOME's bin/spark-submit with cluster-config/spark-defaults.conf as its only properties and the application
  * jar (dist module) as primary resource, so SparkFT, DL4J, DJL and their natives reach driver and executors in that
- * jar alone (natives extracted into fresh cache folders, with DJL offline). It trains a DL4J CNN on a slice of the real Fashion-MNIST sample with four
+ * jar alone (natives extracted into cache folders empty at the start, with DJL offline). It trains a DL4J CNN on a slice of the real Fashion-MNIST sample with four
  * partitions on the two executors. Its final parameters must equal a local-mode run of the same config bit
  * for bit: the cluster changes where gradients are computed, not what they are, and partitions are summed in
  * partition order (docs/determinism.md). Also: a driver without the cluster's secret is refused, and a driver
@@ -207,8 +207,8 @@ class StandaloneClusterIT {
             String executors = executorLogs(home);
             assertTrue(executors.contains("was assigned gpu:0"), "the engine saw the task's GPU address:\n"
                     + tail(executors, 40));
-            // DJL's libtorch and JNI library, from the application jar into a fresh DJL_CACHE_DIR, DJL offline (the
-            // properties file's executor options).
+            // DJL's libtorch and JNI library, from the application jar into a DJL_CACHE_DIR empty at the start, with
+            // DJL offline (the properties file's executor options).
             assertTrue(executors.contains("-Dai.djl.offline=true"), "DJL offline on the executors:\n" + tail(executors, 40));
             assertExtracted("djl", "libtorch_cpu.so", false, executors);
             assertExtracted("djl", "libdjl_torch.so", false, executors);
@@ -372,8 +372,9 @@ class StandaloneClusterIT {
     /**
      * Starts a driver as docs/cluster.md does: the SPARK_HOME's bin/spark-submit with cluster-config/spark-defaults.conf
      * and the application jar, {@code secretFile} as SPARKFT_AUTH_SECRET_FILE (null: none), {@code conf} before and
-     * {@code trainArgs} after {@code train --config FILE}. Driver and executors extract natives into fresh folders
-     * under {@link #nativeCache} (JavaCPP's cache, DJL_CACHE_DIR), so nothing from an earlier run or ~/.djl.ai helps.
+     * {@code trainArgs} after {@code train --config FILE}. Driver and executors extract natives into folders under
+     * {@link #nativeCache} (JavaCPP's cache, DJL_CACHE_DIR) that are empty when this class starts, so nothing from an
+     * earlier run, ~/.javacpp or ~/.djl.ai helps; the class's tests share them, as a node's runs share its caches.
      */
     private Process submit(Path config, Path log, Path secretFile, List<String> trainArgs, String... conf)
             throws Exception {
@@ -406,23 +407,23 @@ class StandaloneClusterIT {
         return pb.start();
     }
 
-    /** This test's native-library cache folder for {@code side} (driver or executors). */
-    private Path nativeCache(String side) {
-        return dir.resolve("native-cache").resolve(side);
+    /** The native-library cache folder of {@code side} (driver or executors), empty when this class started. */
+    private static Path nativeCache(String side) {
+        return shared.resolve("native-cache").resolve(side);
     }
 
     /**
      * Fails unless the executors fetched the application jar and extracted {@code file} (a native library's name)
-     * into their fresh cache folder {@code cache} ({@code fromJar}: under a folder named after the jar, as JavaCPP
+     * into their cache folder {@code cache}, empty when this class started ({@code fromJar}: under a folder named after the jar, as JavaCPP
      * keys its cache; DJL names its own).
      */
-    private void assertExtracted(String cache, String file, boolean fromJar, String executorLog) throws IOException {
+    private static void assertExtracted(String cache, String file, boolean fromJar, String executorLog) throws IOException {
         Path root = nativeCache("executors").resolve(cache);
         List<Path> found;
         try (var files = Files.exists(root) ? Files.walk(root) : java.util.stream.Stream.<Path>empty()) {
             found = files.filter(p -> p.getFileName().toString().endsWith(file) && Files.isRegularFile(p)).toList();
         }
-        assertFalse(found.isEmpty(), "no " + file + " extracted into the executors' fresh " + cache + " cache " + root
+        assertFalse(found.isEmpty(), "no " + file + " extracted into the executors' " + cache + " cache " + root
                 + ":\n" + tail(executorLog, 40));
         if (fromJar) {
             assertTrue(found.stream().anyMatch(p -> p.toString().contains("/" + appJar.getFileName() + "/")),
@@ -430,7 +431,7 @@ class StandaloneClusterIT {
         }
         assertTrue(executorLog.contains("Fetching spark://") && executorLog.contains(appJar.getFileName().toString()),
                 "the executors fetched the application jar from the driver:\n" + tail(executorLog, 40));
-        System.out.printf("executors extracted %s into their fresh cache: %s%n", file, found.get(0));
+        System.out.printf("executors extracted %s into their cache (empty at the start): %s%n", file, found.get(0));
     }
 
     /** Fails unless every float of {@code actual} has the bits of {@code expected}'s, naming how many differ. */
