@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Start, stop or inspect a Spark standalone cluster (one master, N workers, each a separate JVM) on this
-# host, from the jars Maven already has: no Spark distribution needed.
+# host, from a Spark distribution or the stand-in for one that make-spark-home.sh builds from Maven.
 #
 #   cluster-config/sparkft-cluster.sh start  [--workers 2] [--cores 1] [--memory 3g] [--home DIR]
 #                                            [--gpus N [--gpu-script FILE]] [--insecure]
 #   cluster-config/sparkft-cluster.sh stop   [--home DIR]
 #   cluster-config/sparkft-cluster.sh status [--home DIR]
 #
-# DIR (default: target/spark-home) is a SPARK_HOME made by cluster-config/make-spark-home.sh: a RELEASE
-# file and jars/ holding Spark's runtime jars plus SparkFT and its dependencies, so executors need nothing
-# shipped. Logs and pid files go to DIR/run. The master listens on spark://$SPARK_LOCAL_IP:${SPARK_MASTER_PORT:-7077}.
+# DIR (default: target/spark-home) is a SPARK_HOME: a Spark 3.5 distribution, or one made by
+# cluster-config/make-spark-home.sh (RELEASE, jars/ with Spark's own runtime jars, bin/spark-submit). SparkFT is
+# not in it: drivers submit the application jar (docs/cluster.md). Logs and pid files go to DIR/run.
+# The master listens on spark://$SPARK_LOCAL_IP:${SPARK_MASTER_PORT:-7077}.
 # --gpus N: each worker offers N GPUs (Spark resource "gpu"), found by FILE (default: gpu-discovery.sh beside
 # this script, which asks nvidia-smi); submit with spark.executor/task.resource.gpu.amount (docs/cluster.md).
 # Security (docs/cluster.md#security): master, workers, executors and their web UIs bind to $SPARK_LOCAL_IP,
@@ -154,7 +155,7 @@ case "$cmd" in
     done
     ;;
   *)
-    sed -n '2,17p' "$0" >&2
+    sed -n '2,20p' "$0" >&2
     exit 2
     ;;
 esac

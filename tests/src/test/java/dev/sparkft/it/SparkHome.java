@@ -1,56 +1,80 @@
 package dev.sparkft.it;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
- * A throw-away SPARK_HOME made from the runtime classpath that Maven wrote for this module
- * ({@code dependency:build-classpath}): a RELEASE file and jars/ with links to every jar, SparkFT's own
- * module jars included, so master, workers, executors and the submitted driver share one classpath.
+ * What the cluster test deploys, as a platform team would: a stand-in for a stock Spark 3.5 distribution made
+ * by cluster-config/make-spark-home.sh (RELEASE, Spark's own runtime jars only, bin/spark-submit) and SparkFT's
+ * application jar, which the dist module built (its path comes from failsafe's {@code sparkft.appJar}).
  */
 final class SparkHome {
     private SparkHome() {
     }
 
-    static Path create(Path classpathFile, Path dir) throws IOException {
-        if (!Files.isRegularFile(classpathFile)) {
-            throw new IllegalStateException("no classpath file " + classpathFile + "; run the tests module through"
-                    + " Maven (mvn verify), whose dependency:build-classpath execution writes it");
+    /**
+     * Runs make-spark-home.sh into {@code dir}, with Maven offline when this build is
+     * ({@code sparkft.mavenOffline}) and on this build's local repository ({@code sparkft.mavenRepoLocal}).
+     */
+    static Path create(Path repoRoot, Path dir) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("bash", repoRoot.resolve("cluster-config/make-spark-home.sh").toString(),
+                dir.toString()));
+        if (Boolean.getBoolean("sparkft.mavenOffline")) {
+            cmd.add("-o");
         }
-        Path jars = Files.createDirectories(dir.resolve("jars"));
-        Set<String> names = new HashSet<>();
-        for (Path jar : entries(classpathFile)) {
-            String name = jar.getFileName().toString();
-            // Two artifacts may share a file name; the wildcard classpath only needs distinct link names.
-            String link = names.add(name) ? name : names.size() + "-" + name;
-            Files.createSymbolicLink(jars.resolve(link), jar);
+        String repoLocal = System.getProperty("sparkft.mavenRepoLocal", "");
+        if (!repoLocal.isBlank()) {
+            cmd.add("-Dmaven.repo.local=" + repoLocal);
         }
-        Files.writeString(dir.resolve("RELEASE"), "Spark 3.5 (Scala 2.12) jars for the SparkFT cluster test\n");
+        Path log = Files.createTempFile("make-spark-home", ".log");
+        try {
+            Process p = new ProcessBuilder(cmd).directory(repoRoot.toFile()).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+            boolean done = p.waitFor(300, TimeUnit.SECONDS);
+            if (!done) {
+                p.destroyForcibly().waitFor();
+            }
+            if (!done || p.exitValue() != 0) {
+                throw new IllegalStateException("make-spark-home.sh " + dir + (done ? " exited " + p.exitValue()
+                        : " timed out") + ":\n" + Files.readString(log, StandardCharsets.UTF_8));
+            }
+        } finally {
+            Files.deleteIfExists(log);
+        }
         return dir;
     }
 
-    /** The jar of SparkFT's trainer (spark-submit's primary resource). */
-    static Path trainerJar(Path classpathFile) throws IOException {
-        return entries(classpathFile).stream()
-                .filter(p -> p.getFileName().toString().startsWith("sparkft-spark-jobs-"))
-                .findFirst().orElseThrow(() -> new IllegalStateException(classpathFile + " lacks sparkft-spark-jobs"));
+    /**
+     * A SPARK_HOME of its own for one test ({@code run/} holds that test's daemons' logs and work folders) that
+     * shares {@code shared}'s RELEASE, jars/ and bin/ through links.
+     */
+    static Path linked(Path shared, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        for (String name : List.of("RELEASE", "jars", "bin")) {
+            Files.createSymbolicLink(dir.resolve(name), shared.resolve(name));
+        }
+        return dir;
     }
 
-    private static List<Path> entries(Path classpathFile) throws IOException {
-        List<Path> out = new ArrayList<>();
-        for (String entry : Files.readString(classpathFile).trim().split(java.io.File.pathSeparator)) {
-            Path p = Path.of(entry);
-            if (!entry.endsWith(".jar") || !Files.isRegularFile(p)) {
-                throw new IllegalStateException("classpath entry " + entry + " in " + classpathFile + " is not a jar;"
-                        + " the cluster test needs the reactor's packaged module jars (run it with mvn verify)");
-            }
-            out.add(p);
+    /** The application jar (spark-submit's primary resource). */
+    static Path applicationJar() {
+        Path jar = Path.of(System.getProperty("sparkft.appJar", "../dist/target/missing.jar")).toAbsolutePath().normalize();
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("no application jar " + jar + "; run the tests module through Maven"
+                    + " with the dist module (mvn -pl tests -am verify), which packages it first");
         }
-        return out;
+        return jar;
+    }
+
+    /** The Spark runtime jars in {@code home}'s jars/ (links into the local Maven repository). */
+    static List<Path> jars(Path home) throws IOException {
+        try (var files = Files.list(home.resolve("jars"))) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList();
+        }
     }
 }

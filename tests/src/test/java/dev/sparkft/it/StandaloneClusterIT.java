@@ -21,19 +21,28 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.util.stream.LongStream;
 import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The trainer on a real standalone cluster: a master and two one-core workers (separate JVMs on 127.0.0.1,
- * started by cluster-config/sparkft-cluster.sh from a SPARK_HOME linked from Maven's jars, with its security
- * defaults: authentication, encryption, UI ACLs), a driver JVM submitted with SparkSubmit and
- * cluster-config/spark-defaults.conf, training a DL4J CNN on a slice of the real Fashion-MNIST sample with four
+ * The trainer on a real standalone cluster, deployed as on a stock Spark 3.5: a master and two one-core workers
+ * (separate JVMs on 127.0.0.1, started by cluster-config/sparkft-cluster.sh from a SPARK_HOME that holds only
+ * Spark's own jars, with its security defaults: authentication, encryption, UI ACLs), a driver JVM started by that
+ * SPARK_HOME's bin/spark-submit with cluster-config/spark-defaults.conf as its only properties and the application
+ * jar (dist module) as primary resource, so SparkFT, DL4J, DJL and their natives reach driver and executors in that
+ * jar alone (natives extracted into cache folders empty at the start, with DJL offline). It trains a DL4J CNN on a slice of the real Fashion-MNIST sample with four
  * partitions on the two executors. Its final parameters must equal a local-mode run of the same config bit
  * for bit: the cluster changes where gradients are computed, not what they are, and partitions are summed in
  * partition order (docs/determinism.md). Also: a driver without the cluster's secret is refused, and a driver
@@ -44,18 +53,30 @@ class StandaloneClusterIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
+    static Path shared;
+    static Path repo;
+    static Path sparkHome;
+    static Path appJar;
+
+    @TempDir
     Path dir;
-    Path repo;
-    Path classpathFile;
     Path home;
     int port;
     int uiPort;
 
-    @BeforeEach
-    void sparkHome() throws IOException {
+    @BeforeAll
+    static void sparkHome() throws Exception {
         repo = Path.of(System.getProperty("sparkft.repoRoot", "..")).toAbsolutePath().normalize();
-        classpathFile = Path.of(System.getProperty("sparkft.classpathFile", "target/spark-classpath.txt"));
-        home = SparkHome.create(classpathFile, dir.resolve("spark-home"));
+        appJar = SparkHome.applicationJar();
+        long start = System.nanoTime();
+        sparkHome = SparkHome.create(repo, shared.resolve("spark-home"));
+        System.out.printf("make-spark-home.sh: %d Spark jars in %.1f s%n", SparkHome.jars(sparkHome).size(),
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    @BeforeEach
+    void testHome() throws IOException {
+        home = SparkHome.linked(sparkHome, dir.resolve("spark-home"));
         // Free ports rather than fixed ones: other checkouts on a shared machine run this test at the same time.
         port = freePort();
         uiPort = freePort();
@@ -83,6 +104,8 @@ class StandaloneClusterIT {
             assertTrue(cluster.logs().contains("Launching executor") || log.contains("Granted executor"),
                     "executors ran on the workers:\n" + cluster.logs());
             assertEquals(2, executorLogs(home).split("Spark Executor Command").length - 1, "two executors");
+            // ND4J's natives: JavaCPP extracts them from the application jar on the executors.
+            assertExtracted("javacpp", "libjnind4jcpu.so", true, executorLogs(home));
         }
         System.out.printf("cluster run (start, submit, %d steps, stop): %.1f s%n", STEPS, (System.nanoTime() - start) / 1e9);
 
@@ -95,6 +118,68 @@ class StandaloneClusterIT {
         assertEquals(STEPS, end.step());
         assertBitEqual(expected.params(), end.params(), "standalone cluster (4 partitions, 2 executors) vs local[2]");
         assertTrue(expected.losses()[STEPS - 1] < expected.losses()[0], "the model trains");
+    }
+
+    /**
+     * The application jar as the cluster sees it: SparkFT's CLI as Main-Class; the engines, ND4J's backend and DJL's
+     * engine registered for ServiceLoader; linux-x86_64 natives of ND4J (JavaCPP), libtorch and DJL's JNI library;
+     * no jar signatures; Gson only relocated; and no class that Spark's own jars also hold. Spark's class loader
+     * is asked first, so such a class would be Spark's copy whatever the jar carried: the jar leaves out what
+     * Spark has in the same version and relocates what it has in another.
+     */
+    @Test
+    void applicationJarCarriesSparkFtAndNoClassOfSpark() throws Exception {
+        Map<String, String> sparkClasses = new HashMap<>();
+        for (Path jar : SparkHome.jars(sparkHome)) {
+            try (JarFile j = new JarFile(jar.toFile())) {
+                j.stream().map(JarEntry::getName).filter(n -> n.endsWith(".class") && !n.startsWith("META-INF/"))
+                        .forEach(n -> sparkClasses.putIfAbsent(n, jar.getFileName().toString()));
+            }
+        }
+        try (JarFile jar = new JarFile(appJar.toFile())) {
+            assertEquals("dev.sparkft.spark.cli.SparkFtCli", jar.getManifest().getMainAttributes().getValue("Main-Class"));
+            Set<String> engines = services(Files.readString(
+                    repo.resolve("dl-core/src/main/resources/META-INF/services/dev.sparkft.model.ModelEngine")));
+            assertFalse(engines.isEmpty());
+            assertEquals(engines, services(entry(jar, "META-INF/services/dev.sparkft.model.ModelEngine")), "SparkFT's engines");
+            assertTrue(services(entry(jar, "META-INF/services/org.nd4j.linalg.factory.Nd4jBackend"))
+                    .contains("org.nd4j.linalg.cpu.nativecpu.CpuBackend"), "ND4J's CPU backend");
+            assertTrue(services(entry(jar, "META-INF/services/ai.djl.engine.EngineProvider"))
+                    .contains("ai.djl.pytorch.engine.PtEngineProvider"), "DJL's PyTorch engine");
+            for (String lib : List.of("org/nd4j/linalg/cpu/nativecpu/bindings/linux-x86_64/libjnind4jcpu.so",
+                    "org/nd4j/linalg/cpu/nativecpu/bindings/linux-x86_64/libnd4jcpu.so",
+                    "org/bytedeco/openblas/linux-x86_64/libopenblas.so.0", "native/lib/pytorch.properties",
+                    "pytorch/cpu/linux-x86_64/libtorch_cpu.so", "jnilib/linux-x86_64/cpu/libdjl_torch.so",
+                    "native/lib/linux-x86_64/cpu/libtokenizers.so")) {
+                assertTrue(jar.getEntry(lib) != null, "the jar lacks " + lib);
+            }
+            List<String> names = jar.stream().map(JarEntry::getName).toList();
+            assertEquals(List.of(), names.stream().filter(n -> n.matches("META-INF/[^/]+\\.(SF|DSA|RSA|EC)")).toList(),
+                    "signature files of the merged jars");
+            assertEquals(List.of(), names.stream().filter(n -> n.startsWith("com/google/gson/")).limit(3).toList(),
+                    "Gson outside its relocated package");
+            assertTrue(names.contains("dev/sparkft/shaded/com/google/gson/Gson.class"), "relocated Gson");
+            List<String> shadowed = names.stream().filter(sparkClasses::containsKey)
+                    .map(n -> n + " (also in " + sparkClasses.get(n) + ")").toList();
+            assertEquals(List.of(), shadowed.subList(0, Math.min(10, shadowed.size())), shadowed.size()
+                    + " classes of the application jar are also in Spark's jars (" + sparkClasses.size() + " classes)");
+            System.out.printf("application jar: %d entries, %.0f MB; no class among Spark's %d%n", names.size(),
+                    Files.size(appJar) / 1e6, sparkClasses.size());
+        }
+    }
+
+    private static String entry(JarFile jar, String name) throws IOException {
+        JarEntry e = jar.getJarEntry(name);
+        assertTrue(e != null, "the application jar lacks " + name);
+        try (var in = jar.getInputStream(e)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The class names of a ServiceLoader file (comments and blank lines dropped). */
+    private static Set<String> services(String text) {
+        return text.lines().map(l -> l.replaceAll("#.*", "").strip()).filter(l -> !l.isEmpty())
+                .collect(java.util.stream.Collectors.toCollection(TreeSet::new));
     }
 
     /**
@@ -122,6 +207,11 @@ class StandaloneClusterIT {
             String executors = executorLogs(home);
             assertTrue(executors.contains("was assigned gpu:0"), "the engine saw the task's GPU address:\n"
                     + tail(executors, 40));
+            // DJL's libtorch and JNI library, from the application jar into a DJL_CACHE_DIR empty at the start, with
+            // DJL offline (the properties file's executor options).
+            assertTrue(executors.contains("-Dai.djl.offline=true"), "DJL offline on the executors:\n" + tail(executors, 40));
+            assertExtracted("djl", "libtorch_cpu.so", false, executors);
+            assertExtracted("djl", "libdjl_torch.so", false, executors);
         }
         TrainingResult expected = TestRuns.train(ConfigLoader.parse(TinyBertSlice.config("djl-local", "local[2]",
                 dir.resolve("djl-local-run"), train, 4, STEPS), false, List.of()), false);
@@ -280,36 +370,68 @@ class StandaloneClusterIT {
     }
 
     /**
-     * Starts a driver JVM as docs/cluster.md does: SparkSubmit with cluster-config/spark-defaults.conf, the trainer
-     * as main class, {@code secretFile} as SPARKFT_AUTH_SECRET_FILE (null: none), {@code conf} before and
-     * {@code trainArgs} after {@code train --config FILE}.
+     * Starts a driver as docs/cluster.md does: the SPARK_HOME's bin/spark-submit with cluster-config/spark-defaults.conf
+     * and the application jar, {@code secretFile} as SPARKFT_AUTH_SECRET_FILE (null: none), {@code conf} before and
+     * {@code trainArgs} after {@code train --config FILE}. Driver and executors extract natives into folders under
+     * {@link #nativeCache} (JavaCPP's cache, DJL_CACHE_DIR) that are empty when this class starts, so nothing from an
+     * earlier run, ~/.javacpp or ~/.djl.ai helps; the class's tests share them, as a node's runs share its caches.
      */
     private Process submit(Path config, Path log, Path secretFile, List<String> trainArgs, String... conf)
             throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx1g");
-        cmd.addAll(List.of(System.getProperty("sparkft.jvmOpens").trim().split("\\s+")));
-        cmd.addAll(List.of("-cp", home.resolve("jars") + "/*", "org.apache.spark.deploy.SparkSubmit",
+        Path driverCache = nativeCache("driver");
+        Path executorCache = nativeCache("executors");
+        List<String> cmd = new ArrayList<>(List.of(home.resolve("bin/spark-submit").toString(),
                 "--master", "spark://127.0.0.1:" + port,
                 "--properties-file", repo.resolve("cluster-config/spark-defaults.conf").toString(),
-                "--conf", "spark.ui.enabled=false", "--conf", "spark.executor.memory=768m"));
+                "--driver-memory", "1g",
+                "--conf", "spark.ui.enabled=false", "--conf", "spark.executor.memory=768m",
+                // defaultJavaOptions come before the properties file's extraJavaOptions, which they leave in place.
+                "--conf", "spark.driver.defaultJavaOptions=-Dorg.bytedeco.javacpp.cachedir=" + driverCache.resolve("javacpp"),
+                "--conf", "spark.executor.defaultJavaOptions=-Dorg.bytedeco.javacpp.cachedir=" + executorCache.resolve("javacpp"),
+                "--conf", "spark.executorEnv.DJL_CACHE_DIR=" + executorCache.resolve("djl")));
         cmd.addAll(List.of(conf));
-        cmd.addAll(List.of(
-                "--class", "dev.sparkft.spark.cli.SparkFtCli", SparkHome.trainerJar(classpathFile).toString(),
+        cmd.addAll(List.of("--class", "dev.sparkft.spark.cli.SparkFtCli", appJar.toString(),
                 "train", "--config", config.toString()));
         cmd.addAll(trainArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("SPARK_HOME", home.toString());
-        pb.environment().put("SPARK_SCALA_VERSION", "2.12");
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
         pb.environment().put("OMP_NUM_THREADS", "1");
+        pb.environment().put("DJL_CACHE_DIR", driverCache.resolve("djl").toString());
         pb.environment().remove("SPARKFT_AUTH_SECRET");
         // Never the user's own secret file: the test cluster's, or one that does not exist.
         pb.environment().put("SPARKFT_AUTH_SECRET_FILE",
                 (secretFile != null ? secretFile : dir.resolve("no-secret")).toString());
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         return pb.start();
+    }
+
+    /** The native-library cache folder of {@code side} (driver or executors), empty when this class started. */
+    private static Path nativeCache(String side) {
+        return shared.resolve("native-cache").resolve(side);
+    }
+
+    /**
+     * Fails unless the executors fetched the application jar and extracted {@code file} (a native library's name)
+     * into their cache folder {@code cache}, empty when this class started ({@code fromJar}: under a folder named after the jar, as JavaCPP
+     * keys its cache; DJL names its own).
+     */
+    private static void assertExtracted(String cache, String file, boolean fromJar, String executorLog) throws IOException {
+        Path root = nativeCache("executors").resolve(cache);
+        List<Path> found;
+        try (var files = Files.exists(root) ? Files.walk(root) : java.util.stream.Stream.<Path>empty()) {
+            found = files.filter(p -> p.getFileName().toString().endsWith(file) && Files.isRegularFile(p)).toList();
+        }
+        assertFalse(found.isEmpty(), "no " + file + " extracted into the executors' " + cache + " cache " + root
+                + ":\n" + tail(executorLog, 40));
+        if (fromJar) {
+            assertTrue(found.stream().anyMatch(p -> p.toString().contains("/" + appJar.getFileName() + "/")),
+                    file + " extracted from the application jar: " + found);
+        }
+        assertTrue(executorLog.contains("Fetching spark://") && executorLog.contains(appJar.getFileName().toString()),
+                "the executors fetched the application jar from the driver:\n" + tail(executorLog, 40));
+        System.out.printf("executors extracted %s into their cache (empty at the start): %s%n", file, found.get(0));
     }
 
     /** Fails unless every float of {@code actual} has the bits of {@code expected}'s, naming how many differ. */
