@@ -68,12 +68,16 @@ final class TextDataPreparation {
 
     /** {@code config} itself without {@code data.text}; otherwise the config over the tokenised tables. */
     static TrainConfig prepare(SparkSession spark, TrainConfig config, PrintStream console) {
+        return prepare(spark, config, console, new Path(config.run().outputDir(), DATA_DIR));
+    }
+
+    /** The same, tokenising into {@code out} (evaluate's own folder when it evaluates other data). */
+    static TrainConfig prepare(SparkSession spark, TrainConfig config, PrintStream console, Path out) {
         TextData text = config.data().text();
         if (text == null) {
             return config;
         }
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        Path out = new Path(config.run().outputDir(), DATA_DIR);
         String validation = config.data().validation();
         try {
             java.nio.file.Path tokenizer = localTokenizer(text.tokenizer());
@@ -96,6 +100,28 @@ final class TextDataPreparation {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare tokenised data in " + out + ": " + e.getMessage(), e);
         }
+        return config.withData(config.data().withTables(new Path(out, "train").toString(),
+                validation == null ? null : new Path(out, "validation").toString()));
+    }
+
+    /**
+     * The config over the tables an earlier {@link #prepare} wrote, without tokenising (what export needs: their
+     * labels.json and tokenizer.json); fails when they are not there.
+     */
+    static TrainConfig prepared(TrainConfig config, Configuration conf) {
+        if (config.data().text() == null) {
+            return config;
+        }
+        Path out = new Path(config.run().outputDir(), DATA_DIR);
+        try {
+            if (!out.getFileSystem(conf).exists(new Path(out, FINGERPRINT_FILE))) {
+                throw new IllegalArgumentException("run.outputDir " + config.run().outputDir() + " has no tokenised"
+                        + " data (" + out + "); train the run first, or set run.outputDir to the trained run's");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot look for " + out, e);
+        }
+        String validation = config.data().validation();
         return config.withData(config.data().withTables(new Path(out, "train").toString(),
                 validation == null ? null : new Path(out, "validation").toString()));
     }

@@ -2,6 +2,7 @@ package dev.sparkft.spark.driver;
 
 import dev.sparkft.eval.ClassificationReport;
 import dev.sparkft.model.ColumnExpectation;
+import dev.sparkft.model.ModelSpec;
 import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.executor.ClassificationSum;
 import dev.sparkft.spark.executor.ClassificationWorker;
@@ -18,13 +19,21 @@ final class Validator implements AutoCloseable {
     private final JavaSparkContext sc;
     private final IndexedDataset data;
     private final TrainConfig config;
+    private final ModelSpec spec;
     private final List<String> labelNames;
 
     Validator(SparkSession spark, TrainConfig config, List<String> columns, List<ColumnExpectation> expectations) {
+        this(spark, config, config.model(), LabelNames.resolve(config.evaluation().labels(), config.data().train(),
+                spark.sparkContext().hadoopConfiguration()), columns, expectations);
+    }
+
+    /** A validator of another model than {@code config.model()} (a resolved one), with its own class names. */
+    Validator(SparkSession spark, TrainConfig config, ModelSpec spec, List<String> labelNames, List<String> columns,
+            List<ColumnExpectation> expectations) {
         this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         this.config = config;
-        this.labelNames = LabelNames.resolve(config.evaluation().labels(), config.data().train(),
-                spark.sparkContext().hadoopConfiguration());
+        this.spec = spec;
+        this.labelNames = labelNames;
         this.data = IndexedDataset.load(spark, config.data().validation(), withDocument(spark, config, columns),
                 expectations, config.data().partitions());
     }
@@ -43,7 +52,7 @@ final class Validator implements AutoCloseable {
     ValidationResult evaluate(float[] params, long step, double epoch, boolean end) {
         String path = config.data().validation();
         ClassificationSum sum = RoundRunner.run(sc, data, params, broadcast -> new ClassificationWorker(
-                config.model(), data.assembler(), broadcast, config.training().microBatch(), labelNames, path),
+                spec, data.assembler(), broadcast, config.training().microBatch(), labelNames, path),
                 ClassificationSum::merge);
         if (sum.matrix() == null || sum.matrix().total() == 0) {
             throw new IllegalArgumentException("validation set " + path + " has no labelled examples to evaluate");
