@@ -277,10 +277,11 @@ public final class PredictJob {
                 keys.add(part);
             }
         }
-        for (String reserved : List.of(PredictionWorker.REASON, "label_index", "label", "probabilities", "logits",
-                "windows")) {
-            if (keys.contains(reserved)) {
-                throw new IllegalArgumentException("predict.keyColumns: column '" + reserved + "' of " + p.input()
+        List<String> reserved = new ArrayList<>(PredictionWorker.PREDICTION_COLUMNS);
+        reserved.add(PredictionWorker.REASON);
+        for (String name : reserved) {
+            if (keys.contains(name)) {
+                throw new IllegalArgumentException("predict.keyColumns: column '" + name + "' of " + p.input()
                         + " would clash with a prediction column; list the key columns to keep in predict.keyColumns");
             }
         }

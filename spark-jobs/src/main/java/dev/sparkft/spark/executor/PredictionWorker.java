@@ -23,7 +23,7 @@ import org.apache.spark.sql.types.StructType;
  * held whole), with the executor's model for {@code spec} ({@link ExecutorModels}: one per task slot) in batches
  * of {@code batchSize} forward passes without gradients ({@code TrainableModel.predict}). Each input row becomes
  * one output row: its key columns, a {@code reason} (null when scored; the rejects are the rows where it is
- * set) and the prediction: {@code label_index}, {@code label} and {@code probabilities} (softmax of the logits),
+ * set) and the prediction: {@code predicted_index}, {@code predicted_label} and {@code probabilities} (softmax of the logits),
  * plus {@code logits} for a sequence classifier on one window per row. Raw text is tokenised here; with windows a
  * document's probabilities are the mean over its windows, as evaluation judges documents ({@link DocumentScores}).
  * A token classifier's fields are arrays over the row's real tokens (attention mask 1).
@@ -34,6 +34,9 @@ public final class PredictionWorker implements MapPartitionsFunction<Row, Row> {
     public static final List<String> TEXT_COLUMNS = List.of("input_ids", "attention_mask", "token_type_ids");
     public static final String REASON = "reason";
     public static final String EMPTY_TEXT = "empty text";
+    /** The prediction's columns (after the keys and {@link #REASON}). */
+    public static final List<String> PREDICTION_COLUMNS = List.of("predicted_index", "predicted_label",
+            "probabilities", "logits", "windows");
 
     /**
      * How input rows become model inputs: raw text at {@code textIndex} through {@code tokenizer} (windows when
@@ -84,12 +87,12 @@ public final class PredictionWorker implements MapPartitionsFunction<Row, Row> {
     public static StructType schema(List<StructField> keys, boolean perToken, boolean windows) {
         StructType s = new StructType(keys.toArray(new StructField[0])).add(REASON, DataTypes.StringType, true);
         if (perToken) {
-            return s.add("label_index", DataTypes.createArrayType(DataTypes.IntegerType, false), true)
-                    .add("label", DataTypes.createArrayType(DataTypes.StringType, false), true)
+            return s.add("predicted_index", DataTypes.createArrayType(DataTypes.IntegerType, false), true)
+                    .add("predicted_label", DataTypes.createArrayType(DataTypes.StringType, false), true)
                     .add("probabilities", DataTypes.createArrayType(
                             DataTypes.createArrayType(DataTypes.FloatType, false), false), true);
         }
-        s = s.add("label_index", DataTypes.IntegerType, true).add("label", DataTypes.StringType, true)
+        s = s.add("predicted_index", DataTypes.IntegerType, true).add("predicted_label", DataTypes.StringType, true)
                 .add("probabilities", DataTypes.createArrayType(DataTypes.FloatType, false), true);
         return windows ? s.add("windows", DataTypes.IntegerType, true)
                 : s.add("logits", DataTypes.createArrayType(DataTypes.FloatType, false), true);
