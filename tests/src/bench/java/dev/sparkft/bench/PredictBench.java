@@ -108,6 +108,7 @@ public final class PredictBench {
                 PredictBench.class.getName(), what, work.toString()));
         Map<String, String> env = new LinkedHashMap<>(TextBench.MALLOC);
         env.put("OMP_NUM_THREADS", "1");
+        env.put("SPARK_LOCAL_IP", "127.0.0.1");
         if (what.equals("setup")) {
             List<String> setup = new ArrayList<>(cmd);
             Process p = new ProcessBuilder(setup).inheritIO().start();
@@ -146,6 +147,7 @@ public final class PredictBench {
                 "data: {train: " + work.resolve("texts") + "}",
                 "model: {engine: djl-pytorch, options: {task: sequence-classification, numLabels: 2}}",
                 "training: {globalBatch: " + BATCH + ", steps: 1}",
+                "optimizer: {learningRate: 1.0e-4}",   // required by the config; predict does not train
                 "predict: {input: " + work.resolve("texts") + ", textColumn: text, keyColumns: [id], model: "
                         + work.resolve("model") + ", batchSize: " + BATCH + "}",
                 "");

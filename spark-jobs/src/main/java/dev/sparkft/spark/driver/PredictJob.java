@@ -124,7 +124,7 @@ public final class PredictJob {
                 params.destroy();
             }
         } finally {
-            if (tokenizerFile != null && folder == false && textData != null
+            if (tokenizerFile != null && !folder && textData != null
                     && textData.tokenizer().equals(TextData.BUNDLED_MINILM)) {
                 try {
                     Files.deleteIfExists(tokenizerFile);
