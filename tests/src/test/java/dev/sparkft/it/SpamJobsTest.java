@@ -7,6 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparkft.data.text.EncodedText;
+import dev.sparkft.data.text.TextTokenizer;
+import dev.sparkft.model.Batch;
+import dev.sparkft.model.ModelEngines;
+import dev.sparkft.model.ModelSpec;
+import dev.sparkft.model.Tensor;
+import dev.sparkft.model.TrainableModel;
 import dev.sparkft.spark.config.ConfigLoader;
 import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.driver.EvaluateJob;
@@ -120,6 +127,86 @@ class SpamJobsTest {
                 .distinct().sorted().toList());
         System.out.printf("predict vs transformers: largest logit difference %.2e over 40 messages%n", worst);
         assertTrue(worst < 1e-4, "largest logit difference " + worst);
+
+        // The exported folder evaluates exactly as the checkpoint it was written from.
+        EvaluateJob.Outcome fromFolder = EvaluateJob.run(ConfigLoader.parse(ConfigLoader.toTree(config).toString(),
+                true, List.of("evaluate.model=" + model, "evaluate.outputDir=" + dir.resolve("evaluation-folder"))),
+                null, List.of(), System.out);
+        String folderReport = Files.readString(fromFolder.report());
+        assertEquals(again.substring(again.indexOf('\n') + 1), folderReport.substring(folderReport.indexOf('\n') + 1));
+
+        windowsArePerDocument(spark, config, model, input, byId);
+        textFiles(spark, config, model);
+    }
+
+    /**
+     * With windows (stride 16 over 64-token windows) a long message is one output row whose probabilities are
+     * the mean of its windows' softmax, computed here window by window with the exported model on the driver.
+     */
+    private static void windowsArePerDocument(SparkSession spark, TrainConfig config, Path model, Path input,
+            Map<String, Row> truncated) throws Exception {
+        Path output = dir.resolve("predictions-windows");
+        PredictJob.Outcome outcome = PredictJob.run(ConfigLoader.parse(ConfigLoader.toTree(config).toString(), true,
+                List.of("data.text.windowStride=16", "predict.output=" + output)), System.out);
+        assertEquals(40, outcome.scored());
+        TextTokenizer tokenizer = new TextTokenizer(model.resolve("tokenizer.json").toString(), MAX_LENGTH);
+        Map<String, String> texts = new HashMap<>();
+        for (Row r : spark.read().parquet(input.toString()).collectAsList()) {
+            texts.put(r.getString(0), r.getString(1));
+        }
+        Map<String, Object> options = new HashMap<>(config.model().options());
+        options.remove("numLayers");
+        options.put("weights", model.toString());
+        int multiWindow = 0;
+        try (TrainableModel m = ModelEngines.create(new ModelSpec("djl-pytorch", options))) {
+            m.setParameters(m.initialParameters());
+            for (Row r : spark.read().parquet(output.toString()).collectAsList()) {
+                String id = r.getString(r.fieldIndex("id"));
+                List<EncodedText> windows = tokenizer.encodeWindows(texts.get(id), 16);
+                assertEquals(windows.size(), r.getInt(r.fieldIndex("windows")), id);
+                double[] mean = new double[2];
+                for (EncodedText w : windows) {
+                    float[] z = m.predict(new Batch(Map.of("input_ids", Tensor.ofInts(w.inputIds(), 1, MAX_LENGTH),
+                            "attention_mask", Tensor.ofInts(w.attentionMask(), 1, MAX_LENGTH),
+                            "token_type_ids", Tensor.ofInts(w.tokenTypeIds(), 1, MAX_LENGTH)))).floats();
+                    double max = Math.max(z[0], z[1]);
+                    double e0 = Math.exp(z[0] - max);
+                    double e1 = Math.exp(z[1] - max);
+                    mean[0] += e0 / (e0 + e1) / windows.size();
+                    mean[1] += e1 / (e0 + e1) / windows.size();
+                }
+                List<Object> p = r.getList(r.fieldIndex("probabilities"));
+                assertEquals(mean[0], ((Number) p.get(0)).doubleValue(), 1e-5, id);
+                assertEquals(mean[1], ((Number) p.get(1)).doubleValue(), 1e-5, id);
+                assertEquals(mean[1] > mean[0] ? "spam" : "ham", r.getString(r.fieldIndex("predicted_label")), id);
+                if (windows.size() == 1) {
+                    List<Object> alone = truncated.get(id).getList(truncated.get(id).fieldIndex("probabilities"));
+                    assertEquals(((Number) alone.get(1)).doubleValue(), ((Number) p.get(1)).doubleValue(), 1e-6, id);
+                } else {
+                    multiWindow++;
+                }
+            }
+        }
+        assertTrue(multiWindow >= 5, multiWindow + " messages span several windows");
+    }
+
+    /** Text files in, one document each, keyed by path; a blank file is rejected. */
+    private static void textFiles(SparkSession spark, TrainConfig config, Path model) throws Exception {
+        Path files = dir.resolve("files");
+        Files.createDirectories(files);
+        Files.writeString(files.resolve("a.txt"), "Congratulations! You have WON a free prize, call now to claim");
+        Files.writeString(files.resolve("b.txt"), "Hi Bob, the meeting notes from Tuesday are attached. Thanks");
+        Files.writeString(files.resolve("c.txt"), " \n\t\n"); // Spark reads no row from a 0-byte file
+        Path output = dir.resolve("predictions-files");
+        PredictJob.Outcome outcome = PredictJob.run(ConfigLoader.parse(ConfigLoader.toTree(config).toString(), true,
+                List.of("predict.format=text", "predict.input=" + files, "predict.output=" + output,
+                        "predict.keyColumns=[]")), System.out);
+        assertEquals(2, outcome.scored());
+        assertEquals(Map.of("empty text", 1L), outcome.rejected());
+        List<String> paths = spark.read().parquet(output.toString()).collectAsList().stream()
+                .map(r -> r.getString(r.fieldIndex("path"))).map(p -> p.substring(p.lastIndexOf('/') + 1)).sorted()
+                .toList();
+        assertEquals(List.of("a.txt", "b.txt"), paths);
     }
 
     /** The exported folder's logits for the input rows, from transformers (scripts/reference/predict_logits.py). */
