@@ -2,6 +2,7 @@
 # Benchmarks (docs/benchmarks.md): scripts/bench.sh foundation [repeats of (a) and (c)] [repeats of (b)]
 #                                    scripts/bench.sh text [repeats] [sections]
 #                                    scripts/bench.sh data [repeats] [rows]   (the pre-training data pass, ~3 min)
+#                                    scripts/bench.sh predict [repeats]   (predict vs PyTorch inference, MiniLM, ~5 min)
 # Compiles the tests module with the bench profile (adds DL4J's Spark trainer and tests/src/bench/java),
 # then runs dev.sparkft.bench.FoundationBench or TextBench, which start one process per measurement.
 # foundation takes ~10 minutes, text about an hour (2 loaded cores); text runs the PyTorch reference with
@@ -14,6 +15,7 @@ mvn -q -B -Pbench -pl tests -am test-compile dependency:build-classpath \
 opens="$(sed -n 's:.*<sparkft.jvm.opens>\(.*\)</sparkft.jvm.opens>.*:\1:p' pom.xml)"
 case "${1:-}" in
   text) main=dev.sparkft.bench.TextBench ;;
+  predict) main=dev.sparkft.bench.PredictBench ;;
   data) main=dev.sparkft.bench.DataLoadBench ;;
   *) main=dev.sparkft.bench.FoundationBench ;;
 esac

@@ -18,6 +18,14 @@ public interface TrainableModel extends AutoCloseable {
     List<String> inputColumns();
 
     /**
+     * The columns {@link #predict} reads: {@link #inputColumns()} without the labels, so that unlabelled data can be
+     * scored. The default is every input column; engines whose inputs include labels name the rest.
+     */
+    default List<String> predictionColumns() {
+        return inputColumns();
+    }
+
+    /**
      * What each input column must hold (lengths, value ranges), checked over the whole dataset before training
      * starts. The default expects nothing beyond the schema; engines name what would fail inside a step.
      */

@@ -28,7 +28,7 @@ import java.util.function.ToDoubleFunction;
  * settings, OMP_NUM_THREADS and ai.djl.pytorch.num_threads = the threads measured, one inter-op thread).
  */
 public final class TextBench {
-    private static final String RESULT = "RESULT ";
+    static final String RESULT = "RESULT ";
     private static final int BATCH = 32;
     private static final int WARMUP = 1;
     private static final int STEPS = 3;
@@ -38,7 +38,7 @@ public final class TextBench {
     private static final List<String> SECTIONS = List.of("minilm2", "trainer", "mini2", "minilm1", "mini1", "rss", "eval");
     /** bf16 sections (shape, threads, "b"): run with DJL bound to a bf16-capable libtorch (docs/benchmarks.md). */
     private static final List<String> BF16_SECTIONS = List.of("mini2b", "minilm2b");
-    private static final Map<String, String> MALLOC = Map.of("MALLOC_MMAP_THRESHOLD_", "33554432",
+    static final Map<String, String> MALLOC = Map.of("MALLOC_MMAP_THRESHOLD_", "33554432",
             "MALLOC_TRIM_THRESHOLD_", "17179869184", "MALLOC_TOP_PAD_", "268435456");
 
     private TextBench() {
@@ -244,12 +244,12 @@ public final class TextBench {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
     }
 
-    private static double median(List<JsonNode> runs, ToDoubleFunction<JsonNode> f) {
+    static double median(List<JsonNode> runs, ToDoubleFunction<JsonNode> f) {
         double[] v = runs.stream().mapToDouble(f).sorted().toArray();
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
-    private static String loadAverage() throws Exception {
+    static String loadAverage() throws Exception {
         String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
         return String.join(" ", Arrays.copyOf(f, 3));
     }
@@ -278,7 +278,7 @@ public final class TextBench {
         return n.put("median_step_ms", n.get("median_step_s").asDouble() * 1e3);
     }
 
-    private static JsonNode child(String what, List<String> cmd, Map<String, String> env, String prefix)
+    static JsonNode child(String what, List<String> cmd, Map<String, String> env, String prefix)
             throws Exception {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(env);

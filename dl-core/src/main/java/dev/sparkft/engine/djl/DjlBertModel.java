@@ -56,6 +56,11 @@ public final class DjlBertModel implements TrainableModel {
     }
 
     @Override
+    public List<String> predictionColumns() {
+        return List.copyOf(BatchArrays.INPUT_COLUMNS);
+    }
+
+    @Override
     public List<ColumnExpectation> expectations() {
         BertConfig c = options.config();
         String labels = options.head().task().labelColumn();

@@ -108,6 +108,11 @@ public final class Dl4jNetworkModel implements TrainableModel {
     }
 
     @Override
+    public List<String> predictionColumns() {
+        return List.of(FEATURES);
+    }
+
+    @Override
     public List<ColumnExpectation> expectations() {
         return List.of(
                 ColumnExpectation.exactLength(FEATURES, config.inputSize(), "model.options.inputShape = "

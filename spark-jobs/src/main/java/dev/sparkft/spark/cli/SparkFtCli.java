@@ -20,7 +20,7 @@ import org.apache.spark.SparkException;
  * application with the same config conventions. {@code train} parses its config into a {@link TrainConfig} and
  * runs {@link TrainingService}; {@code prepare} is {@link PrepareCommand}. Errors are one line on stderr; exit codes:
  * 0 done, 1 training failed, 2 bad arguments, config, model options, dataset or folders (nothing was trained),
- * 143 stopped by SIGTERM or Ctrl-C after checkpointing the last finished step (a second signal exits at once).
+ * 3 {@code evaluate} done but a {@code --min-metric} threshold not met ({@link ModelJobs}), 143 stopped by SIGTERM or Ctrl-C after checkpointing the last finished step (a second signal exits at once).
  */
 public final class SparkFtCli {
     static final int OK = 0;
@@ -29,9 +29,20 @@ public final class SparkFtCli {
     static final int STOPPED = 143;
     static final String RESUME = "--resume";
     static final String TRAIN_USAGE = "usage: sparkft train --config FILE [--set key.path=value ...] [--resume]";
+    static final String EVALUATE_USAGE = "usage: sparkft evaluate --config FILE [--set key.path=value ...]"
+            + " [--step N] [--min-metric NAME=VALUE[,NAME=VALUE]]";
+    static final String PREDICT_USAGE = "usage: sparkft predict --config FILE [--set key.path=value ...]";
+    static final String EXPORT_USAGE = "usage: sparkft export --config FILE [--set key.path=value ...] [--step N]";
+    /** {@code evaluate}: the model was evaluated but a {@code --min-metric} threshold is not met. */
+    static final int BELOW_THRESHOLD = 3;
+    static final String STEP = "--step";
+    static final String MIN_METRIC = "--min-metric";
     static final String USAGE = "usage: sparkft JOB --config FILE [--set key.path=value ...]; jobs:\n"
             + "  " + PrepareCommand.USAGE.substring("usage: sparkft ".length()) + "\n"
-            + "  " + TRAIN_USAGE.substring("usage: sparkft ".length());
+            + "  " + TRAIN_USAGE.substring("usage: sparkft ".length()) + "\n"
+            + "  " + EVALUATE_USAGE.substring("usage: sparkft ".length()) + "\n"
+            + "  " + PREDICT_USAGE.substring("usage: sparkft ".length()) + "\n"
+            + "  " + EXPORT_USAGE.substring("usage: sparkft ".length());
 
     private SparkFtCli() {
     }
@@ -56,6 +67,7 @@ public final class SparkFtCli {
             case "prepare" -> PrepareCommand.run(rest, out, err);
             case "train" -> train(rest, out, err, stopRequested);
             case "heap" -> heap(rest, out, err);
+            case "evaluate", "predict", "export" -> ModelJobs.run(args.get(0), rest, out, err);
             default -> {
                 err.println("sparkft: unknown command '" + args.get(0) + "'; " + USAGE);
                 yield BAD_INPUT;

@@ -13,12 +13,14 @@ import dev.sparkft.spark.config.TrainConfig.Averaging;
 import dev.sparkft.spark.config.TrainConfig.Checkpointing;
 import dev.sparkft.spark.config.TrainConfig.Clipping;
 import dev.sparkft.spark.config.TrainConfig.Data;
+import dev.sparkft.spark.config.TrainConfig.EvaluateSettings;
 import dev.sparkft.spark.config.TrainConfig.Evaluation;
 import dev.sparkft.spark.config.TrainConfig.Export;
 import dev.sparkft.spark.config.TrainConfig.Logging;
 import dev.sparkft.spark.config.TrainConfig.Metric;
 import dev.sparkft.spark.config.TrainConfig.Mode;
 import dev.sparkft.spark.config.TrainConfig.NonFinitePolicy;
+import dev.sparkft.spark.config.TrainConfig.PredictSettings;
 import dev.sparkft.spark.config.TrainConfig.Run;
 import dev.sparkft.spark.config.TrainConfig.SkipLimits;
 import dev.sparkft.spark.config.TrainConfig.TextData;
@@ -206,9 +208,20 @@ public final class ConfigLoader {
         x.rejectUnknown();
 
         root.has(PrepareConfig.SECTION);  // the prepare job's section (PrepareConfig): one file can serve both jobs
+        ConfigNode ev = root.section("evaluate");
+        EvaluateSettings evaluate = new EvaluateSettings(ev.string("model", EvaluateSettings.CHECKPOINT),
+                ev.has("data") ? ev.string("data", null) : null, ev.string("outputDir", run.outputDir() + "/evaluate"));
+        ev.rejectUnknown();
+        ConfigNode p = root.section("predict");
+        PredictSettings predict = new PredictSettings(p.has("input") ? p.string("input", null) : null,
+                p.string("format", "parquet"), p.has("textColumn") ? p.string("textColumn", null) : null,
+                p.stringList("keyColumns"), p.has("output") ? p.string("output", null) : null,
+                p.integer("batchSize", 32), p.string("model", EvaluateSettings.CHECKPOINT));
+        p.rejectUnknown();
+
         root.rejectUnknown();
         return new TrainConfig(run, data, model, training, optimizer, clipping, checkpoint, onNonFinite, skipLimits,
-                logging, evaluation, export);
+                logging, evaluation, export, evaluate, predict);
     }
 
     private static OptimizerConfig optimizer(ConfigNode o) {
@@ -281,6 +294,24 @@ public final class ConfigLoader {
         if (c.export().enabled()) {
             root.putObject("export").put("dir", c.export().dir());
         }
+        ObjectNode evaluate = root.putObject("evaluate").put("model", c.evaluate().model())
+                .put("outputDir", c.evaluate().outputDir());
+        if (c.evaluate().data() != null) {
+            evaluate.put("data", c.evaluate().data());
+        }
+        PredictSettings p = c.predict();
+        ObjectNode predict = root.putObject("predict").put("format", p.format()).put("batchSize", p.batchSize())
+                .put("model", p.model());
+        if (p.input() != null) {
+            predict.put("input", p.input());
+        }
+        if (p.textColumn() != null) {
+            predict.put("textColumn", p.textColumn());
+        }
+        if (p.output() != null) {
+            predict.put("output", p.output());
+        }
+        p.keyColumns().forEach(predict.putArray("keyColumns")::add);
         return root;
     }
 

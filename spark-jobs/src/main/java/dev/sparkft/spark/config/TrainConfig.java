@@ -24,7 +24,9 @@ public record TrainConfig(
         SkipLimits nonFiniteSkips,
         Logging logging,
         Evaluation evaluation,
-        Export export) implements Serializable {
+        Export export,
+        EvaluateSettings evaluate,
+        PredictSettings predict) implements Serializable {
 
     public TrainConfig {
         Objects.requireNonNull(run, "run");
@@ -39,6 +41,8 @@ public record TrainConfig(
         Objects.requireNonNull(logging, "logging");
         Objects.requireNonNull(evaluation, "evaluation");
         Objects.requireNonNull(export, "export");
+        Objects.requireNonNull(evaluate, "evaluate");
+        Objects.requireNonNull(predict, "predict");
         if (training.mode() == Mode.AVERAGING) {
             int k = training.averaging().localSteps();
             // A checkpoint must fall on a round boundary, or resuming would split a round of K local steps.
@@ -74,7 +78,7 @@ public record TrainConfig(
     /** This run over other data tables (the tokenised ones, after text preparation). */
     public TrainConfig withData(Data newData) {
         return new TrainConfig(run, newData, model, training, optimizer, clipping, checkpoint, onNonFinite,
-                nonFiniteSkips, logging, evaluation, export);
+                nonFiniteSkips, logging, evaluation, export, evaluate, predict);
     }
 
     /** What to do with a step whose loss or gradient is NaN or infinite. */
@@ -160,6 +164,43 @@ public record TrainConfig(
 
         public boolean enabled() {
             return dir != null;
+        }
+    }
+
+    /**
+     * The {@code evaluate} job's section: which model ({@code model}: {@code checkpoint}, the newest complete one in
+     * checkpoint.dir, or an exported model folder), on which labelled table ({@code data}; null: data.validation),
+     * writing report.txt and metrics.jsonl into {@code outputDir}.
+     */
+    public record EvaluateSettings(String model, String data, String outputDir) implements Serializable {
+        public static final String CHECKPOINT = "checkpoint";
+
+        public EvaluateSettings {
+            require(model != null && !model.isBlank(), "evaluate.model must be 'checkpoint' or a model folder");
+            require(data == null || !data.isBlank(), "evaluate.data must not be empty");
+            require(outputDir != null && !outputDir.isBlank(), "evaluate.outputDir must not be empty");
+        }
+    }
+
+    /**
+     * The {@code predict} job's section: {@code input} (null until a predict run sets it) read as {@code format}
+     * ({@code parquet}, or {@code text}: one document per file), raw text in {@code textColumn} (null: the table
+     * holds the model's input columns), {@code keyColumns} copied to the output (empty: every scalar input column
+     * but the text), {@code output} written as Parquet, {@code batchSize} rows per forward pass, {@code model} as in
+     * {@link EvaluateSettings}.
+     */
+    public record PredictSettings(String input, String format, String textColumn, List<String> keyColumns, String output,
+            int batchSize, String model) implements Serializable {
+        public static final List<String> FORMATS = List.of("parquet", "text");
+
+        public PredictSettings {
+            require(input == null || !input.isBlank(), "predict.input must not be empty");
+            require(FORMATS.contains(format), "key 'predict.format' must be one of " + FORMATS + ", got '" + format + "'");
+            require(textColumn == null || !textColumn.isBlank(), "predict.textColumn must not be empty");
+            keyColumns = List.copyOf(keyColumns);
+            require(output == null || !output.isBlank(), "predict.output must not be empty");
+            require(batchSize >= 1, "predict.batchSize must be >= 1, got " + batchSize);
+            require(model != null && !model.isBlank(), "predict.model must be 'checkpoint' or a model folder");
         }
     }
 

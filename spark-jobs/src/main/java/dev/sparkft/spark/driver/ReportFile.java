@@ -21,9 +21,17 @@ final class ReportFile implements TrainingListener {
 
     @Override
     public void onEvaluation(ValidationResult result, TrainingState state) {
-        String text = String.format(Locale.ROOT, "%s at step %d (epoch %.2f), validation loss %.6f%n%s%n%s",
-                result.end() ? "end of run" : "evaluation", result.step(), result.epoch(), result.loss(),
-                result.scope(), result.report().format());
+        write(file, String.format(Locale.ROOT, "%s at step %d (epoch %.2f), validation loss %.6f%n%s",
+                result.end() ? "end of run" : "evaluation", result.step(), result.epoch(), result.loss(), body(result)));
+    }
+
+    /** The report under its first line: the scope line (windowed text) and the classification report. */
+    static String body(ValidationResult result) {
+        return String.format(Locale.ROOT, "%s%n%s", result.scope(), result.report().format());
+    }
+
+    /** Writes {@code text} into {@code file} through a temporary file and a rename. */
+    static void write(Path file, String text) {
         AtomicOutput.writeFile(file, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -60,10 +60,15 @@ final class TextDataPreparation {
 
     /** {@code config} itself without {@code data.text}; otherwise the config over the tokenised tables. */
     static TrainConfig prepare(SparkSession spark, TrainConfig config, PrintStream console) {
+        return prepare(spark, config, console, output(config));
+    }
+
+    /** The same, tokenising into {@code out} (evaluate's own folder when it evaluates other data). */
+    static TrainConfig prepare(SparkSession spark, TrainConfig config, PrintStream console, Path out) {
         if (config.data().text() == null) {
             return config;
         }
-        PreparedDataset d = prepareDataset(spark, config, console);
+        PreparedDataset d = prepareDataset(spark, config, console, out);
         return config.withData(config.data().withTables(d.splitPath("train").toString(),
                 config.data().validation() == null ? null : d.splitPath("validation").toString()));
     }
@@ -83,9 +88,13 @@ final class TextDataPreparation {
 
     /** The tokenised dataset of {@code config}: the existing one when the fingerprint matches, else a new one. */
     static PreparedDataset prepareDataset(SparkSession spark, TrainConfig config, PrintStream console) {
+        return prepareDataset(spark, config, console, output(config));
+    }
+
+    private static PreparedDataset prepareDataset(SparkSession spark, TrainConfig config, PrintStream console,
+            Path out) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         ObjectNode fingerprint = fingerprint(config, conf);
-        Path out = output(config);
         Optional<PreparedDataset> found = PreparedDataset.existing(out, fingerprint, conf);
         if (found.isPresent()) {
             console.printf("sparkft: reusing tokenised data in %s (same text settings and inputs)%n", out);
@@ -104,6 +113,25 @@ final class TextDataPreparation {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare tokenised data in " + out + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The config over the tables an earlier {@link #prepare} wrote, without tokenising (what export, evaluate and
+     * predict need: their labels.json and tokenizer.json); fails when they are not there.
+     */
+    static TrainConfig prepared(TrainConfig config, Configuration conf) {
+        if (config.data().text() == null) {
+            return config;
+        }
+        Path out = output(config);
+        if (!PreparedDataset.exists(out, conf)) {
+            throw new IllegalArgumentException("run.outputDir " + config.run().outputDir() + " has no tokenised"
+                    + " data (" + out + "); run sparkft prepare or train first, or set run.outputDir to the trained"
+                    + " run's");
+        }
+        PreparedDataset d = PreparedDataset.read(out, conf);
+        return config.withData(config.data().withTables(d.splitPath("train").toString(),
+                config.data().validation() == null ? null : d.splitPath("validation").toString()));
     }
 
     private static PreparedDataset tokenise(SparkSession spark, TrainConfig config, TextData text,

@@ -24,11 +24,17 @@ final class Validator implements AutoCloseable {
 
     Validator(SparkSession spark, TrainConfig config, ModelArchitecture architecture, List<String> columns,
             List<ColumnExpectation> expectations) {
+        this(spark, config, architecture, LabelNames.resolve(config.evaluation().labels(), config.data().train(),
+                spark.sparkContext().hadoopConfiguration()), columns, expectations);
+    }
+
+    /** A validator with its own class names (a model read back from a checkpoint or an exported folder). */
+    Validator(SparkSession spark, TrainConfig config, ModelArchitecture architecture, List<String> labelNames,
+            List<String> columns, List<ColumnExpectation> expectations) {
         this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         this.config = config;
         this.architecture = architecture;
-        this.labelNames = LabelNames.resolve(config.evaluation().labels(), config.data().train(),
-                spark.sparkContext().hadoopConfiguration());
+        this.labelNames = labelNames;
         this.data = IndexedDataset.load(spark, config.data().validation(), withDocument(spark, config, columns),
                 expectations, config.data().partitions());
     }

@@ -80,6 +80,11 @@ public final class SoftmaxRegressionModel implements TrainableModel {
     }
 
     @Override
+    public List<String> predictionColumns() {
+        return List.of("features");
+    }
+
+    @Override
     public List<ColumnExpectation> expectations() {
         return List.of(ColumnExpectation.exactLength("features", features, "model.options.features = " + features),
                 ColumnExpectation.intRange("label", 0, classes - 1, "model.options.classes = " + classes));
