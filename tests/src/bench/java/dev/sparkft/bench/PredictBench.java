@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkft.model.ExportRequest;
 import dev.sparkft.model.ModelEngines;
 import dev.sparkft.model.ModelSpec;
-import dev.sparkft.model.TrainableModel;
+import dev.sparkft.model.ResolvedModel;
 import dev.sparkft.onnx.BundledMiniLm;
 import dev.sparkft.spark.config.ConfigLoader;
 import dev.sparkft.spark.config.TrainConfig;
@@ -128,10 +128,9 @@ public final class PredictBench {
         try (InputStream in = BundledMiniLm.open(BundledMiniLm.TOKENIZER_RESOURCE)) {
             Files.copy(in, tokenizer);
         }
-        try (TrainableModel model = ModelEngines.create(spec)) {
-            ModelEngines.find("djl-pytorch").exporter().orElseThrow().write(new ExportRequest(spec,
-                    model.initialParameters(), List.of("ham", "spam"), tokenizer, work.resolve("model")));
-        }
+        ResolvedModel model = ModelEngines.resolve(spec);
+        ModelEngines.find("djl-pytorch").exporter().orElseThrow().write(new ExportRequest(model.architecture(),
+                model.initialParameters(), List.of("ham", "spam"), tokenizer, work.resolve("model")));
         SparkSession spark = SparkSessions.builder(new TrainConfig.Run("predict-bench-setup", "local[2]", 1,
                 work.toString())).config("spark.ui.enabled", "false").getOrCreate();
         spark.read().parquet(repo.resolve("examples/data/spam/train").toString()).select(col("id"), col("text"))
