@@ -1,22 +1,22 @@
 package dev.sparkft.data.text;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 
 /**
- * The native tokenizers of this JVM, one per (tokenizer.json, maxLength), created on first use and
+ * The native tokenizers of this JVM, one per (tokenizer.json content, maxLength), created on first use and
  * shared by all task threads (the Rust tokenizer encodes concurrently). Closed by a shutdown hook, so an
  * executor frees them when it exits rather than whenever the garbage collector finalises them.
  */
 final class ExecutorTokenizers {
 
     /** {@code maxLength} {@value #WHOLE}: no truncation, no padding, no special tokens (for windows). */
-    private record Key(String tokenizerJson, int maxLength) {
+    private record Key(String sha256, int maxLength) {
     }
 
     static final int WHOLE = 0;
@@ -35,25 +35,27 @@ final class ExecutorTokenizers {
     private ExecutorTokenizers() {
     }
 
-    static HuggingFaceTokenizer get(String tokenizerJson, int maxLength) {
-        return OPEN.computeIfAbsent(new Key(tokenizerJson, maxLength), ExecutorTokenizers::open);
+    /** @param sha256 identifies {@code content}, the tokenizer.json's bytes */
+    static HuggingFaceTokenizer get(String sha256, byte[] content, int maxLength) {
+        return OPEN.computeIfAbsent(new Key(sha256, maxLength), key -> open(key, content));
     }
 
     /** The tokenizer that returns a text's tokens, all of them, without special tokens or padding. */
-    static HuggingFaceTokenizer whole(String tokenizerJson) {
-        return get(tokenizerJson, WHOLE);
+    static HuggingFaceTokenizer whole(String sha256, byte[] content) {
+        return get(sha256, content, WHOLE);
     }
 
-    private static HuggingFaceTokenizer open(Key key) {
+    private static HuggingFaceTokenizer open(Key key, byte[] content) {
         Map<String, String> options = key.maxLength() == WHOLE
                 ? Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "false")
                 : fixedLength(key.maxLength());
         try {
-            // newInstance(Path) reads the local file; newInstance(String) would go to the Hugging Face hub.
-            return HuggingFaceTokenizer.newInstance(Path.of(key.tokenizerJson()), options);
+            // From the bytes the driver read: no file at the driver's path is needed here. (newInstance(String)
+            // would go to the Hugging Face hub.)
+            return HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(content), options);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot load tokenizer " + key.tokenizerJson()
-                    + " on this executor; the file must exist at that path on every node", e);
+            throw new UncheckedIOException("cannot load the tokenizer (sha256 " + key.sha256() + ") on this executor",
+                    e);
         }
     }
 

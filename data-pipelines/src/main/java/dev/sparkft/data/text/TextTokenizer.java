@@ -12,8 +12,10 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 
 /**
  * A Hugging Face fast tokenizer (a local {@code tokenizer.json}, never the hub) that pads and truncates
- * every example to {@code maxLength} tokens, special tokens included. Only the path and length travel to
- * executors; each executor JVM loads the native tokenizer once ({@link ExecutorTokenizers}). Pairs are
+ * every example to {@code maxLength} tokens, special tokens included. The tokenizer.json is read once, on the
+ * driver, and its content travels to executors with the length (a few hundred KB, in the stage's task binary
+ * that Spark broadcasts), so no executor opens the driver's path; each executor JVM loads the native tokenizer
+ * once per content ({@link ExecutorTokenizers}). Pairs are
  * truncated longest-first, as {@code transformers} does with {@code truncation=True}.
  */
 public final class TextTokenizer implements Serializable {
@@ -24,10 +26,14 @@ public final class TextTokenizer implements Serializable {
     public static final int IGNORE_LABEL = -100;
 
     private final String tokenizerJson;
+    private final byte[] content;
+    private final String sha256;
     private final int maxLength;
 
     /**
-     * @param tokenizerJson path of a {@code tokenizer.json}, the same on every node
+     * Driver side: reads the file.
+     *
+     * @param tokenizerJson path of a {@code tokenizer.json} on the driver
      * @param maxLength tokens per example after padding/truncation, special tokens included
      */
     public TextTokenizer(String tokenizerJson, int maxLength) {
@@ -39,9 +45,19 @@ public final class TextTokenizer implements Serializable {
             throw new IllegalArgumentException("maxLength must be >= 4 (room for [CLS] a [SEP] b [SEP]), got " + maxLength);
         }
         this.tokenizerJson = Path.of(tokenizerJson).toAbsolutePath().toString();
+        try {
+            this.content = Files.readAllBytes(Path.of(this.tokenizerJson));
+            this.sha256 = java.util.HexFormat.of().formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read tokenizer file " + tokenizerJson, e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
         this.maxLength = maxLength;
     }
 
+    /** The driver's path of the file, for messages and for copying it into a dataset or export. */
     public String tokenizerJson() {
         return tokenizerJson;
     }
@@ -80,7 +96,7 @@ public final class TextTokenizer implements Serializable {
             throw new IllegalArgumentException("window stride must be in [0, " + (piece - 1) + "] (maxLength "
                     + maxLength + " less [CLS] and [SEP], less one new token per window), got " + stride);
         }
-        long[] tokens = ExecutorTokenizers.whole(tokenizerJson).encode(text).getIds();
+        long[] tokens = ExecutorTokenizers.whole(sha256, content).encode(text).getIds();
         Encoding template = tokenizer().encode("");   // [CLS] [SEP] [PAD] ...: the template's ids
         long[] empty = template.getIds();
         long[] specials = template.getSpecialTokenMask();
@@ -136,7 +152,7 @@ public final class TextTokenizer implements Serializable {
     }
 
     private HuggingFaceTokenizer tokenizer() {
-        return ExecutorTokenizers.get(tokenizerJson, maxLength);
+        return ExecutorTokenizers.get(sha256, content, maxLength);
     }
 
     private static EncodedText toEncoded(Encoding encoding) {

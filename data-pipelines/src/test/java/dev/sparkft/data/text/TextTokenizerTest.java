@@ -48,6 +48,30 @@ class TextTokenizerTest {
         assertEquals(5, checked);
     }
 
+    /**
+     * What executors receive holds the tokenizer itself: serialised on the "driver", the file deleted, read back
+     * and used with a length no other test loads (so the native tokenizer is built after the deletion).
+     */
+    @Test
+    void executorsNeedNoFileAtTheDriversPath(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path copy = dir.resolve("tokenizer.json");
+        Files.copy(java.nio.file.Path.of(tokenizerJson), copy);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(new TextTokenizer(copy.toString(), 23));
+        }
+        Files.delete(copy);
+        TextTokenizer shipped;
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+                new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            shipped = (TextTokenizer) in.readObject();
+        }
+        EncodedText enc = shipped.encode("hello world");
+        assertEquals(23, enc.inputIds().length);
+        assertArrayEquals(new int[] {101, 7592, 2088, 102}, java.util.Arrays.copyOf(enc.inputIds(), 4));
+    }
+
     @Test
     void longDocumentIsTruncatedToMaxLength() throws Exception {
         String speech = Files.readString(TestResources.path("text/sotu-1790_george_washington_n.txt"));
@@ -166,7 +190,10 @@ class TextTokenizerTest {
         }
         String text = "Peter Blackburn";
         assertArrayEquals(tok.encode(text).inputIds(), copy.encode(text).inputIds());
-        assertTrue(bytes.size() < 1000, "only the path and length travel: " + bytes.size() + " bytes");
+        long file = Files.size(java.nio.file.Path.of(tokenizerJson));
+        assertTrue(bytes.size() > file && bytes.size() < file + 1000,
+                "the tokenizer.json's bytes travel, and little else: " + bytes.size() + " bytes for a " + file
+                        + "-byte file");
     }
 
     @Test
