@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparkft.model.Batch;
 import dev.sparkft.model.ModelEngines;
-import dev.sparkft.model.ModelSpec;
 import dev.sparkft.model.Tensor;
 import dev.sparkft.model.TrainableModel;
 import dev.sparkft.spark.config.ConfigLoader;
@@ -18,12 +17,8 @@ import dev.sparkft.spark.testing.Blobs;
 import dev.sparkft.spark.testing.SoftmaxRegressionEngine;
 import dev.sparkft.spark.testing.TestRuns;
 import dev.sparkft.spark.testing.TestSpark;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -69,19 +64,13 @@ class ModelJobsTest {
                 "optimizer: {type: adamw, learningRate: 0.05}",
                 "evaluation: {everyEpochs: 0, labels: [a, b, c]}",
                 ""));
-        Outcome trained = run("train", "--config", config.toString());
+        CliRun trained = run("train", "--config", config.toString());
         assertEquals(0, trained.code(), trained.err());
     }
 
-    private record Outcome(int code, String out, String err) {
-    }
 
-    private static Outcome run(String... args) {
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        int code = SparkFtCli.run(new ArrayList<>(List.of(args)), new PrintStream(o, true, StandardCharsets.UTF_8),
-                new PrintStream(e, true, StandardCharsets.UTF_8));
-        return new Outcome(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     /** The text under a report file's first line. */
@@ -93,7 +82,7 @@ class ModelJobsTest {
     @Test
     void evaluateReproducesTrainingsReportAndGates() throws Exception {
         Path evalDir = dir.resolve("eval");
-        Outcome ok = run("evaluate", "--config", config.toString(), "--set", "evaluate.outputDir=" + evalDir);
+        CliRun ok = run("evaluate", "--config", config.toString(), "--set", "evaluate.outputDir=" + evalDir);
         assertEquals(0, ok.code(), ok.err());
         String trainReport = Files.readString(out.resolve("report.txt"));
         assertEquals(body(out.resolve("report.txt")), body(evalDir.resolve("report.txt")));
@@ -105,19 +94,19 @@ class ModelJobsTest {
         assertEquals(40, line.get("examples").asLong());
         double accuracy = line.get("accuracy").asDouble();
 
-        Outcome passes = run("evaluate", "--config", config.toString(), "--set", "evaluate.outputDir=" + evalDir,
+        CliRun passes = run("evaluate", "--config", config.toString(), "--set", "evaluate.outputDir=" + evalDir,
                 "--min-metric", "accuracy=" + accuracy);
         assertEquals(0, passes.code(), passes.err());
         assertEquals(2, Files.readAllLines(evalDir.resolve("metrics.jsonl")).size());
         double above = Math.min(1.0, accuracy + 0.01);
-        Outcome gated = run("evaluate", "--config", config.toString(), "--set", "evaluate.outputDir=" + evalDir,
+        CliRun gated = run("evaluate", "--config", config.toString(), "--set", "evaluate.outputDir=" + evalDir,
                 "--min-metric", "macroF1=0.0,accuracy=" + above);
         assertEquals(SparkFtCli.BELOW_THRESHOLD, gated.code(), gated.err());
         assertTrue(gated.err().contains("accuracy " + String.format(java.util.Locale.ROOT, "%.4f", accuracy)
                 + " is below the threshold " + above), gated.err());
         assertFalse(gated.err().contains("macroF1"), gated.err());
 
-        Outcome early = run("evaluate", "--config", config.toString(), "--set", "evaluate.outputDir=" + evalDir,
+        CliRun early = run("evaluate", "--config", config.toString(), "--set", "evaluate.outputDir=" + evalDir,
                 "--step", "3");
         assertEquals(2, early.code(), early.out());
         assertTrue(early.err().contains("--step 3: checkpoint.dir") && early.err().contains("steps [6]"), early.err());
@@ -128,30 +117,30 @@ class ModelJobsTest {
         Path foreign = dir.resolve("foreign");
         Files.createDirectories(foreign);
         Files.writeString(foreign.resolve("notes.txt"), "mine");
-        Outcome eval = run("evaluate", "--config", config.toString(), "--set", "evaluate.outputDir=" + foreign);
+        CliRun eval = run("evaluate", "--config", config.toString(), "--set", "evaluate.outputDir=" + foreign);
         assertEquals(2, eval.code());
         assertTrue(eval.err().contains("evaluate.outputDir: " + foreign), eval.err());
-        Outcome predict = run("predict", "--config", config.toString(), "--set", "predict.input=" + validation.path(),
+        CliRun predict = run("predict", "--config", config.toString(), "--set", "predict.input=" + validation.path(),
                 "--set", "predict.output=" + foreign);
         assertEquals(2, predict.code());
         assertTrue(predict.err().contains("predict.output: " + foreign) && predict.err().contains("not a predict"),
                 predict.err());
         assertEquals("mine", Files.readString(foreign.resolve("notes.txt")));
         assertEquals(List.of(foreign.resolve("notes.txt")), Files.list(foreign).toList());
-        Outcome missing = run("predict", "--config", config.toString(), "--set", "predict.input=" + dir.resolve("nope"),
+        CliRun missing = run("predict", "--config", config.toString(), "--set", "predict.input=" + dir.resolve("nope"),
                 "--set", "predict.output=" + dir.resolve("p-missing"));
         assertEquals(2, missing.code());
         assertTrue(missing.err().contains("predict.input: " + dir.resolve("nope") + " does not exist"), missing.err());
-        Outcome unknown = run("predict", "--config", config.toString(), "--set", "predict.bogus=1");
+        CliRun unknown = run("predict", "--config", config.toString(), "--set", "predict.bogus=1");
         assertEquals(2, unknown.code());
         assertTrue(unknown.err().contains("predict.bogus"), unknown.err());
-        Outcome gate = run("evaluate", "--config", config.toString(), "--min-metric", "loss=0.1");
+        CliRun gate = run("evaluate", "--config", config.toString(), "--min-metric", "loss=0.1");
         assertEquals(2, gate.code());
         assertTrue(gate.err().contains("loss is better when lower"), gate.err());
-        Outcome export = run("export", "--config", config.toString(), "--set", "export.dir=" + foreign);
+        CliRun export = run("export", "--config", config.toString(), "--set", "export.dir=" + foreign);
         assertEquals(2, export.code());
         assertTrue(export.err().contains("export.dir: " + foreign + " exists and is not a SparkFT export"), export.err());
-        Outcome noDir = run("export", "--config", config.toString());
+        CliRun noDir = run("export", "--config", config.toString());
         assertEquals(2, noDir.code());
         assertTrue(noDir.err().contains("export.dir is not set"), noDir.err());
     }
@@ -170,7 +159,7 @@ class ModelJobsTest {
         Path inputPath = dir.resolve("to-score");
         input.write().mode(SaveMode.Overwrite).partitionBy("part").parquet(inputPath.toString());
         Path output = dir.resolve("predictions");
-        Outcome first = run("predict", "--config", config.toString(), "--set", "predict.input=" + inputPath,
+        CliRun first = run("predict", "--config", config.toString(), "--set", "predict.input=" + inputPath,
                 "--set", "predict.output=" + output, "--set", "predict.batchSize=7");
         assertEquals(0, first.code(), first.err());
         assertTrue(first.out().contains("predicted 40 rows") && first.out().contains("rejected {null features=1}"),
@@ -213,7 +202,7 @@ class ModelJobsTest {
         assertEquals("null features", rejects.get(0).getString(rejects.get(0).fieldIndex("reason")));
 
         // A second run replaces its own earlier output; nothing temporary is left beside it.
-        Outcome again = run("predict", "--config", config.toString(), "--set", "predict.input=" + inputPath,
+        CliRun again = run("predict", "--config", config.toString(), "--set", "predict.input=" + inputPath,
                 "--set", "predict.output=" + output);
         assertEquals(0, again.code(), again.err());
         assertEquals(List.of("predictions"), Files.list(dir).map(p -> p.getFileName().toString())
@@ -223,7 +212,7 @@ class ModelJobsTest {
     @Test
     void exportsACheckpointAsTrainingWould() throws Exception {
         Path target = dir.resolve("exported");
-        Outcome newest = run("export", "--config", config.toString(), "--set", "export.dir=" + target);
+        CliRun newest = run("export", "--config", config.toString(), "--set", "export.dir=" + target);
         assertEquals(0, newest.code(), newest.err());
         float[] params = new CheckpointStore(out.resolve("checkpoints").toString(), new Configuration(), 3).latest()
                 .orElseThrow().params();
@@ -231,9 +220,9 @@ class ModelJobsTest {
         assertEquals(List.of("a", "b", "c"), Files.readAllLines(target.resolve("labels.txt")));
         assertEquals(6, JSON.readTree(target.resolve(".sparkft-export").toFile()).get("step").asLong());
         // An earlier export is replaced; a step that was not kept is refused, naming the steps there are.
-        Outcome again = run("export", "--config", config.toString(), "--set", "export.dir=" + target, "--step", "6");
+        CliRun again = run("export", "--config", config.toString(), "--set", "export.dir=" + target, "--step", "6");
         assertEquals(0, again.code(), again.err());
-        Outcome gone = run("export", "--config", config.toString(), "--set", "export.dir=" + target, "--step", "2");
+        CliRun gone = run("export", "--config", config.toString(), "--set", "export.dir=" + target, "--step", "2");
         assertEquals(2, gone.code());
         assertTrue(gone.err().contains("--step 2") && gone.err().contains("steps [6]"), gone.err());
     }

@@ -6,13 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparkft.data.dataset.PreparedDataset;
 import dev.sparkft.spark.testing.TestSpark;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -42,15 +38,9 @@ class PrepareCommandTest {
         TestSpark.session();  // the shared session: prepare uses it and leaves it running
     }
 
-    record Outcome(int code, String out, String err) {
-    }
 
-    static Outcome run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = SparkFtCli.run(new ArrayList<>(List.of(args)), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     static Path config(String name, String... lines) throws IOException {
@@ -72,7 +62,7 @@ class PrepareCommandTest {
                         + CONLL.resolve("conll2003-de.sample") + "}",
                 "  tokenizer: bundled:all-minilm-l6-v2",
                 "  maxLength: 32");
-        Outcome first = run("prepare", "--config", config.toString());
+        CliRun first = run("prepare", "--config", config.toString());
         assertEquals(0, first.code(), first.err());
         PreparedDataset d = read(out);
         assertEquals(PreparedDataset.TOKEN_CLASSIFICATION, d.kind());
@@ -92,19 +82,19 @@ class PrepareCommandTest {
         d.checkSchema("train", TestSpark.session().read().parquet(out.resolve("train").toString()).schema());
 
         long written = Files.getLastModifiedTime(out.resolve(PreparedDataset.FILE)).toMillis();
-        Outcome again = run("prepare", "--config", config.toString());
+        CliRun again = run("prepare", "--config", config.toString());
         assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("already holds this dataset (same inputs and settings): nothing to do"),
                 again.out());
         assertEquals(written, Files.getLastModifiedTime(out.resolve(PreparedDataset.FILE)).toMillis());
 
-        Outcome changed = run("prepare", "--config", config.toString(), "--set", "prepare.maxLength=64");
+        CliRun changed = run("prepare", "--config", config.toString(), "--set", "prepare.maxLength=64");
         assertEquals(2, changed.code());
         assertEquals("sparkft: output " + out + " already holds a dataset prepared from other inputs or settings"
                 + " (maxLength was 32, now 64); remove it or choose another output\n", changed.err());
 
         // an explicit tag list: sentences with another tag go to the rejects, with the reason
-        Outcome tags = run("prepare", "--config", config.toString(), "--set", "prepare.output=" + dir.resolve("ner-tags"),
+        CliRun tags = run("prepare", "--config", config.toString(), "--set", "prepare.output=" + dir.resolve("ner-tags"),
                 "--set", "prepare.labels=[O, B-PER, I-PER, B-ORG, I-ORG, B-LOC, I-LOC]");
         assertEquals(0, tags.code(), tags.err());
         PreparedDataset t = read(dir.resolve("ner-tags"));
@@ -127,7 +117,7 @@ class PrepareCommandTest {
                 " \"labels\": [\"T-shirt/top\", \"Trouser\", \"Pullover\", \"Dress\", \"Coat\", \"Sandal\", \"Shirt\",",
                 "            \"Sneaker\", \"Bag\", \"Ankle boot\"]},",
                 " \"run\": {\"name\": \"fashion-prep\"}}");
-        Outcome first = run("prepare", "--config", config.toString());
+        CliRun first = run("prepare", "--config", config.toString());
         assertEquals(0, first.code(), first.err());
         PreparedDataset d = read(out);
         assertEquals(PreparedDataset.IMAGE_CLASSIFICATION, d.kind());
@@ -145,14 +135,14 @@ class PrepareCommandTest {
         assertTrue(first.out().contains("sparkft: validation: " + d.require("validation").rows() + " rows {"),
                 first.out());
 
-        Outcome again = run("prepare", "--config", config.toString());
+        CliRun again = run("prepare", "--config", config.toString());
         assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("nothing to do"), again.out());
-        Outcome otherSeed = run("prepare", "--config", config.toString(), "--set", "prepare.seed=8");
+        CliRun otherSeed = run("prepare", "--config", config.toString(), "--set", "prepare.seed=8");
         assertEquals(2, otherSeed.code());
         assertTrue(otherSeed.err().contains("(seed was 7, now 8)"), otherSeed.err());
 
-        Outcome tooFewNames = run("prepare", "--config", config.toString(), "--set", "prepare.labels=[a, b]",
+        CliRun tooFewNames = run("prepare", "--config", config.toString(), "--set", "prepare.labels=[a, b]",
                 "--set", "prepare.output=" + dir.resolve("fashion-2"));
         assertEquals(2, tooFewNames.code());
         assertTrue(tooFewNames.err().contains("2 label names [a, b] for numClasses 10"), tooFewNames.err());
@@ -164,7 +154,7 @@ class PrepareCommandTest {
         Path out = dir.resolve("spam");
         Path config = config("spam.yaml", "prepare: {format: spamassassin, input: " + SPAM + ", output: " + out
                 + ", splits: {train: 0.5, test: 0.5}, seed: 3}");
-        Outcome first = run("prepare", "--config", config.toString());
+        CliRun first = run("prepare", "--config", config.toString());
         assertEquals(0, first.code(), first.err());
         PreparedDataset d = read(out);
         assertEquals(PreparedDataset.RAW_TEXT, d.kind());
@@ -173,7 +163,7 @@ class PrepareCommandTest {
         assertEquals(List.of("id", "text", "label"), d.columns().stream().map(PreparedDataset.Column::name).toList());
 
         Path sotu = dir.resolve("sotu");
-        Outcome speeches = run("prepare", "--config", config("sotu.yaml", "prepare: {format: sotu, input: "
+        CliRun speeches = run("prepare", "--config", config("sotu.yaml", "prepare: {format: sotu, input: "
                 + REPO.resolve("data-pipelines/src/test/resources/sotu") + ", output: " + sotu
                 + ", label: century, splits: {train: 0.5, validation: 0.5}}").toString());
         assertEquals(0, speeches.code(), speeches.err());
@@ -193,17 +183,17 @@ class PrepareCommandTest {
                 "model: {engine: test-softmax, options: {features: 2, classes: 2}}",
                 "training: {globalBatch: 4, steps: 1}",
                 "optimizer: {learningRate: 0.1}");
-        Outcome column = run("prepare", "--config", config.toString());
+        CliRun column = run("prepare", "--config", config.toString());
         assertEquals(2, column.code());
         assertTrue(column.err().contains("has no column 'body'") && column.err().contains("data.text.textColumn"),
                 column.err());
         assertFalse(Files.exists(out.resolve("data")), "nothing written");
 
-        Outcome missing = run("prepare", "--config", config.toString(), "--set", "data.train=" + dir.resolve("nope"));
+        CliRun missing = run("prepare", "--config", config.toString(), "--set", "data.train=" + dir.resolve("nope"));
         assertEquals(2, missing.code());
         assertEquals("sparkft: data.train: input " + dir.resolve("nope") + " does not exist\n", missing.err());
 
-        Outcome output = run("prepare", "--config", config.toString(), "--set", "prepare.output=" + dir.resolve("x"));
+        CliRun output = run("prepare", "--config", config.toString(), "--set", "prepare.output=" + dir.resolve("x"));
         assertEquals(2, output.code());
         assertTrue(output.err().contains("unknown key 'prepare.output'"), "text data goes to <run.outputDir>/data, where"
                 + " train reads it: " + output.err());
@@ -214,27 +204,27 @@ class PrepareCommandTest {
         Path out = dir.resolve("refused");
         Path config = config("refused.yaml", "prepare:", "  format: conll", "  output: " + out,
                 "  splits: {train: " + dir.resolve("missing.conll") + "}", "  tokenizer: bundled:all-minilm-l6-v2");
-        Outcome missing = run("prepare", "--config", config.toString());
+        CliRun missing = run("prepare", "--config", config.toString());
         assertEquals(2, missing.code());
         assertEquals("sparkft: prepare.splits.train: input " + new org.apache.hadoop.fs.Path(
                 dir.resolve("missing.conll").toUri()) + " does not exist\n", missing.err());
 
-        Outcome typo = run("prepare", "--config", config.toString(), "--set", "prepare.maxLenght=64");
+        CliRun typo = run("prepare", "--config", config.toString(), "--set", "prepare.maxLenght=64");
         assertEquals(2, typo.code());
         assertTrue(typo.err().startsWith("sparkft: " + config + ": unknown key 'prepare.maxLenght'"), typo.err());
-        Outcome format = run("prepare", "--config", config.toString(), "--set", "prepare.format=csv");
+        CliRun format = run("prepare", "--config", config.toString(), "--set", "prepare.format=csv");
         assertEquals(2, format.code());
         assertTrue(format.err().contains("key 'prepare.format' must be one of [text, conll, idx, spamassassin, sotu]"),
                 format.err());
-        Outcome nothing = run("prepare", "--config", config("empty.yaml", "run: {name: x}").toString());
+        CliRun nothing = run("prepare", "--config", config("empty.yaml", "run: {name: x}").toString());
         assertEquals(2, nothing.code());
         assertTrue(nothing.err().contains("nothing to prepare"), nothing.err());
-        Outcome noConfig = run("prepare");
+        CliRun noConfig = run("prepare");
         assertEquals("sparkft: --config FILE is required; " + PrepareCommand.USAGE + "\n", noConfig.err());
 
         // an output folder that holds something else is never written into
         Files.createDirectories(out.resolve("train"));
-        Outcome notADataset = run("prepare", "--config", config.toString(), "--set",
+        CliRun notADataset = run("prepare", "--config", config.toString(), "--set",
                 "prepare.splits.train=" + CONLL.resolve("conll2003-en.sample"));
         assertEquals(2, notADataset.code());
         assertTrue(notADataset.err().contains("exists but holds no dataset.json"), notADataset.err());
@@ -243,7 +233,7 @@ class PrepareCommandTest {
         }
         // a malformed CoNLL line is named with its file and line, before Spark writes anything
         Path bad = Files.writeString(dir.resolve("bad.conll"), "EU NNP I-NP\n");
-        Outcome malformed = run("prepare", "--config", config.toString(), "--set", "prepare.splits.train=" + bad,
+        CliRun malformed = run("prepare", "--config", config.toString(), "--set", "prepare.splits.train=" + bad,
                 "--set", "prepare.output=" + dir.resolve("refused-2"));
         assertEquals(2, malformed.code());
         assertTrue(malformed.err().contains(bad.toString()), malformed.err());

@@ -7,13 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sparkft.spark.testing.Blobs;
 import dev.sparkft.spark.testing.TestRuns;
 import dev.sparkft.spark.testing.TestSpark;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,51 +34,45 @@ class SparkFtCliTest {
                 ""));
     }
 
-    private record Outcome(int code, String out, String err) {
-    }
 
-    private static Outcome run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = SparkFtCli.run(new ArrayList<>(List.of(args)), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void trainsThenResumes() {
-        Outcome first = run("train", "--config", config.toString());
+        CliRun first = run("train", "--config", config.toString());
         assertEquals(0, first.code(), first.err());
         assertTrue(first.out().contains("sparkft: trained steps 0..4 of run 'cli'"), first.out());
 
-        Outcome second = run("train", "--config", config.toString(), "--set", "training.steps=6", "--resume");
+        CliRun second = run("train", "--config", config.toString(), "--set", "training.steps=6", "--resume");
         assertEquals(0, second.code(), second.err());
         assertTrue(second.out().contains("sparkft: trained steps 4..6 of run 'cli'"), second.out());
     }
 
     @Test
     void badArgumentsAndConfigsExitWithTwoAndOneLine() {
-        Outcome noConfig = run("train");
+        CliRun noConfig = run("train");
         assertEquals(2, noConfig.code());
         assertEquals("sparkft: --config FILE is required; " + SparkFtCli.TRAIN_USAGE + "\n", noConfig.err());
 
-        Outcome typo = run("train", "--config", config.toString(), "--set", "training.glbalBatch=8");
+        CliRun typo = run("train", "--config", config.toString(), "--set", "training.glbalBatch=8");
         assertEquals(2, typo.code());
         assertTrue(typo.err().startsWith("sparkft: " + config + ": unknown key 'training.glbalBatch'"), typo.err());
         assertEquals(1, typo.err().lines().count());
 
-        Outcome command = run("fit");
+        CliRun command = run("fit");
         assertEquals(2, command.code());
         assertTrue(command.err().startsWith("sparkft: unknown command 'fit'"), command.err());
     }
 
     @Test
     void badModelOptionsAndDataExitWithTwo() {
-        Outcome option = run("train", "--config", config.toString(), "--set", "model.options.clases=3");
+        CliRun option = run("train", "--config", config.toString(), "--set", "model.options.clases=3");
         assertEquals(2, option.code());
         assertTrue(option.err().startsWith("sparkft: unknown option 'model.options.clases'"), option.err());
 
-        Outcome missing = run("train", "--config", config.toString(), "--set", "data.train=" + dir.resolve("nope"),
+        CliRun missing = run("train", "--config", config.toString(), "--set", "data.train=" + dir.resolve("nope"),
                 "--set", "run.outputDir=" + dir.resolve("missing"));
         assertEquals(2, missing.code());
         assertTrue(missing.err().startsWith("sparkft: cannot read Parquet dataset " + dir.resolve("nope")),
@@ -91,7 +80,7 @@ class SparkFtCliTest {
         assertEquals(1, missing.err().lines().count());
 
         // A bad validation set is found before training, not after it.
-        Outcome validation = run("train", "--config", config.toString(), "--set",
+        CliRun validation = run("train", "--config", config.toString(), "--set",
                 "data.validation=" + dir.resolve("nope-val"), "--set", "run.outputDir=" + dir.resolve("val"));
         assertEquals(2, validation.code());
         assertTrue(validation.err().startsWith("sparkft: cannot read Parquet dataset " + dir.resolve("nope-val")),
@@ -106,7 +95,7 @@ class SparkFtCliTest {
         String[] args = {"train", "--config", config.toString(), "--set", "model.engine=djl-pytorch",
                 "--set", "model.options={task: sequence-classification, numLabels: 2, weights: \"" + gone + "\"}",
                 "--set", "run.outputDir=" + dir.resolve("weights-missing")};
-        Outcome missing = run(args);
+        CliRun missing = run(args);
         assertEquals(2, missing.code(), missing.err());
         assertEquals("sparkft: option 'model.options.weights': " + dir.resolve("no-such-model") + " does not exist\n",
                 missing.err());
@@ -115,34 +104,34 @@ class SparkFtCliTest {
 
     @Test
     void heapIsSizedFromTheModel() {
-        Outcome heap = run("heap", "--config", config.toString(), "--resume");
+        CliRun heap = run("heap", "--config", config.toString(), "--resume");
         assertEquals(0, heap.code(), heap.err());
         assertEquals("1792m\n", heap.out(), "18 parameters: the fixed 1.5 GiB and a little, rounded up");
         // MiniLM with a 2-class head (22,713,986 parameters) on 2 partitions: 1.5 GiB + 10 x 86.6 MiB.
         assertEquals(2560, HeapSize.megabytes(22_713_986, 2));
         assertEquals(2816, HeapSize.megabytes(22_713_986, 4));
-        Outcome bad = run("heap", "--config", config.toString(), "--set", "model.options.clases=3");
+        CliRun bad = run("heap", "--config", config.toString(), "--set", "model.options.clases=3");
         assertEquals(2, bad.code());
     }
 
     @Test
     void refusedResumesExitWithTwo() {
-        Outcome first = run("train", "--config", config.toString(), "--set", "run.outputDir=" + dir.resolve("other"));
+        CliRun first = run("train", "--config", config.toString(), "--set", "run.outputDir=" + dir.resolve("other"));
         assertEquals(0, first.code(), first.err());
-        Outcome otherRun = run("train", "--config", config.toString(), "--set", "optimizer.learningRate=0.5",
+        CliRun otherRun = run("train", "--config", config.toString(), "--set", "optimizer.learningRate=0.5",
                 "--set", "run.outputDir=" + dir.resolve("other"), "--resume");
         assertEquals(2, otherRun.code());
         assertTrue(otherRun.err().startsWith("sparkft: cannot resume from "), otherRun.err());
         assertEquals(1, otherRun.err().lines().count());
 
-        Outcome again = run("train", "--config", config.toString(), "--set", "run.outputDir=" + dir.resolve("other"));
+        CliRun again = run("train", "--config", config.toString(), "--set", "run.outputDir=" + dir.resolve("other"));
         assertEquals(2, again.code());
         assertTrue(again.err().contains("already holds checkpoints of a run"), again.err());
     }
 
     @Test
     void trainingFailuresExitWithOne() {
-        Outcome nonFinite = run("train", "--config", config.toString(), "--set", "data.train=" + nan.path(),
+        CliRun nonFinite = run("train", "--config", config.toString(), "--set", "data.train=" + nan.path(),
                 "--set", "run.outputDir=" + dir.resolve("nan"));
         assertEquals(1, nonFinite.code());
         assertTrue(nonFinite.err().matches("sparkft: training stopped at step \\d+: non-finite loss or gradient.*\\n"),

@@ -5,12 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparkft.data.dataset.PreparedDataset;
 import dev.sparkft.spark.testing.TestSpark;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -27,15 +23,9 @@ class PrepareThenTrainTest {
     @TempDir
     static Path dir;
 
-    record Outcome(int code, String out, String err) {
-    }
 
-    static Outcome run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = SparkFtCli.run(new ArrayList<>(List.of(args)), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
@@ -60,7 +50,7 @@ class PrepareThenTrainTest {
                 "logging: {everySteps: 1}",
                 ""));
 
-        Outcome prepared = run("prepare", "--config", config.toString());
+        CliRun prepared = run("prepare", "--config", config.toString());
         assertEquals(0, prepared.code(), prepared.err());
         assertTrue(prepared.out().contains("sparkft: tokenising [train, validation]"), prepared.out());
         PreparedDataset d = PreparedDataset.read(new org.apache.hadoop.fs.Path(out.resolve("data").toUri()),
@@ -76,12 +66,12 @@ class PrepareThenTrainTest {
         assertEquals(Map.of("tokenizer", PreparedDataset.TOKENIZER_FILE), Map.of("tokenizer", d.tokenizer()));
         long written = Files.getLastModifiedTime(out.resolve("data").resolve(PreparedDataset.FILE)).toMillis();
 
-        Outcome again = run("prepare", "--config", config.toString());
+        CliRun again = run("prepare", "--config", config.toString());
         assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("already holds this dataset (same inputs and settings): nothing to do"),
                 again.out());
 
-        Outcome trained = run("train", "--config", config.toString());
+        CliRun trained = run("train", "--config", config.toString());
         assertEquals(0, trained.code(), trained.err());
         assertTrue(trained.out().contains("reusing tokenised data"), trained.out());
         assertTrue(!trained.out().contains("tokenising"), "train must not tokenise again: " + trained.out());
@@ -90,7 +80,7 @@ class PrepareThenTrainTest {
         assertTrue(trained.out().contains("         ham ") && trained.out().contains("        spam "),
                 "the report names the classes from the descriptor: " + trained.out());
 
-        Outcome changed = run("prepare", "--config", config.toString(), "--set", "data.text.maxLength=64");
+        CliRun changed = run("prepare", "--config", config.toString(), "--set", "data.text.maxLength=64");
         assertEquals(2, changed.code());
         assertTrue(changed.err().contains("maxLength was 32, now 64"), changed.err());
     }
