@@ -48,6 +48,7 @@ class RunFolderTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the lock is held for the block's duration, never read
     void aSecondRunInTheSameFolderIsRefusedNamingTheFirst() {
         TrainConfig config = TestRuns.config(data.path(), dir.resolve("busy"), "training.steps=2");
         try (RunLock held = RunLock.acquire(Path.of(config.run().outputDir()), "the-first")) {
