@@ -51,8 +51,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AirflowPipelineIT {
     private static final String DATE = "2026-12-06";
-    /** The pipeline module uses Python's standard library only: any python3 runs it. */
-    private static final String PYTHON = "python3";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int TRAIN_ROWS = 160;
     private static final int TEST_ROWS = 64;
@@ -60,11 +58,15 @@ class AirflowPipelineIT {
 
     @TempDir
     Path dir;
+    String python;
 
     @Test
     void weeklyPipelineRunsEndToEndOnTheStandaloneClusterFromTheApplicationJar() throws Exception {
         Path repo = Path.of(System.getProperty("sparkft.repoRoot", "..")).toAbsolutePath().normalize();
         Path appJar = SparkHome.applicationJar();
+        // The pipeline module needs Python's standard library only; the reference venv's interpreter is the one
+        // the build knows about.
+        python = ReferencePython.require(repo).toString();
         Path dags = repo.resolve("cluster-config/airflow");
         compiles(dags.resolve("sparkft_pipeline.py"), dags.resolve("sparkft_weekly_dag.py"));
 
@@ -154,7 +156,7 @@ class AirflowPipelineIT {
     /** The DAG's tasks for {@link #DATE}, from {@code sparkft_pipeline.py}, as spark-submit command lines. */
     private List<Task> tasks(Path home, String master, Path appJar, Path repo, Path config, Path dataRoot,
             Path outputRoot, String minAccuracy) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(PYTHON,
+        List<String> cmd = new ArrayList<>(List.of(python,
                 repo.resolve("cluster-config/airflow/sparkft_pipeline.py").toString(),
                 home.resolve("bin/spark-submit").toString(), master, appJar.toString(),
                 repo.resolve("cluster-config/spark-defaults.conf").toString(), config.toString(), dataRoot.toString(),
@@ -286,10 +288,10 @@ class AirflowPipelineIT {
     }
 
     /** The DAG file and the module it imports compile (Airflow itself is not installable here). */
-    private static void compiles(Path... files) throws Exception {
+    private void compiles(Path... files) throws Exception {
         for (Path f : files) {
             Path cache = Files.createTempDirectory("pycache");
-            Process p = new ProcessBuilder(PYTHON, "-c",
+            Process p = new ProcessBuilder(python, "-c",
                     "import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)",
                     f.toString(), cache.resolve("out.pyc").toString()).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

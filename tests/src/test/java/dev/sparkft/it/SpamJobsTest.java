@@ -32,7 +32,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -214,15 +213,7 @@ class SpamJobsTest {
     /** The exported folder's logits for the input rows, from transformers (scripts/reference/predict_logits.py). */
     private static JsonNode transformers(Path folder, Path input) throws IOException, InterruptedException {
         Path repo = Path.of(System.getProperty("sparkft.repoRoot", "..")).toAbsolutePath();
-        String configured = System.getProperty("sparkft.python", System.getenv("SPARKFT_PYTHON"));
-        Path python = configured != null && !configured.isBlank() ? Path.of(configured) : repo.resolve(".venv/bin/python");
-        if (!Files.isExecutable(python)) {
-            String message = "no Python reference at " + python + ": run scripts/reference/setup-venv.sh";
-            if (System.getenv("CI") != null) {
-                throw new AssertionError(message);
-            }
-            Assumptions.abort(message);
-        }
+        Path python = ReferencePython.require(repo);
         Path json = dir.resolve("reference.json");
         Process p = new ProcessBuilder(python.toString(), repo.resolve("scripts/reference/predict_logits.py").toString(),
                 folder.toString(), input.toString(), Integer.toString(MAX_LENGTH), json.toString())
