@@ -27,6 +27,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import load_file
 
+# NNPACK cannot start on these CPUs and says so on stderr for every convolution it is offered (float64 ones):
+# off, so the reference's output stays readable; oneDNN/native kernels do the work either way.
+torch.backends.nnpack.set_flags(False)
+
 ARCHITECTURES = ("resnet18", "resnet34", "resnet50", "mobilenet_v2")
 
 
