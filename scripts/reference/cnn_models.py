@@ -272,6 +272,37 @@ def preprocess(pixels, config, dtype=torch.float32):
     return (pixels.to(dtype) / 255 - mean) / std
 
 
+def integral(tensor, name, path, low, high):
+    """A batch tensor as int64, or a one-line error naming the file and what is wrong."""
+    if tensor.is_floating_point() and not torch.equal(tensor, tensor.round()):
+        raise SystemExit(f"{path}: '{name}' holds non-integral values; write it as U8/I64 or whole numbers")
+    values = tensor.to(torch.int64)
+    if values.numel() and (values.min() < low or values.max() > high):
+        raise SystemExit(f"{path}: '{name}' holds values in [{values.min()}, {values.max()}], "
+                         f"outside [{low}, {high}]")
+    return values
+
+
+def read_batch(path, config, labels=True):
+    """(pixels int64 [n, C, H, W], labels int64 [n] or None) from a safetensors file with `pixels` (U8, or whole
+    numbers 0..255 in any dtype, since the Java writer writes floats) and `labels` (I64/I32/whole floats)."""
+    batch = load_file(path)
+    for key in ("pixels", "labels") if labels else ("pixels",):
+        if key not in batch:
+            raise SystemExit(f"{path}: no tensor '{key}' (found {sorted(batch)})")
+    pixels = integral(batch["pixels"], "pixels", path, 0, 255)
+    expected = config.get("image_size")
+    if pixels.dim() != 4 or (expected and list(pixels.shape[1:]) != list(expected)):
+        want = ", ".join(map(str, expected or ["C", "H", "W"]))
+        raise SystemExit(f"{path}: pixels have shape {list(pixels.shape)}, config.json's image_size wants [n, {want}]")
+    if not labels:
+        return pixels, None
+    ys = integral(batch["labels"], "labels", path, 0, config["num_classes"] - 1)
+    if ys.shape != (pixels.shape[0],):
+        raise SystemExit(f"{path}: labels have shape {list(ys.shape)}, need [{pixels.shape[0]}]")
+    return pixels, ys
+
+
 def state_dict_for_folder(model):
     """fp32 state_dict as the folder format stores it: num_batches_tracked left out."""
     return {k: v.detach().float().contiguous() for k, v in model.state_dict().items()

@@ -27,7 +27,7 @@ import sys
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
 import cnn_models
 
@@ -38,17 +38,6 @@ def save_atomically(tensors, path):
     os.replace(tmp, path)
 
 
-def integral(tensor, name, path, low, high):
-    """A batch tensor as int64, or a one-line error naming the file and what is wrong."""
-    if tensor.is_floating_point() and not torch.equal(tensor, tensor.round()):
-        raise SystemExit(f"{path}: '{name}' holds non-integral values; write it as U8/I64 or whole numbers")
-    values = tensor.to(torch.int64)
-    if values.numel() and (values.min() < low or values.max() > high):
-        raise SystemExit(f"{path}: '{name}' holds values in [{values.min()}, {values.max()}], "
-                         f"outside [{low}, {high}]")
-    return values
-
-
 def bn_modules(model):
     return [(name, m) for name, m in model.named_modules() if isinstance(m, nn.BatchNorm2d)]
 
@@ -56,18 +45,7 @@ def bn_modules(model):
 def run(args):
     torch.set_num_threads(args.threads)
     model, config = cnn_models.load_folder(args.folder)
-    batch = load_file(args.batch)
-    for key in ("pixels", "labels"):
-        if key not in batch:
-            raise SystemExit(f"{args.batch}: no tensor '{key}' (found {sorted(batch)})")
-    pixels = integral(batch["pixels"], "pixels", args.batch, 0, 255)
-    labels = integral(batch["labels"], "labels", args.batch, 0, config["num_classes"] - 1)
-    expected = config.get("image_size")
-    if pixels.dim() != 4 or (expected and list(pixels.shape[1:]) != list(expected)):
-        raise SystemExit(f"{args.batch}: pixels have shape {list(pixels.shape)}, "
-                         f"config.json's image_size wants [n, {', '.join(map(str, expected or ['C', 'H', 'W']))}]")
-    if labels.shape != (pixels.shape[0],):
-        raise SystemExit(f"{args.batch}: labels have shape {list(labels.shape)}, need [{pixels.shape[0]}]")
+    pixels, labels = cnn_models.read_batch(args.batch, config)
 
     dtype = torch.float64 if args.dtype == "float64" else torch.float32
     model = model.to(dtype).eval()  # eval: dropout off
