@@ -22,9 +22,10 @@ public interface Optimizer {
     void step(INDArray params, INDArray gradient);
 
     /**
-     * Sets to zero, in place, the gradient of the parameters whose group the next {@link #step} leaves frozen
-     * (their first {@code frozenSteps}), so that they do not count in gradient clipping's global norm, as in
-     * PyTorch, where such parameters have no gradient. Call before clipping; other parameters are unchanged.
+     * Sets to zero, in place, the gradient of the parameters the next {@link #step} leaves untouched (the
+     * layout's frozen segments, and groups within their first {@code frozenSteps}), so that they do not count in
+     * gradient clipping's global norm, as in PyTorch, where such parameters have no gradient. Call before
+     * clipping; other parameters are unchanged.
      */
     void zeroFrozenGradient(INDArray gradient);
 
