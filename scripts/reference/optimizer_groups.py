@@ -3,8 +3,8 @@
 
 Reads a case (JSON) written by ParameterGroupsPyTorchTest: named parameter tensors with their start values and
 flags, the optimizer's settings, parameter groups (name, regular expression, learning rate, frozen steps) and a
-fixed sequence of flat gradients. Trains them with torch.optim.AdamW or torch.optim.SGD(momentum) in torch param
-groups and a LambdaLR warmup + linear decay schedule, the way a PyTorch user would:
+fixed sequence of flat gradients. Trains them with torch.optim.AdamW, Adam or SGD (with or without (Nesterov)
+momentum) in torch param groups and a LambdaLR warmup + linear decay schedule, the way a PyTorch user would:
   - each tensor joins the first group whose regular expression re.search-es its name (a second match is an error),
     tensors in no group use the base learning rate, tensors without decay get weight_decay 0;
   - a tensor marked not trainable has requires_grad=False throughout; a tensor of a group frozen for N steps has
@@ -47,10 +47,16 @@ def main():
             if members:
                 torch_groups.append({"params": members, "lr": lr,
                                      "weight_decay": case["weightDecay"] if decay else 0.0})
-    if case["type"] == "adamw":
+    kind = case["type"]
+    if kind == "adamw":
         opt = torch.optim.AdamW(torch_groups, lr=base_lr, betas=(case["beta1"], case["beta2"]), eps=case["epsilon"])
-    elif case["type"] == "momentum":
-        opt = torch.optim.SGD(torch_groups, lr=base_lr, momentum=case["momentum"])
+    elif kind == "adam":  # our adam has no weight decay
+        for g in torch_groups:
+            g["weight_decay"] = 0.0
+        opt = torch.optim.Adam(torch_groups, lr=base_lr, betas=(case["beta1"], case["beta2"]), eps=case["epsilon"])
+    elif kind in ("sgd", "momentum", "nesterov"):
+        opt = torch.optim.SGD(torch_groups, lr=base_lr, momentum=0.0 if kind == "sgd" else case["momentum"],
+                              nesterov=kind == "nesterov")
     else:
         sys.exit("unknown type " + case["type"])
     warmup, total = case["warmupSteps"], case["totalSteps"]
@@ -82,7 +88,8 @@ def main():
         sched.step()
 
     out = {"params": torch.cat([p.detach().reshape(-1) for p in params]).tolist(), "norms": norms, "buffers": {}}
-    names = ["exp_avg", "exp_avg_sq"] if case["type"] == "adamw" else ["momentum_buffer"]
+    names = {"adam": ["exp_avg", "exp_avg_sq"], "adamw": ["exp_avg", "exp_avg_sq"], "sgd": [],
+             "momentum": ["momentum_buffer"], "nesterov": ["momentum_buffer"]}[kind]
     for name in names:
         flat = []
         for p in params:

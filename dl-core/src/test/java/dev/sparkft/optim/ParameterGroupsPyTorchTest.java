@@ -23,8 +23,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Parameter groups against PyTorch 2.13 (scripts/reference/optimizer_groups.py): torch.optim.AdamW and
- * SGD with momentum over torch param groups with their own learning rates, a LambdaLR warmup + linear decay,
+ * Parameter groups against PyTorch 2.13 (scripts/reference/optimizer_groups.py): torch.optim.AdamW, Adam and
+ * SGD with and without (Nesterov) momentum over torch param groups with their own learning rates, a LambdaLR warmup + linear decay,
  * a backbone with {@code requires_grad=False} for its first steps, a tensor frozen throughout, tensors in no
  * group, and clip_grad_norm_ that clips on most steps, on the same fixed gradients. Parameters, moments and the
  * reported gradient norms must agree within 1e-6 (relative) after 12 steps.
@@ -57,7 +57,7 @@ class ParameterGroupsPyTorchTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"adamw", "momentum"})
+    @ValueSource(strings = {"adamw", "adam", "momentum", "nesterov", "sgd"})
     void matchesTorchParamGroups(String type) throws Exception {
         Path python = PythonReference.require(ParameterGroupsPyTorchTest.class);
         OptimizerConfig config = config(type);
