@@ -32,9 +32,9 @@ final class AdamOptimizer extends FlatOptimizer {
     private final List<ParameterRanges.Run> chunks = new ArrayList<>();
 
     /** {@code weightDecay} 0 gives Adam; above 0 decoupled (AdamW) decay on the layout's decayed segments. */
-    AdamOptimizer(String name, ParameterLayout layout, LearningRateSchedule schedule,
+    AdamOptimizer(String name, ParameterLayout layout, OptimizerConfig config,
             double beta1, double beta2, double epsilon, double weightDecay) {
-        super(name, layout, schedule);
+        super(name, layout, config);
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.epsilon = epsilon;
@@ -43,23 +43,35 @@ final class AdamOptimizer extends FlatOptimizer {
         this.expAvgSq = stateBuffer("exp_avg_sq");
         for (ParameterRanges.Run r : ranges.trainableByDecay()) {
             for (int start = r.start(); start < r.end(); start += CHUNK) {
-                chunks.add(new ParameterRanges.Run(start, Math.min(r.end(), start + CHUNK), r.decay()));
+                chunks.add(new ParameterRanges.Run(start, Math.min(r.end(), start + CHUNK), r.decay(), r.group()));
             }
         }
     }
 
     @Override
-    void update(INDArray params, INDArray gradient, double lr, long step) {
-        long t = step + 1;
-        double bc1 = 1 - Math.pow(beta1, t);
-        double sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, t));
-        // lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps) == stepSize * m / (sqrt(v) + eps*sqrt(bc2)), as PyTorch's
-        // capturable form; coefficients are formed in double and rounded to float once.
+    void update(INDArray params, INDArray gradient, double[] lr, long[] count) {
+        int groups = lr.length;
+        float[] keep = new float[groups];
+        float[] stepSize = new float[groups];
+        float[] eps = new float[groups];
+        for (int g = 0; g < groups; g++) {
+            if (count[g] == 0) {
+                continue;
+            }
+            // Bias correction by the group's own update count, as PyTorch's per-parameter state['step'].
+            double bc1 = 1 - Math.pow(beta1, count[g]);
+            double sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, count[g]));
+            // lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps) == stepSize * m / (sqrt(v) + eps*sqrt(bc2)), as PyTorch's
+            // capturable form; coefficients are formed in double and rounded to float once.
+            keep[g] = (float) (1 - lr[g] * weightDecay);
+            stepSize[g] = (float) (lr[g] * sqrtBc2 / bc1);
+            eps[g] = (float) (epsilon * sqrtBc2);
+        }
         Kernel k = new Kernel((float) beta1, (float) (1 - beta1), (float) beta2, (float) (1 - beta2),
-                (float) (1 - lr * weightDecay), (float) (lr * sqrtBc2 / bc1), (float) (epsilon * sqrtBc2),
-                host(params), (int) params.offset(), host(gradient), (int) gradient.offset(),
+                keep, stepSize, eps, host(params), (int) params.offset(), host(gradient), (int) gradient.offset(),
                 host(expAvg), host(expAvgSq));
-        chunks.parallelStream().forEach(k::apply);
+        // Chunks of a frozen group are skipped whole: neither their parameters nor their moments are touched.
+        chunks.parallelStream().filter(c -> count[c.group()] > 0).forEach(k::apply);
         AffinityManager affinity = Nd4j.getAffinityManager();
         for (INDArray written : new INDArray[] {params, expAvg, expAvgSq}) {
             affinity.tagLocation(written, AffinityManager.Location.HOST);
@@ -71,12 +83,17 @@ final class AdamOptimizer extends FlatOptimizer {
         return a.data().asNioFloat();
     }
 
-    /** One step's coefficients and buffers; {@code apply} updates a chunk (disjoint chunks run in parallel). */
-    private record Kernel(float b1, float c1, float b2, float c2, float keep, float stepSize, float eps,
+    /**
+     * One step's coefficients (per group: decay factor, step size, epsilon) and buffers; {@code apply} updates
+     * a chunk with its group's coefficients, read once per chunk (disjoint chunks run in parallel).
+     */
+    private record Kernel(float b1, float c1, float b2, float c2, float[] keeps, float[] stepSizes, float[] epss,
             FloatBuffer p, int pOffset, FloatBuffer g, int gOffset, FloatBuffer m, FloatBuffer v) {
 
         void apply(ParameterRanges.Run run) {
-            float decay = run.decay() ? keep : 1f;
+            float decay = run.decay() ? keeps[run.group()] : 1f;
+            float stepSize = stepSizes[run.group()];
+            float eps = epss[run.group()];
             for (int i = run.start(); i < run.end(); i++) {
                 float gi = g.get(gOffset + i);
                 float mi = b1 * m.get(i) + c1 * gi;

@@ -40,13 +40,16 @@ public final class FlatParameters {
 
     /**
      * Clips {@code meanGradient} to global norm {@code maxGradNorm} (0 = no clipping; the caller's array is
-     * not modified), applies one optimizer step and returns the gradient's global norm before clipping.
+     * not modified), applies one optimizer step and returns the gradient's global norm before clipping. The
+     * gradient of parameter groups still frozen at this step is left out of the norm (it is not applied; in
+     * PyTorch such parameters have no gradient, which {@code clip_grad_norm_} skips).
      */
     public double step(float[] meanGradient, double maxGradNorm) {
         if (gradient == null) {
             gradient = Nd4j.create(params.dataType(), params.length());
         }
         HostCopies.copy(meanGradient, gradient);
+        optimizer.zeroFrozenGradient(gradient);
         double norm = maxGradNorm > 0 ? GradientClipping.clipGlobalNorm(gradient, maxGradNorm)
                 : GradientClipping.globalNorm(gradient);
         optimizer.step(params, gradient);

@@ -16,18 +16,24 @@ final class MomentumOptimizer extends FlatOptimizer {
     private final boolean nesterov;
     private final List<INDArray> velocity;
 
-    MomentumOptimizer(ParameterLayout layout, LearningRateSchedule schedule, double momentum, boolean nesterov) {
-        super(nesterov ? "nesterov" : "momentum", layout, schedule);
+    MomentumOptimizer(ParameterLayout layout, OptimizerConfig config, double momentum, boolean nesterov) {
+        super(nesterov ? "nesterov" : "momentum", layout, config);
         this.momentum = momentum;
         this.nesterov = nesterov;
         this.velocity = ranges.trainable(stateBuffer("momentum_buffer"));
     }
 
     @Override
-    void update(INDArray params, INDArray gradient, double lr, long step) {
+    void update(INDArray params, INDArray gradient, double[] lrs, long[] count) {
+        List<ParameterRanges.Run> runs = ranges.trainableRuns();
         List<INDArray> p = ranges.trainable(params);
         List<INDArray> g = ranges.trainable(gradient);
         for (int i = 0; i < p.size(); i++) {
+            int group = runs.get(i).group();
+            if (count[group] == 0) {
+                continue;
+            }
+            double lr = lrs[group];
             INDArray v = velocity.get(i);
             v.muli(momentum).addi(g.get(i));
             if (nesterov) {

@@ -5,7 +5,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * A driver-side optimizer over the flat parameter vector (ND4J arrays, updated in place). The learning
  * rate at each step comes from a {@link LearningRateSchedule}, a pure function of the step, so a resumed
- * run continues exactly. Decay and freezing follow the model's {@link dev.sparkft.model.ParameterLayout}.
+ * run continues exactly. Decay and freezing follow the model's {@link dev.sparkft.model.ParameterLayout};
+ * parameter groups ({@link ParameterGroup}) have their own learning rate and may be frozen for their first steps.
  */
 public interface Optimizer {
 
@@ -14,11 +15,19 @@ public interface Optimizer {
 
     /**
      * Applies update number {@link #stepCount()} in place to {@code params}, given the step's mean
-     * gradient (already clipped); frozen segments are left untouched, the gradient is not modified.
+     * gradient (already clipped); frozen segments and groups are left untouched, the gradient is not modified.
      * Both are contiguous FLOAT vectors of the layout's length (views of larger arrays are fine).
      * Increments the step count.
      */
     void step(INDArray params, INDArray gradient);
+
+    /**
+     * Sets to zero, in place, the gradient of the parameters the next {@link #step} leaves untouched (the
+     * layout's frozen segments, and groups within their first {@code frozenSteps}), so that they do not count in
+     * gradient clipping's global norm, as in PyTorch, where such parameters have no gradient. Call before
+     * clipping; other parameters are unchanged.
+     */
+    void zeroFrozenGradient(INDArray gradient);
 
     /** Number of updates applied so far (the next update uses the schedule's value at this step). */
     long stepCount();

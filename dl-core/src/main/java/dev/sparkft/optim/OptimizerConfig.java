@@ -1,13 +1,18 @@
 package dev.sparkft.optim;
 
 import java.io.Serializable;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Optimizer settings as in the run config ({@code optimizer:} section). {@code type} is one of sgd,
  * momentum, nesterov, adam, adamw; fields that a type does not use are ignored by it but still validated.
  * Weight decay is decoupled and used by adamw only (the others log a warning when it is set); it applies
  * only where the parameter layout says {@code decay} (never biases or LayerNorm). Built by
- * {@link Optimizers#create}; the learning rate follows {@link Schedules#of}.
+ * {@link Optimizers#create}; the learning rate follows {@link Schedules#of}. {@code parameterGroups} (possibly
+ * empty, never null) give chosen parameters their own learning rate and a number of frozen first steps; parameters
+ * in no group use {@code learningRate}. Group names are unique.
  */
 public record OptimizerConfig(
         String type,
@@ -17,9 +22,10 @@ public record OptimizerConfig(
         double beta2,
         double epsilon,
         double weightDecay,
-        ScheduleConfig schedule) implements Serializable {
+        ScheduleConfig schedule,
+        List<ParameterGroup> parameterGroups) implements Serializable {
 
-    public static final java.util.List<String> TYPES = java.util.List.of("sgd", "momentum", "nesterov", "adam", "adamw");
+    public static final List<String> TYPES = List.of("sgd", "momentum", "nesterov", "adam", "adamw");
 
     public OptimizerConfig {
         if (!TYPES.contains(type)) {
@@ -42,6 +48,23 @@ public record OptimizerConfig(
         if (schedule == null) {
             schedule = ScheduleConfig.constant();
         }
+        parameterGroups = parameterGroups == null ? List.of() : List.copyOf(parameterGroups);
+        Set<String> names = new HashSet<>();
+        for (ParameterGroup g : parameterGroups) {
+            check(names.add(g.name()), "optimizer.parameterGroups: two groups are named '" + g.name()
+                    + "'; give each group its own name");
+        }
+    }
+
+    /** Without parameter groups: every trainable parameter uses {@code learningRate}. */
+    public OptimizerConfig(String type, double learningRate, double momentum, double beta1, double beta2,
+            double epsilon, double weightDecay, ScheduleConfig schedule) {
+        this(type, learningRate, momentum, beta1, beta2, epsilon, weightDecay, schedule, List.of());
+    }
+
+    /** A copy with these parameter groups instead of this config's. */
+    public OptimizerConfig withParameterGroups(List<ParameterGroup> groups) {
+        return new OptimizerConfig(type, learningRate, momentum, beta1, beta2, epsilon, weightDecay, schedule, groups);
     }
 
     /** AdamW with the usual BERT fine-tuning defaults (betas 0.9/0.999, eps 1e-8, as PyTorch). */

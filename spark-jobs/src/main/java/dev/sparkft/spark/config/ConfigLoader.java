@@ -4,10 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.sparkft.model.ModelSpec;
 import dev.sparkft.optim.OptimizerConfig;
+import dev.sparkft.optim.ParameterGroup;
 import dev.sparkft.optim.ScheduleConfig;
 import dev.sparkft.spark.config.TrainConfig.Averaging;
 import dev.sparkft.spark.config.TrainConfig.Checkpointing;
@@ -29,6 +31,7 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -232,8 +235,17 @@ public final class ConfigLoader {
         OptimizerConfig config = new OptimizerConfig(o.string("type", "adamw"), o.number("learningRate", null),
                 o.number("momentum", 0.0), o.number("beta1", 0.9), o.number("beta2", 0.999),
                 o.number("epsilon", 1e-8), o.number("weightDecay", 0.0), schedule);
+        List<ParameterGroup> groups = new ArrayList<>();
+        for (ConfigNode g : o.sectionList("parameterGroups")) {
+            String name = g.string("name", null);
+            String parameters = g.string("parameters", null);
+            double learningRate = g.number("learningRate", config.learningRate());
+            long frozenSteps = g.longValue("frozenSteps", 0L);
+            g.rejectUnknown();
+            groups.add(new ParameterGroup(name, parameters, learningRate, frozenSteps));
+        }
         o.rejectUnknown();
-        return config;
+        return config.withParameterGroups(groups);
     }
 
     /** The canonical tree of a config: every key explicit, readable back by {@link #fromTree}. */
@@ -279,6 +291,14 @@ public final class ConfigLoader {
                 .put("weightDecay", o.weightDecay());
         opt.putObject("schedule").put("type", o.schedule().type()).put("warmupSteps", o.schedule().warmupSteps())
                 .put("totalSteps", o.schedule().totalSteps()).put("finalFraction", o.schedule().finalFraction());
+        // Only when set, so a checkpoint written before groups existed still resumes under the same config.
+        if (!o.parameterGroups().isEmpty()) {
+            ArrayNode groups = opt.putArray("parameterGroups");
+            for (ParameterGroup g : o.parameterGroups()) {
+                groups.addObject().put("name", g.name()).put("parameters", g.parameters())
+                        .put("learningRate", g.learningRate()).put("frozenSteps", g.frozenSteps());
+            }
+        }
         root.putObject("clipping").put("maxGradNorm", c.clipping().maxGradNorm());
         root.putObject("checkpoint").put("dir", c.checkpoint().dir()).put("everySteps", c.checkpoint().everySteps())
                 .put("everyEpochs", c.checkpoint().everyEpochs()).put("keepLast", c.checkpoint().keepLast());

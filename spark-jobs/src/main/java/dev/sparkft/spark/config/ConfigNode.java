@@ -47,6 +47,26 @@ final class ConfigNode {
         return new ConfigNode(full(key) + ".", (ObjectNode) v);
     }
 
+    /** A list of sections, each read with its index in its path ({@code key[0].name}); absent reads as empty. */
+    List<ConfigNode> sectionList(String key) {
+        JsonNode v = value(key);
+        if (v == null) {
+            return List.of();
+        }
+        if (!v.isArray()) {
+            throw typeError(key, "a list of sections", v);
+        }
+        List<ConfigNode> out = new ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            if (!v.get(i).isObject()) {
+                throw new IllegalArgumentException("key '" + full(key) + "[" + i + "]' must be a section (key: value"
+                        + " pairs), got " + v.get(i));
+            }
+            out.add(new ConfigNode(full(key) + "[" + i + "].", (ObjectNode) v.get(i)));
+        }
+        return out;
+    }
+
     String string(String key, String dflt) {
         JsonNode v = value(key);
         if (v == null) {

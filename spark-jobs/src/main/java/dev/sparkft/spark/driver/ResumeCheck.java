@@ -89,6 +89,19 @@ final class ResumeCheck {
             }
             return null;
         }
+        if (saved.isArray() && now.isArray()) {
+            // Element by element, so numbers compare by value (a long written is an int read back).
+            if (saved.size() != now.size()) {
+                return "'" + path + "' was " + show(saved) + " in the checkpoint's run, now " + show(now);
+            }
+            for (int i = 0; i < saved.size(); i++) {
+                String d = firstDifference(path + "[" + i + "]", saved.get(i), now.get(i));
+                if (d != null) {
+                    return d;
+                }
+            }
+            return null;
+        }
         boolean same = saved.isNumber() && now.isNumber() ? saved.doubleValue() == now.doubleValue() : saved.equals(now);
         return same ? null : "'" + path + "' was " + show(saved) + " in the checkpoint's run, now " + show(now);
     }

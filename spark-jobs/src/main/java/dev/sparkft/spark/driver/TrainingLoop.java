@@ -73,6 +73,9 @@ public final class TrainingLoop {
         }
         LOG.info("model {}: {} ({} trainable); JVM heap at most {} MiB", config.model().engine(), layout,
                 layout.trainableSize(), Runtime.getRuntime().maxMemory() >> 20);
+        // Parameter groups checked against the layout here, before Spark starts, in both modes (when averaging,
+        // the optimizer that uses them is built on the executors).
+        Optimizers.describeGroups(config.optimizer(), layout).forEach(line -> LOG.info("optimizer: {}", line));
 
         SparkSession spark = sparkSession.get();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
