@@ -1,0 +1,109 @@
+package dev.sparkft.tfjs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparkft.hf.SafeTensors;
+import dev.sparkft.model.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real nsfwjs@4.3.0 MobileNetV2, from the cache scripts/fetch-nsfwjs.sh fills ({@code -Dsparkft.nsfwjs}, else
+ * {@code $SPARKFT_NSFWJS}, else {@code ~/sparkft-data/nsfwjs-4.3.0}); skipped with a warning when it is absent.
+ */
+class NsfwjsImportTest {
+    @TempDir
+    Path temp;
+
+    static Path nsfwjsModel(String name) {
+        String property = System.getProperty("sparkft.nsfwjs");
+        String environment = System.getenv("SPARKFT_NSFWJS");
+        Path cache = property != null && !property.isBlank() ? Path.of(property)
+                : environment != null && !environment.isBlank() ? Path.of(environment)
+                : Path.of(System.getProperty("user.home"), "sparkft-data", "nsfwjs-4.3.0");
+        Path model = cache.resolve("node_modules/nsfwjs/dist/models").resolve(name);
+        if (!Files.isRegularFile(model.resolve("model.min.js"))) {
+            String message = "no nsfwjs cache at " + cache + ": run scripts/fetch-nsfwjs.sh";
+            System.err.println("WARNING: " + NsfwjsImportTest.class.getSimpleName() + " SKIPS the real nsfwjs model: "
+                    + message);
+            Assumptions.abort(message);
+        }
+        return model;
+    }
+
+    @Test
+    void importsNsfwjsMobileNetV2WithTorchvisionNamesAndShapes() throws Exception {
+        Path out = temp.resolve("nsfw-mobilenet");
+        TfjsImport.Result result = TfjsImport.importMobileNetV2(nsfwjsModel("mobilenet_v2"), out, null);
+
+        assertEquals(List.of("Drawing", "Hentai", "Neutral", "Porn", "Sexy"), result.classNames());
+        assertEquals(0.001, result.batchNormEps());
+        assertEquals(List.of("dense_1 1280->256 relu", "dense_2 256->128 relu", "dense_3 128->5 softmax"),
+                result.head());
+        Map<String, long[]> shapes = SafeTensors.readShapes(out.resolve("model.safetensors"));
+        // 52 conv/BN modules of torchvision's features (52 convs + 52 BNs x 4) = 260 tensors, plus 3 Dense x 2.
+        assertEquals(266, shapes.size());
+        assertEquals(266, result.tensors());
+        long backbone = 0;
+        long all = 0;
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            long n = 1;
+            for (long d : e.getValue()) {
+                n *= d;
+            }
+            all += n;
+            if (e.getKey().startsWith("features.")) {
+                backbone += n;
+            }
+        }
+        // torchvision's MobileNetV2 features: 2,223,872 parameters + 34,112 running statistics.
+        assertEquals(2_257_984, backbone);
+        assertEquals(2_619_461, all);
+        assertArrayEquals(new long[] {32, 3, 3, 3}, shapes.get("features.0.0.weight"));
+        assertArrayEquals(new long[] {32, 1, 3, 3}, shapes.get("features.1.conv.0.0.weight"));
+        assertArrayEquals(new long[] {16, 32, 1, 1}, shapes.get("features.1.conv.1.weight"));
+        assertArrayEquals(new long[] {16}, shapes.get("features.1.conv.2.running_var"));
+        assertArrayEquals(new long[] {96, 16, 1, 1}, shapes.get("features.2.conv.0.0.weight"));
+        assertArrayEquals(new long[] {96, 1, 3, 3}, shapes.get("features.2.conv.1.0.weight"));
+        assertArrayEquals(new long[] {24, 96, 1, 1}, shapes.get("features.2.conv.2.weight"));
+        assertArrayEquals(new long[] {24}, shapes.get("features.2.conv.3.bias"));
+        assertArrayEquals(new long[] {320, 960, 1, 1}, shapes.get("features.17.conv.2.weight"));
+        assertArrayEquals(new long[] {1280, 320, 1, 1}, shapes.get("features.18.0.weight"));
+        assertArrayEquals(new long[] {1280}, shapes.get("features.18.1.running_mean"));
+        assertArrayEquals(new long[] {256, 1280}, shapes.get("head.dense_1.weight"));
+        assertArrayEquals(new long[] {128, 256}, shapes.get("head.dense_2.weight"));
+        assertArrayEquals(new long[] {5, 128}, shapes.get("head.dense_3.weight"));
+        assertArrayEquals(new long[] {5}, shapes.get("head.dense_3.bias"));
+
+        JsonNode config = new ObjectMapper().readTree(out.resolve("config.json").toFile());
+        assertEquals("sparkft-cnn", config.get("model_type").asText());
+        assertEquals("mobilenet_v2", config.get("architecture").asText());
+        assertEquals("tf_same", config.get("padding").asText());
+        assertEquals(5, config.get("num_classes").asInt());
+        assertEquals("[3,224,224]", config.get("image_size").toString());
+        assertEquals("[0.0,0.0,0.0]", config.get("mean").toString());
+        assertEquals("[1.0,1.0,1.0]", config.get("std").toString());
+        assertEquals(3, config.get("head").size());
+        assertEquals("relu", config.get("head").get(0).get("activation").asText());
+
+        // Every imported value is a dequantised uint8 (min + scale * q): finite, and BN variances positive.
+        Map<String, Tensor> tensors = SafeTensors.read(out.resolve("model.safetensors"));
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            for (float v : e.getValue().floats()) {
+                assertTrue(Float.isFinite(v), e.getKey());
+                if (e.getKey().endsWith("running_var")) {
+                    assertTrue(v >= 0, e.getKey() + " has a negative variance " + v);
+                }
+            }
+        }
+    }
+}
