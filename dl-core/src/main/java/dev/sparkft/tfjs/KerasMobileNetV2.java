@@ -400,6 +400,11 @@ final class KerasMobileNetV2 {
     }
 
     private static List<Layer> layers(JsonNode modelJson, Path file) {
+        if (modelJson.path("format").asText().equals("graph-model") || modelJson.path("modelTopology").has("node")) {
+            // nsfwjs's mobilenet_v2_mid is one: TF ops and constants, no Keras layers to check and map.
+            throw new IllegalArgumentException(file + ": a TensorFlow.js graph model (a GraphDef of ops), not a Keras"
+                    + " layers model; only layers models (format layers-model, modelTopology.model_config) are imported");
+        }
         JsonNode config = modelJson.path("modelTopology").path("model_config");
         String modelClass = config.path("class_name").asText();
         if (!modelClass.equals("Model") && !modelClass.equals("Functional")) {

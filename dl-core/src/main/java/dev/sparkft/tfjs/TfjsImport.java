@@ -86,8 +86,6 @@ public final class TfjsImport {
         for (KerasMobileNetV2.DenseLayer d : net.head()) {
             head.add(d.name() + " " + d.in() + "->" + d.out() + " " + d.activation());
         }
-        config.put("source", "TensorFlow.js " + modelFile.getFileName() + " (Keras "
-                + modelJson.path("modelTopology").path("keras_version").asText("?") + ")");
 
         long parameters = 0;
         for (Tensor t : net.tensors().values()) {
@@ -97,7 +95,10 @@ public final class TfjsImport {
         Path temporary = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".tmp");
         boolean done = false;
         try {
-            SafeTensors.write(temporary.resolve(WEIGHTS), net.tensors(), Map.of("format", "pt"), SafeTensors.Dtype.F32);
+            // Provenance in the weights' metadata: config.json holds only the keys CNN folder readers know.
+            Map<String, String> metadata = Map.of("format", "pt", "source", "TensorFlow.js " + modelFile + " (Keras "
+                    + modelJson.path("modelTopology").path("keras_version").asText("?") + ")");
+            SafeTensors.write(temporary.resolve(WEIGHTS), net.tensors(), metadata, SafeTensors.Dtype.F32);
             Files.writeString(temporary.resolve(CONFIG), JSON.writeValueAsString(config) + "\n", StandardCharsets.UTF_8);
             makeReadable(temporary);
             Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);

@@ -2,16 +2,20 @@ package dev.sparkft.tfjs;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparkft.hf.SafeTensors;
 import dev.sparkft.model.Tensor;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +42,34 @@ class NsfwjsImportTest {
             Assumptions.abort(message);
         }
         return model;
+    }
+
+    @Test
+    void refusesNsfwjsGraphModelAndInceptionWithTheReason() throws IOException {
+        Path mid = nsfwjsModel("mobilenet_v2_mid");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TfjsImport.importMobileNetV2(mid, temp.resolve("mid"), null));
+        assertEquals(mid.resolve("model.min.js") + ": a TensorFlow.js graph model (a GraphDef of ops), not a Keras"
+                + " layers model; only layers models (format layers-model, modelTopology.model_config) are imported",
+                e.getMessage());
+        Path inception = nsfwjsModel("inception_v3");
+        e = assertThrows(IllegalArgumentException.class,
+                () -> TfjsImport.importMobileNetV2(inception, temp.resolve("inception"), null));
+        assertTrue(e.getMessage().startsWith(inception.resolve("model.min.js") + ": layer 'conv2d_1' is a Conv2D;"
+                + " expected 'Conv1' (Conv2D) after 'input_1' (not a Keras MobileNetV2)"), e.getMessage());
+        assertEquals(List.of(), listing());
+    }
+
+    private static List<String> sortedKeys(JsonNode node) {
+        List<String> keys = new ArrayList<>();
+        node.fieldNames().forEachRemaining(keys::add);
+        return keys.stream().sorted().toList();
+    }
+
+    private List<String> listing() throws IOException {
+        try (Stream<Path> s = Files.list(temp)) {
+            return s.map(p -> p.getFileName().toString()).toList();
+        }
     }
 
     @Test
@@ -94,6 +126,10 @@ class NsfwjsImportTest {
         assertEquals("[1.0,1.0,1.0]", config.get("std").toString());
         assertEquals(3, config.get("head").size());
         assertEquals("relu", config.get("head").get(0).get("activation").asText());
+        assertEquals(List.of("architecture", "batch_norm_eps", "class_names", "head", "image_size", "mean",
+                "model_type", "num_classes", "padding", "std"), sortedKeys(config));
+        assertTrue(SafeTensors.readMetadata(out.resolve("model.safetensors")).get("source")
+                .endsWith("mobilenet_v2/model.min.js (Keras 2.2.4)"));
 
         // Every imported value is a dequantised uint8 (min + scale * q): finite, and BN variances positive.
         Map<String, Tensor> tensors = SafeTensors.read(out.resolve("model.safetensors"));
