@@ -82,6 +82,52 @@ class EngineNeutralityTest {
         assertEquals(null, neutralRoot("dev.sparkft.modelzoo"));
     }
 
+    /**
+     * Each engine is its own Maven module with its own ServiceLoader registration, and the modules that hold the
+     * trainer and the data pipelines reach the engines only at run time: an engine import there would not compile,
+     * and a deployment may leave an engine off the classpath.
+     */
+    @Test
+    void enginesAreRunTimePlugInsInTheirOwnModules() throws IOException {
+        Path root = repositoryRoot();
+        for (String engine : List.of("djl", "dl4j")) {
+            Path module = root.resolve("engine-" + engine);
+            Path services = module.resolve("src/main/resources/META-INF/services/dev.sparkft.model.ModelEngine");
+            assertTrue(Files.isRegularFile(services), "engine module engine-" + engine + " has no " + services);
+            for (String line : Files.readAllLines(services)) {
+                assertTrue(line.isBlank() || line.startsWith("dev.sparkft.engine." + engine + "."),
+                        services + " registers '" + line + "', which is not this module's engine");
+            }
+        }
+        assertTrue(Files.notExists(root.resolve("dl-core/src/main/resources/META-INF/services/dev.sparkft.model.ModelEngine")),
+                "dl-core must not register an engine");
+        try (Stream<Path> files = Files.walk(root)) {
+            files.filter(EngineNeutralityTest::isSource).forEach(file -> {
+                Matcher pkg = PACKAGE.matcher(read(file));
+                String name = pkg.find() ? pkg.group(1) : "";
+                if (name.startsWith("dev.sparkft.engine.")) {
+                    String engine = name.split("\\.")[3];
+                    assertTrue(root.relativize(file).startsWith("engine-" + engine),
+                            file + " (package " + name + ") must live in module engine-" + engine);
+                }
+            });
+        }
+        Pattern dependency = Pattern.compile("<dependency>(?s:(.*?))</dependency>");
+        Pattern engineArtifact = Pattern.compile(
+                "<artifactId>(sparkft-engine-[\\w-]+|deeplearning4j-nn|pytorch-engine|pytorch-jni)</artifactId>");
+        for (String module : List.of("dl-core", "data-pipelines", "spark-jobs")) {
+            Matcher d = dependency.matcher(read(root.resolve(module).resolve("pom.xml")));
+            while (d.find()) {
+                Matcher artifact = engineArtifact.matcher(d.group(1));
+                if (artifact.find()) {
+                    assertTrue(d.group(1).contains("<scope>runtime</scope>") || d.group(1).contains("<scope>test</scope>"),
+                            module + "/pom.xml depends on " + artifact.group(1) + " at compile scope; engines are run-time"
+                                    + " plug-ins (scope runtime)");
+                }
+            }
+        }
+    }
+
     private static List<String> engineReferences(String source, String pkg) {
         boolean optim = pkg.equals("dev.sparkft.optim") || pkg.startsWith("dev.sparkft.optim.");
         Matcher m = ENGINE.matcher(NOT_CODE.matcher(source).replaceAll(" "));

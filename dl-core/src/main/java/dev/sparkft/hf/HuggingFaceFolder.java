@@ -229,7 +229,7 @@ public final class HuggingFaceFolder {
      * Temporary files and folders are created private (0600 / 0700); an exported model is for other tools
      * and users to read, so it gets the usual 0644 / 0755 (on POSIX file systems).
      */
-    private static void makeReadable(Path folder) throws IOException {
+    public static void makeReadable(Path folder) throws IOException {
         if (!folder.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             return;
         }
@@ -258,7 +258,7 @@ public final class HuggingFaceFolder {
         tokenizerJson(folder);
     }
 
-    private static void deleteRecursively(Path root) throws IOException {
+    public static void deleteRecursively(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }

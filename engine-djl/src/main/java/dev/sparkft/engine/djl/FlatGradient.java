@@ -10,12 +10,12 @@ import java.nio.FloatBuffer;
  * intermediate copy of the whole tensor; bf16 gradients are widened first, in the gradient's manager), a
  * fixed-size chunk at a time so the add loop vectorises.
  */
-final class FlatGradient {
+public final class FlatGradient {
     private static final int CHUNK = 1 << 16;
 
     private final float[] chunk = new float[CHUNK];
 
-    void addInto(ParameterSegment segment, NDArray grad, float[] sum) {
+    public void addInto(ParameterSegment segment, NDArray grad, float[] sum) {
         NDArray fp32 = grad.getDataType() == DataType.FLOAT32 ? grad : grad.toType(DataType.FLOAT32, false);
         FloatBuffer view = fp32.toByteBuffer(true).asFloatBuffer();
         int base = (int) segment.offset();

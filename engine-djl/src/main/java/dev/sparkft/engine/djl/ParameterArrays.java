@@ -21,7 +21,7 @@ import java.util.Map;
  * <p>These arrays never require gradients; {@link BertBackward} differentiates fresh leaves that share
  * their storage. Not thread-safe.
  */
-public final class BertParameters {
+public final class ParameterArrays {
     private static final int ALIGN = 64;
 
     private final ParameterLayout layout;
@@ -30,7 +30,7 @@ public final class BertParameters {
     private final Map<String, NDArray> arrays = new LinkedHashMap<>();
     private final Map<String, ByteBuffer> storage = new LinkedHashMap<>();
 
-    public BertParameters(NDManager manager, ParameterLayout layout, DataType dtype) {
+    public ParameterArrays(NDManager manager, ParameterLayout layout, DataType dtype) {
         if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT64) {
             throw new IllegalArgumentException("parameters must be fp32 or fp64, got " + dtype);
         }
@@ -68,7 +68,7 @@ public final class BertParameters {
     public NDArray get(String name) {
         NDArray a = arrays.get(name);
         if (a == null) {
-            throw new IllegalArgumentException("no BERT parameter named '" + name + "'");
+            throw new IllegalArgumentException("no parameter named '" + name + "'");
         }
         return a;
     }

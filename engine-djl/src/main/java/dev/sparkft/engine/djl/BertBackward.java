@@ -3,8 +3,6 @@ package dev.sparkft.engine.djl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.sparkft.bert.Precision;
 import dev.sparkft.model.ParameterSegment;
 import java.util.HashMap;
@@ -12,15 +10,9 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * One forward and backward pass of a {@link BertClassifier}, safe on any thread and with no stale gradients.
- *
- * <p>DJL's {@code GradientCollector} is not used: in 0.35.1 its "collecting" flag is JVM-wide (a second
- * Spark task thread fails with "already collecting") and gradients accumulate across backward calls. Here
- * autograd's grad mode, which libtorch keeps per thread, is switched on for this thread only, and each trainable
- * parameter is differentiated through a fresh leaf that shares its storage ({@code detach()}): the leaf's
- * gradient starts undefined, so backward writes it without zeroing or adding (PyTorch's
- * {@code zero_grad(set_to_none=True)}), and it dies with the step's manager. Frozen parameters enter the graph
- * as they are and get no gradient. In bf16 the leaves are bf16 copies ({@link #weights}).
+ * One forward and backward pass of a {@link BertClassifier}, safe on any thread and with no stale gradients
+ * ({@link Autograd}). Frozen parameters enter the graph as they are and get no gradient. In bf16 the leaves are
+ * bf16 copies ({@link #weights}).
  */
 public final class BertBackward {
 
@@ -37,23 +29,19 @@ public final class BertBackward {
      * Computes the summed loss and hands every trainable segment's gradient to {@code sink}. All temporaries
      * live in {@code step}, which the caller closes.
      */
-    public static double run(NDManager step, BertClassifier model, BertParameters params, Precision precision,
+    public static double run(NDManager step, BertClassifier model, ParameterArrays params, Precision precision,
             BertInputs in, NDArray labels, GradientSink sink) {
-        boolean wasEnabled = JniUtils.isGradMode();
-        JniUtils.setGradMode(true);
-        try {
+        return Autograd.withGradMode(true, () -> {
             Map<String, NDArray> weights = weights(step, params, precision, true);
             NDArray loss = model.lossSum(weights::get, in, labels);
-            JniUtils.backward((PtNDArray) loss, (PtNDArray) loss.onesLike(), false, false);
+            Autograd.backward(loss);
             for (ParameterSegment s : params.layout().segments()) {
                 if (s.trainable()) {
                     sink.accept(s, weights.get(s.name()).getGradient());
                 }
             }
             return loss.getDataType() == DataType.FLOAT64 ? loss.getDouble() : loss.getFloat();
-        } finally {
-            JniUtils.setGradMode(wasEnabled);
-        }
+        });
     }
 
     /**
@@ -63,7 +51,7 @@ public final class BertBackward {
      * would only widen the same values); embedding tables and LayerNorm parameters stay fp32, as autocast
      * leaves them. Frozen parameters enter as they are, cast where needed, with no gradient.
      */
-    private static Map<String, NDArray> weights(NDManager step, BertParameters params, Precision precision,
+    private static Map<String, NDArray> weights(NDManager step, ParameterArrays params, Precision precision,
             boolean differentiate) {
         Map<String, NDArray> weights = new HashMap<>();
         for (ParameterSegment s : params.layout().segments()) {
@@ -75,10 +63,9 @@ public final class BertBackward {
                 w = master.toType(DataType.BFLOAT16, false);
                 w.attach(step);
             } else if (differentiate && s.trainable()) {
-                w = JniUtils.detachGradient((PtNDArray) master);
-                w.attach(step);
+                w = Autograd.leaf(step, master);
             }
-            if (differentiate && s.trainable()) {
+            if (cast && differentiate && s.trainable()) {
                 w.setRequiresGradient(true);
             }
             weights.put(s.name(), w);
@@ -87,7 +74,7 @@ public final class BertBackward {
     }
 
     /** Logits (fp32, or fp64 in tests) at the current parameters, with grad mode off on this thread. */
-    public static NDArray logits(NDManager step, BertClassifier model, BertParameters params, Precision precision,
+    public static NDArray logits(NDManager step, BertClassifier model, ParameterArrays params, Precision precision,
             BertInputs in) {
         return withoutGradient(() -> master(model.logits(weights(step, params, precision, false)::get, in), params));
     }
@@ -96,7 +83,7 @@ public final class BertBackward {
      * Loss sum and logits of one forward pass with grad mode off: what evaluation needs, at a third of the
      * cost of a backward pass plus a second forward. The loss is computed as {@link #run} computes it.
      */
-    public static Evaluated evaluate(NDManager step, BertClassifier model, BertParameters params, Precision precision,
+    public static Evaluated evaluate(NDManager step, BertClassifier model, ParameterArrays params, Precision precision,
             BertInputs in, NDArray labels) {
         return withoutGradient(() -> {
             NDArray logits = model.logits(weights(step, params, precision, false)::get, in);
@@ -111,23 +98,17 @@ public final class BertBackward {
     }
 
     /** The encoder's last hidden state at the current parameters, with grad mode off on this thread. */
-    public static NDArray lastHiddenState(NDManager step, BertClassifier model, BertParameters params,
+    public static NDArray lastHiddenState(NDManager step, BertClassifier model, ParameterArrays params,
             Precision precision, BertInputs in) {
         return withoutGradient(() -> master(
                 model.encoder().forward(weights(step, params, precision, false)::get, in, false).hidden(), params));
     }
 
-    private static NDArray master(NDArray a, BertParameters params) {
+    private static NDArray master(NDArray a, ParameterArrays params) {
         return a.getDataType() == params.dtype() ? a : a.toType(params.dtype(), false);
     }
 
     private static <T> T withoutGradient(Supplier<T> forward) {
-        boolean wasEnabled = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try {
-            return forward.get();
-        } finally {
-            JniUtils.setGradMode(wasEnabled);
-        }
+        return Autograd.withGradMode(false, forward);
     }
 }

@@ -63,7 +63,7 @@ class BertGradientCheckTest {
         Batch batch = TinyBert.batch(3, 5, head.numLabels(), 11);
         double[] theta = randomParameters(layout, 5);
         try (NDManager scope = manager.newSubManager()) {
-            BertParameters params = new BertParameters(scope, layout, DataType.FLOAT64);
+            ParameterArrays params = new ParameterArrays(scope, layout, DataType.FLOAT64);
             params.set(theta);
             double[] analytic = new double[layout.size()];
             try (NDManager step = scope.newSubManager()) {
@@ -99,7 +99,7 @@ class BertGradientCheckTest {
     }
 
     /** The loss with one element moved; the forward's arrays live in the step manager (made from its inputs). */
-    private static double loss(NDManager scope, BertClassifier model, BertParameters params, double[] theta,
+    private static double loss(NDManager scope, BertClassifier model, ParameterArrays params, double[] theta,
             Batch batch, int index, double delta) {
         double saved = theta[index];
         theta[index] = saved + delta;

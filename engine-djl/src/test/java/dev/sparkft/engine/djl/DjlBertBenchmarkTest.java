@@ -48,7 +48,7 @@ class DjlBertBenchmarkTest {
             }
             FlatGradient export = new FlatGradient();
             float[] sum = new float[layout.size()];
-            BertParameters params = new BertParameters(manager, layout, DataType.FLOAT32);
+            ParameterArrays params = new ParameterArrays(manager, layout, DataType.FLOAT32);
             float[] flat = new float[layout.size()];
             Arrays.fill(flat, 0.5f);
             long[] exportNs = new long[7];

@@ -19,7 +19,7 @@ import java.util.List;
 
 /**
  * A Hugging Face-exact BERT classifier on DJL's PyTorch engine behind the model seam (executor side).
- * Parameters live in one off-heap buffer ({@link BertParameters}); each gradient step runs in its own
+ * Parameters live in one off-heap buffer ({@link ParameterArrays}); each gradient step runs in its own
  * NDManager, closed before returning, so native memory does not grow from step to step.
  */
 public final class DjlBertModel implements TrainableModel {
@@ -27,7 +27,7 @@ public final class DjlBertModel implements TrainableModel {
     private final ParameterLayout layout;
     private final BertClassifier classifier;
     private final NDManager manager;
-    private final BertParameters params;
+    private final ParameterArrays params;
     private final FlatGradient export = new FlatGradient();
     private boolean loaded;
 
@@ -40,7 +40,7 @@ public final class DjlBertModel implements TrainableModel {
         this.layout = options.layout();
         this.classifier = new BertClassifier(options.config(), options.head());
         this.manager = manager;
-        this.params = new BertParameters(manager, layout, DataType.FLOAT32);
+        this.params = new ParameterArrays(manager, layout, DataType.FLOAT32);
     }
 
     @Override

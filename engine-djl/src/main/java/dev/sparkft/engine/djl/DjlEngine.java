@@ -5,7 +5,11 @@ import ai.djl.engine.Engine;
 import dev.sparkft.bert.BertExporter;
 import dev.sparkft.bert.BertModelOptions;
 import dev.sparkft.bert.BertParameterNames;
+import dev.sparkft.cnn.CnnExporter;
+import dev.sparkft.cnn.CnnModelOptions;
+import dev.sparkft.engine.djl.cnn.DjlCnnModel;
 import dev.sparkft.model.ComputeDevice;
+import dev.sparkft.model.ExportRequest;
 import dev.sparkft.model.ModelArchitecture;
 import dev.sparkft.model.ModelEngine;
 import dev.sparkft.model.ModelExporter;
@@ -13,12 +17,18 @@ import dev.sparkft.model.ModelFiles;
 import dev.sparkft.model.ModelSpec;
 import dev.sparkft.model.ResolvedModel;
 import dev.sparkft.model.TrainableModel;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The {@code djl-pytorch} engine: Hugging Face-exact BERT classifiers on DJL's PyTorch engine. */
+/**
+ * The {@code djl-pytorch} engine on DJL's PyTorch engine: Hugging Face-exact BERT classifiers, and torchvision-exact
+ * CNN image classifiers when option {@code task} is {@value CnnModelOptions#TASK}.
+ */
 public final class DjlEngine implements ModelEngine {
     public static final String NAME = "djl-pytorch";
     private static final Logger LOG = LoggerFactory.getLogger(DjlEngine.class);
@@ -33,6 +43,10 @@ public final class DjlEngine implements ModelEngine {
     @Override
     public ResolvedModel resolve(ModelSpec spec, ModelFiles files) {
         requireOwn(spec.engine());
+        if (CnnModelOptions.TASK.equals(spec.options().get("task"))) {
+            CnnModelOptions.Resolved cnn = CnnModelOptions.resolve(spec.options(), files);
+            return new ResolvedModel(new ModelArchitecture(NAME, cnn.architecture()), cnn::initialParameters);
+        }
         BertModelOptions.Resolved resolved = BertModelOptions.resolve(spec.options(), files);
         return new ResolvedModel(new ModelArchitecture(NAME, resolved.architecture()), resolved::initialParameters);
     }
@@ -45,9 +59,12 @@ public final class DjlEngine implements ModelEngine {
     @Override
     public TrainableModel create(ModelArchitecture architecture, ComputeDevice device) {
         requireOwn(architecture.engine());
-        BertModelOptions options = architecture.details(BertModelOptions.class);
         Engine torch = Engine.getEngine("PyTorch");
         TorchThreads.logOnce();
+        if (architecture.details() instanceof CnnModelOptions cnn) {
+            return new DjlCnnModel(cnn, torch.newBaseManager(torchDevice(torch, device)));
+        }
+        BertModelOptions options = architecture.details(BertModelOptions.class);
         return new DjlBertModel(options, torch.newBaseManager(torchDevice(torch, device)));
     }
 
@@ -75,6 +92,9 @@ public final class DjlEngine implements ModelEngine {
     /** From the architecture alone: libtorch is not loaded, no weights are copied. */
     @Override
     public long parameterCount(ModelArchitecture architecture) {
+        if (architecture.details() instanceof CnnModelOptions cnn) {
+            return cnn.layout().size();
+        }
         BertModelOptions options = architecture.details(BertModelOptions.class);
         return BertParameterNames.layout(options.config(), options.head()).size();
     }
@@ -85,9 +105,29 @@ public final class DjlEngine implements ModelEngine {
         }
     }
 
-    /** Hugging Face folders: the layout and weights are HF BERT's, whatever engine computed them. */
+    /** Hugging Face folders for BERT, CNN folders (torchvision names) for CNNs. */
     @Override
     public Optional<ModelExporter> exporter() {
-        return Optional.of(new BertExporter());
+        return Optional.of(new FamilyExporter());
+    }
+
+    /** Picks the exporter of the model family the architecture describes. */
+    private static final class FamilyExporter implements ModelExporter {
+        private final ModelExporter bert = new BertExporter();
+        private final ModelExporter cnn = new CnnExporter();
+
+        private ModelExporter of(ModelArchitecture architecture) {
+            return architecture.details() instanceof CnnModelOptions ? cnn : bert;
+        }
+
+        @Override
+        public void checkInputs(ModelArchitecture architecture, List<String> labels, Path tokenizer) {
+            of(architecture).checkInputs(architecture, labels, tokenizer);
+        }
+
+        @Override
+        public void write(ExportRequest request) throws IOException {
+            of(request.architecture()).write(request);
+        }
     }
 }

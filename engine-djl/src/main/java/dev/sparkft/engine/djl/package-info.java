@@ -8,7 +8,7 @@
  * <p>Engine traps handled here: DJL's GradientCollector is JVM-wide and never resets gradients, so
  * {@link dev.sparkft.engine.djl.BertBackward} uses per-thread grad mode and fresh leaves per step; on CPU
  * {@code NDArray.set(direct ByteBuffer)} aliases the buffer instead of copying, which
- * {@link dev.sparkft.engine.djl.BertParameters} uses on purpose; every step's arrays live in a step
+ * {@link dev.sparkft.engine.djl.ParameterArrays} uses on purpose; every step's arrays live in a step
  * NDManager closed before the call returns.
  */
 package dev.sparkft.engine.djl;
