@@ -7,12 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparkft.cnn.CnnArchitecture;
+import dev.sparkft.cnn.CnnConfig;
 import dev.sparkft.hf.SafeTensors;
 import dev.sparkft.model.Tensor;
+import dev.sparkft.testing.ChildProcess;
+import dev.sparkft.testing.PythonReference;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -42,6 +48,31 @@ class NsfwjsImportTest {
             Assumptions.abort(message);
         }
         return model;
+    }
+
+    /**
+     * The proof of the import: the folder, run through the hand-written PyTorch MobileNetV2
+     * (scripts/reference/cnn_models.py, TF SAME padding, eps 0.001) and the Dense head, gives the logits TF.js
+     * computed for nsfwjs on 8 real images (the committed fixture; scripts/reference/make_tfjs_fixture.sh).
+     */
+    @Test
+    void importedLogitsEqualTensorFlowJsOnRealImages() throws Exception {
+        Path model = nsfwjsModel("mobilenet_v2");
+        Path python = PythonReference.require(NsfwjsImportTest.class);
+        Path out = temp.resolve("nsfw-mobilenet");
+        TfjsImport.importMobileNetV2(model, out, null);
+        Path fixture = Path.of("src/test/resources/tfjs/nsfwjs_mobilenet_v2").toAbsolutePath();
+        ChildProcess.Result r = PythonReference.run(python, Duration.ofMinutes(5), "check_tfjs_import.py",
+                out.toString(), fixture.resolve("images.u8.gz").toString(), fixture.resolve("tfjs_logits.json").toString(),
+                "--tolerance", "1e-4");
+        assertEquals(0, r.exitCode(), r.tail());
+        String json = r.output().lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow();
+        JsonNode result = new ObjectMapper().readTree(json);
+        assertEquals(8, result.get("images").asInt());
+        assertTrue(result.get("same_argmax").asBoolean());
+        double diff = result.get("max_abs_diff_fp32").asDouble();
+        System.err.println("nsfwjs MobileNetV2 import vs TF.js: max abs logit difference " + diff + " (fp32)");
+        assertTrue(diff <= 1e-4, json);
     }
 
     @Test
@@ -115,6 +146,22 @@ class NsfwjsImportTest {
         assertArrayEquals(new long[] {128, 256}, shapes.get("head.dense_2.weight"));
         assertArrayEquals(new long[] {5, 128}, shapes.get("head.dense_3.weight"));
         assertArrayEquals(new long[] {5}, shapes.get("head.dense_3.bias"));
+
+        // The backbone is exactly the CNN engine's MobileNetV2 (names, shapes, order); only the head differs.
+        List<String> expected = new ArrayList<>();
+        for (CnnArchitecture.Named t : CnnArchitecture.MOBILENET_V2.tensors(3, 5, CnnConfig.Stem.IMAGENET)) {
+            if (t.name().startsWith("features.")) {
+                expected.add(t.name() + Arrays.toString(t.shape()));
+                assertArrayEquals(t.shape(), shapes.get(t.name()), t.name());
+            }
+        }
+        List<String> imported = new ArrayList<>();
+        shapes.forEach((k, v) -> {
+            if (k.startsWith("features.")) {
+                imported.add(k + Arrays.toString(v));
+            }
+        });
+        assertEquals(expected, imported);
 
         JsonNode config = new ObjectMapper().readTree(out.resolve("config.json").toFile());
         assertEquals("sparkft-cnn", config.get("model_type").asText());

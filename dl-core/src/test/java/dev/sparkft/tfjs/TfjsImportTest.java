@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.sparkft.cnn.CnnConfig;
+import dev.sparkft.cnn.CnnWeights;
 import dev.sparkft.hf.SafeTensors;
 import dev.sparkft.model.Tensor;
 import java.io.IOException;
@@ -121,6 +123,11 @@ class TfjsImportTest {
         assertEquals(0.001, config.get("batch_norm_eps").asDouble());
         assertEquals("tf_same", config.get("padding").asText());
         assertFalse(config.has("head"), "a single Dense layer is classifier.1, no extra head");
+        // The CNN engine's own reader takes the folder: every tensor it expects, under its name and shape.
+        CnnWeights weights = CnnWeights.folder(out);
+        assertEquals(CnnConfig.Padding.TF_SAME, weights.config().padding());
+        assertEquals(0.001, weights.config().batchNormEps());
+        assertEquals(List.of("a", "b", "c"), weights.config().classNames());
         assertEquals(List.of("imported", "wrapped"), listing(temp), "nothing else (no temporary) left behind");
     }
 
