@@ -121,6 +121,13 @@ public final class CnnNetwork {
         NDArray conv(NDArray x, String name, int stride, int groups) {
             NDArray w = params.apply(name + ".weight");
             int k = (int) w.getShape().get(2);
+            if (k == 1 && stride > 1 && config.padding() == CnnConfig.Padding.SYMMETRIC) {
+                // The same as subsampling, then a stride-1 convolution. The strided form's backward crashes
+                // libtorch 2.7.1 (SIGFPE in oneDNN's brgemm 1x1 backward-data blocking, ResNet-50's downsample
+                // on AMD EPYC), killing the executor JVM; this form never reaches that kernel.
+                x = x.get(":, :, ::" + stride + ", ::" + stride);
+                stride = 1;
+            }
             long[] pad = padding(x, k, stride);
             NDArray in = x;
             int symmetric = (int) pad[0];
