@@ -42,7 +42,8 @@ public final class SparkFtCli {
             + "  " + TRAIN_USAGE.substring("usage: sparkft ".length()) + "\n"
             + "  " + EVALUATE_USAGE.substring("usage: sparkft ".length()) + "\n"
             + "  " + PREDICT_USAGE.substring("usage: sparkft ".length()) + "\n"
-            + "  " + EXPORT_USAGE.substring("usage: sparkft ".length());
+            + "  " + EXPORT_USAGE.substring("usage: sparkft ".length()) + "\n"
+            + "  " + ImportTfjsCommand.USAGE.substring("usage: sparkft ".length());
 
     private SparkFtCli() {
     }
@@ -68,6 +69,7 @@ public final class SparkFtCli {
             case "train" -> train(rest, out, err, stopRequested);
             case "heap" -> heap(rest, out, err);
             case "evaluate", "predict", "export" -> ModelJobs.run(args.get(0), rest, out, err);
+            case "import-tfjs" -> ImportTfjsCommand.run(rest, out, err);
             default -> {
                 err.println("sparkft: unknown command '" + args.get(0) + "'; " + USAGE);
                 yield BAD_INPUT;
