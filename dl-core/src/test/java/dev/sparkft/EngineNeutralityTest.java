@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class EngineNeutralityTest {
     private static final List<String> NEUTRAL = List.of(
-            "dev.sparkft.model", "dev.sparkft.optim", "dev.sparkft.bert", "dev.sparkft.hf", "dev.sparkft.onnx", "dev.sparkft.eval", "dev.sparkft.spark", "dev.sparkft.data", "dev.sparkft.tfjs");
+            "dev.sparkft.model", "dev.sparkft.optim", "dev.sparkft.bert", "dev.sparkft.cnn", "dev.sparkft.hf", "dev.sparkft.onnx", "dev.sparkft.eval", "dev.sparkft.spark", "dev.sparkft.data", "dev.sparkft.tfjs");
     private static final Pattern ENGINE = Pattern.compile(
             "\\b(org\\.deeplearning4j|ai\\.djl\\.(?:ndarray|nn|training|engine|pytorch)|org\\.nd4j)\\.[\\w.*]+");
     private static final Pattern PACKAGE = Pattern.compile("^\\s*package\\s+([\\w.]+)", Pattern.MULTILINE);

@@ -24,16 +24,41 @@ import java.util.Set;
  *                (TensorFlow's SAME: for stride 2 on an even size, 0 before and 1 after), for imported Keras models
  * @param stem    {@link Stem#IMAGENET} (ResNet conv1 7×7/2 + max-pool; MobileNetV2 stride 2) or {@link Stem#SMALL}
  *                for 28–64 px inputs (ResNet conv1 3×3/1 without max-pool; MobileNetV2 stride 1), same names
+ * @param head    empty for torchvision's classifier ({@code fc} / {@code classifier.1}); otherwise the dense layers
+ *                an imported model classifies with (nsfwjs's MobileNetV2 has three), in order
  */
 public record CnnConfig(CnnArchitecture architecture, List<String> classNames, int channels, int height, int width,
-        List<Double> mean, List<Double> std, double batchNormEps, Padding padding, Stem stem) implements Serializable {
+        List<Double> mean, List<Double> std, double batchNormEps, Padding padding, Stem stem, List<HeadLayer> head)
+        implements Serializable {
     private static final long serialVersionUID = 1L;
     public static final String MODEL_TYPE = "sparkft-cnn";
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(SerializationFeature.INDENT_OUTPUT);
     private static final Set<String> KEYS = Set.of("model_type", "architecture", "num_classes", "class_names",
-            "image_size", "mean", "std", "batch_norm_eps", "padding", "stem");
+            "image_size", "mean", "std", "batch_norm_eps", "padding", "stem", "head");
+
+    /**
+     * One dense layer of an imported classifier head: {@code name.weight} [out, in] and {@code name.bias} [out],
+     * followed by ReLU ({@code relu}) or nothing ({@code linear}; a final {@code softmax} is taken as linear: the
+     * model's logits are its input).
+     */
+    public record HeadLayer(String name, int in, int out, String activation) implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        public HeadLayer {
+            if (!List.of("relu", "linear", "softmax").contains(activation)) {
+                throw new IllegalArgumentException("head layer '" + name + "' has activation '" + activation
+                        + "'; use relu, linear or softmax");
+            }
+        }
+    }
+
+    /** torchvision's single linear classifier. */
+    public CnnConfig(CnnArchitecture architecture, List<String> classNames, int channels, int height, int width,
+            List<Double> mean, List<Double> std, double batchNormEps, Padding padding, Stem stem) {
+        this(architecture, classNames, channels, height, width, mean, std, batchNormEps, padding, stem, List.of());
+    }
 
     public enum Padding {
         SYMMETRIC("symmetric"), TF_SAME("tf_same");
@@ -86,6 +111,18 @@ public record CnnConfig(CnnArchitecture architecture, List<String> classNames, i
         if (!(batchNormEps > 0)) {
             throw new IllegalArgumentException("batch_norm_eps must be > 0, got " + batchNormEps);
         }
+        head = List.copyOf(head);
+        int in = architecture.features();
+        for (int i = 0; i < head.size(); i++) {
+            HeadLayer l = head.get(i);
+            boolean last = i == head.size() - 1;
+            if (l.in() != in || (last && l.out() != classNames.size()) || (!last && l.activation().equals("softmax"))) {
+                throw new IllegalArgumentException("head layer '" + l.name() + "' (" + l.in() + " -> " + l.out() + ", "
+                        + l.activation() + ") does not chain: expected " + in + " inputs"
+                        + (last ? " and " + classNames.size() + " outputs (the classes)" : " and no softmax before the last"));
+            }
+            in = l.out();
+        }
         if (architecture.isResNet() && padding == Padding.TF_SAME) {
             throw new IllegalArgumentException("padding tf_same is for imported Keras MobileNetV2 models; "
                     + architecture.optionName() + " uses symmetric padding");
@@ -103,12 +140,33 @@ public record CnnConfig(CnnArchitecture architecture, List<String> classNames, i
 
     /** Every tensor of this network, in order. */
     public List<CnnArchitecture.Named> tensors() {
-        return architecture.tensors(channels, numClasses(), stem);
+        List<CnnArchitecture.Named> all = architecture.tensors(channels, numClasses(), stem);
+        if (head.isEmpty()) {
+            return all;
+        }
+        List<CnnArchitecture.Named> out = new ArrayList<>(all.subList(0, all.size() - 2)); // torchvision's classifier
+        for (HeadLayer l : head) {
+            out.add(new CnnArchitecture.Named(l.name() + ".weight", new long[] {l.out(), l.in()},
+                    CnnArchitecture.Role.LINEAR_WEIGHT));
+            out.add(new CnnArchitecture.Named(l.name() + ".bias", new long[] {l.out()}, CnnArchitecture.Role.LINEAR_BIAS));
+        }
+        return out;
     }
 
-    /** The same network for another input size or other classes (what fine-tuning changes). */
+    /** The names every classifier tensor starts with: torchvision's, or the common prefix of an imported head. */
+    public List<String> headPrefixes() {
+        return head.isEmpty() ? List.of(architecture.headPrefix()) : head.stream().map(l -> l.name() + ".").toList();
+    }
+
+    /** The same backbone for another input size or other classes (what fine-tuning changes), head kept. */
     public CnnConfig with(List<String> classes, int c, int h, int w, List<Double> newMean, List<Double> newStd) {
-        return new CnnConfig(architecture, classes, c, h, w, newMean, newStd, batchNormEps, padding, stem);
+        return new CnnConfig(architecture, classes, c, h, w, newMean, newStd, batchNormEps, padding, stem, head);
+    }
+
+    /** The same backbone with torchvision's single linear classifier for {@code classes}. */
+    public CnnConfig withNewHead(List<String> classes) {
+        return new CnnConfig(architecture, classes, channels, height, width, mean, std, batchNormEps, padding, stem,
+                List.of());
     }
 
     /** Reads and checks a config.json; every problem names the file and the key. */
@@ -150,8 +208,16 @@ public record CnnConfig(CnnArchitecture architecture, List<String> classNames, i
             double eps = root.path("batch_norm_eps").asDouble(1e-5);
             Padding padding = choice(root, file, "padding", Padding.values(), Padding::jsonName, Padding.SYMMETRIC);
             Stem stem = choice(root, file, "stem", Stem.values(), Stem::jsonName, Stem.IMAGENET);
+            List<HeadLayer> head = new ArrayList<>();
+            if (root.has("head")) {
+                for (JsonNode l : array(root, file, "head")) {
+                    head.add(new HeadLayer(l.path("name").asText(), l.path("in_features").asInt(-1),
+                            l.path("out_features").asInt(-1), l.path("activation").asText()));
+                }
+            }
             return new CnnConfig(architecture, names, size.get(0).intValue(), size.get(1).intValue(),
-                    size.get(2).intValue(), numbers(root, file, "mean"), numbers(root, file, "std"), eps, padding, stem);
+                    size.get(2).intValue(), numbers(root, file, "mean"), numbers(root, file, "std"), eps, padding, stem,
+                    head);
         } catch (IllegalArgumentException e) {
             if (e.getMessage().startsWith(file.toString())) {
                 throw e;
@@ -173,6 +239,13 @@ public record CnnConfig(CnnArchitecture architecture, List<String> classNames, i
         root.put("batch_norm_eps", batchNormEps);
         root.put("padding", padding.jsonName());
         root.put("stem", stem.jsonName());
+        if (!head.isEmpty()) {
+            var layers = root.putArray("head");
+            for (HeadLayer l : head) {
+                layers.addObject().put("name", l.name()).put("in_features", l.in()).put("out_features", l.out())
+                        .put("activation", l.activation());
+            }
+        }
         Files.writeString(file, JSON.writeValueAsString(root) + "\n");
     }
 

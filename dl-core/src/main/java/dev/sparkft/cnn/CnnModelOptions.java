@@ -130,7 +130,7 @@ public record CnnModelOptions(CnnConfig config, BatchNormMode batchNorm, long se
                         + " but " + weightsOption + "'s first convolution takes " + saved.channels()
                         + "; prepare the images with " + saved.channels() + " channels");
             }
-            base = saved.with(classes, size.get(0), size.get(1), size.get(2),
+            base = (newHead ? saved.withNewHead(classes) : saved).with(classes, size.get(0), size.get(1), size.get(2),
                     mean.isEmpty() ? saved.mean() : doubles(mean, "mean"),
                     std.isEmpty() ? saved.std() : doubles(std, "std"));
         }
@@ -159,7 +159,7 @@ public record CnnModelOptions(CnnConfig config, BatchNormMode batchNorm, long se
             if (layout.segments().stream().noneMatch(s -> s.name().startsWith(p))) {
                 throw new IllegalArgumentException("option 'model.options.freeze' prefix '" + p
                         + "' matches no parameter (names are torchvision's: " + config.tensors().get(0).name()
-                        + ", " + config.architecture().headPrefix() + "weight, ...)");
+                        + ", " + config.headPrefixes().get(0) + "weight, ...)");
             }
         }
         return layout.freeze(name -> freeze.stream().anyMatch(name::startsWith));

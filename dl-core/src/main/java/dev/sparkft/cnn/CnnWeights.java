@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -86,10 +87,10 @@ public final class CnnWeights {
                 throw new java.io.UncheckedIOException("cannot read " + folder.resolve(HuggingFaceFolder.WEIGHTS), e);
             }
         }
-        String head = options.config().architecture().headPrefix();
+        List<String> head = options.config().headPrefixes();
         float[] flat = new float[layout.size()];
         for (ParameterSegment s : layout.segments()) {
-            boolean fresh = folder == null || (newHead && s.name().startsWith(head));
+            boolean fresh = folder == null || (newHead && head.stream().anyMatch(s.name()::startsWith));
             float[] values = fresh ? initial(s, roles.get(s.name()), options.seed()) : saved.get(s.name()).floats();
             System.arraycopy(values, 0, flat, (int) s.offset(), values.length);
         }

@@ -40,10 +40,20 @@ public final class CnnNetwork {
             Map<String, NDArray> updatedStatistics) {
         Layers l = new Layers(params, batchStatistics, updatedStatistics);
         NDArray features = config.architecture().isResNet() ? resnet(l, x) : mobilenet(l, x);
-        NDArray pooled = JniUtils.adaptiveAvgPool((PtNDArray) features, new Shape(1, 1)).reshape(x.getShape().get(0), -1);
-        String head = config.architecture().headPrefix();
-        return JniUtils.linear((PtNDArray) pooled, (PtNDArray) params.apply(head + "weight"),
-                (PtNDArray) params.apply(head + "bias"));
+        NDArray h = JniUtils.adaptiveAvgPool((PtNDArray) features, new Shape(1, 1)).reshape(x.getShape().get(0), -1);
+        if (config.head().isEmpty()) {
+            String head = config.architecture().headPrefix();
+            return JniUtils.linear((PtNDArray) h, (PtNDArray) params.apply(head + "weight"),
+                    (PtNDArray) params.apply(head + "bias"));
+        }
+        for (CnnConfig.HeadLayer layer : config.head()) {
+            h = JniUtils.linear((PtNDArray) h, (PtNDArray) params.apply(layer.name() + ".weight"),
+                    (PtNDArray) params.apply(layer.name() + ".bias"));
+            if (layer.activation().equals("relu")) {
+                h = l.relu(h);
+            }
+        }
+        return h; // a final softmax is left out: these are its inputs, the logits
     }
 
     private NDArray resnet(Layers l, NDArray x) {
