@@ -141,16 +141,18 @@ public record CnnModelOptions(CnnConfig config, BatchNormMode batchNorm, long se
 
     /**
      * The flat vector's layout: every tensor in torchvision's order. Convolution and linear weights are decayed;
-     * biases and batch-norm parameters are not. Running statistics never train; segments under a
-     * {@link #freeze} prefix are not trained either.
+     * biases and batch-norm parameters are not. Running statistics never train: they are constants under
+     * {@link BatchNormMode#FROZEN}, and statistics the model updates under {@link BatchNormMode#BATCH}
+     * ({@link ParameterSegment#statistic()}); segments under a {@link #freeze} prefix are not trained either.
      */
     public ParameterLayout layout() {
         List<ParameterSegment> segments = new ArrayList<>();
         long offset = 0;
         for (CnnArchitecture.Named t : config.tensors()) {
             boolean decay = t.role() == CnnArchitecture.Role.CONV_WEIGHT || t.role() == CnnArchitecture.Role.LINEAR_WEIGHT;
-            ParameterSegment s = new ParameterSegment(t.name(), t.shape(), offset, decay,
-                    !t.role().isRunningStatistic());
+            boolean statistic = t.role().isRunningStatistic();
+            ParameterSegment s = new ParameterSegment(t.name(), t.shape(), offset, decay, !statistic,
+                    statistic && batchNorm == BatchNormMode.BATCH);
             segments.add(s);
             offset = s.end();
         }

@@ -80,7 +80,7 @@ public final class ParameterLayout implements Serializable {
             ParameterSegment a = segments.get(i);
             ParameterSegment b = other.segments.get(i);
             if (!a.name().equals(b.name()) || !java.util.Arrays.equals(a.shape(), b.shape())
-                    || a.decay() != b.decay() || a.trainable() != b.trainable()) {
+                    || a.decay() != b.decay() || a.trainable() != b.trainable() || a.statistic() != b.statistic()) {
                 return false;
             }
         }

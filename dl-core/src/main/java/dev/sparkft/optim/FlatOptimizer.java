@@ -1,12 +1,14 @@
 package dev.sparkft.optim;
 
 import dev.sparkft.model.ParameterLayout;
+import dev.sparkft.model.ParameterSegment;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -24,6 +26,8 @@ abstract class FlatOptimizer implements Optimizer {
     private final String name;
     private final Map<String, INDArray> buffers = new LinkedHashMap<>();
     final ParameterRanges ranges;
+    /** Segments the model updates itself (batch-norm running statistics): applied as {@code p -= g}. */
+    private final List<ParameterSegment> statistics;
     /** Per group (0: parameters in no group): its schedule (the run's shape at its own rate) and frozen steps. */
     private final LearningRateSchedule[] schedules;
     private final long[] frozenSteps;
@@ -33,6 +37,7 @@ abstract class FlatOptimizer implements Optimizer {
         this.name = name;
         List<ParameterGroup> groups = config.parameterGroups();
         this.ranges = new ParameterRanges(layout, groups);
+        this.statistics = layout.segments().stream().filter(ParameterSegment::statistic).toList();
         this.schedules = new LearningRateSchedule[groups.size() + 1];
         this.frozenSteps = new long[groups.size() + 1];
         // Each group's own schedule rather than the base value times a ratio: lr_g * shape(step), the same
@@ -83,6 +88,22 @@ abstract class FlatOptimizer implements Optimizer {
      * {@code clip_grad_norm_} skips parameters without a gradient, which is what {@code requires_grad=False}
      * gives. (The engines already return zeros for the layout's frozen segments; this makes it hold for any.)
      */
+    @Override
+    public final void applyStatistics(INDArray params, INDArray gradient) {
+        if (statistics.isEmpty()) {
+            return;
+        }
+        ranges.check("parameters", params);
+        ranges.check("gradient", gradient);
+        INDArray p = params.reshape(params.length());
+        INDArray g = gradient.reshape(gradient.length());
+        for (ParameterSegment s : statistics) {
+            INDArrayIndex range = NDArrayIndex.interval(s.offset(), s.end());
+            p.get(range).subi(g.get(range));
+            g.get(range).assign(0);
+        }
+    }
+
     @Override
     public final void zeroFrozenGradient(INDArray gradient) {
         ranges.check("gradient", gradient);

@@ -39,8 +39,8 @@ public final class FlatParameters {
     }
 
     /**
-     * Clips {@code meanGradient} to global norm {@code maxGradNorm} (0 = no clipping; the caller's array is
-     * not modified), applies one optimizer step and returns the gradient's global norm before clipping. The
+     * Sets the layout's statistic segments from {@code meanGradient} (see ParameterSegment), clips the rest to
+     * global norm {@code maxGradNorm} (0 = no clipping; the caller's array is not modified), applies one optimizer step and returns the gradient's global norm before clipping. The
      * gradient of parameter groups still frozen at this step is left out of the norm (it is not applied; in
      * PyTorch such parameters have no gradient, which {@code clip_grad_norm_} skips).
      */
@@ -49,6 +49,7 @@ public final class FlatParameters {
             gradient = Nd4j.create(params.dataType(), params.length());
         }
         HostCopies.copy(meanGradient, gradient);
+        optimizer.applyStatistics(params, gradient);
         optimizer.zeroFrozenGradient(gradient);
         double norm = maxGradNorm > 0 ? GradientClipping.clipGlobalNorm(gradient, maxGradNorm)
                 : GradientClipping.globalNorm(gradient);

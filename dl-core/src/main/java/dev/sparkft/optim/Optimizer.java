@@ -29,6 +29,12 @@ public interface Optimizer {
      */
     void zeroFrozenGradient(INDArray gradient);
 
+    /**
+     * Applies the layout's statistic segments ({@link dev.sparkft.model.ParameterSegment#statistic()}): {@code p -= g}
+     * exactly there, then zeroes their gradient so that clipping and the update leave them alone.
+     */
+    void applyStatistics(INDArray params, INDArray gradient);
+
     /** Number of updates applied so far (the next update uses the schedule's value at this step). */
     long stepCount();
 

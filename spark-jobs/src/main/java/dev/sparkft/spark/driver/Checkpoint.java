@@ -33,7 +33,7 @@ public record Checkpoint(
         StringBuilder sb = new StringBuilder();
         for (ParameterSegment s : layout.segments()) {
             sb.append(s.name()).append(Arrays.toString(s.shape())).append(s.decay() ? " d" : " -")
-                    .append(s.trainable() ? " t" : " f").append('\n');
+                    .append(s.trainable() ? " t" : " f").append(s.statistic() ? " s" : "").append('\n');
         }
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(StandardCharsets.UTF_8));

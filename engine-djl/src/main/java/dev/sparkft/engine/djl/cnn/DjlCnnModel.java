@@ -104,11 +104,18 @@ public final class DjlCnnModel implements TrainableModel {
                     NDArray master = params.get(s.name());
                     weights.put(s.name(), s.trainable() ? Autograd.leaf(step, master) : master);
                 }
-                NDArray loss = crossEntropySum(network.logits(weights::get, x, batchStatistics, new HashMap<>()), y);
+                Map<String, NDArray> updated = new HashMap<>();
+                NDArray loss = crossEntropySum(network.logits(weights::get, x, batchStatistics, updated), y);
                 Autograd.backward(loss);
                 for (ParameterSegment s : layout.segments()) {
                     if (s.trainable()) {
                         export.addInto(s, weights.get(s.name()).getGradient(), gradientSum);
+                    } else if (s.statistic()) {
+                        // weight × (current - updated): the driver's mean of these moves the statistic to the
+                        // weighted mean of every micro-batch's update (ParameterSegment#statistic).
+                        // Computed from the step's array so the temporaries belong to the step's manager.
+                        NDArray change = updated.get(s.name()).sub(params.get(s.name())).mul(-batch.size());
+                        export.addInto(s, change, gradientSum);
                     }
                 }
                 return new LossSum(loss.getFloat(), batch.size());

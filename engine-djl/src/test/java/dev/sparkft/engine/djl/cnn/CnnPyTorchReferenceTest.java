@@ -101,6 +101,26 @@ class CnnPyTorchReferenceTest {
                             ours, rounding, norm(ref));
                 }
             }
+            if (batchNorm.equals("batch")) {
+                // The statistics' slots carry n × (current - updated); PyTorch's running statistics after the batch.
+                float[] start = Models.initial(spec);
+                double worstStatistic = 0;
+                int statistics = 0;
+                for (ParameterSegment s : model.layout().segments()) {
+                    if (s.statistic()) {
+                        statistics++;
+                        float[] ref = reference.get(s.name()).floats();
+                        for (int i = 0; i < ref.length; i++) {
+                            int at = (int) s.offset() + i;
+                            double ours = start[at] - gradient[at] / batch.size();
+                            worstStatistic = Math.max(worstStatistic, Math.abs(ours - ref[i]) / Math.max(1, Math.abs(ref[i])));
+                        }
+                    }
+                }
+                System.out.printf("%s batch: %d running statistics updated as PyTorch's within %.2e%n",
+                        architecture.optionName(), statistics, worstStatistic);
+                assertTrue(statistics > 0 && worstStatistic <= 1e-5, "running statistics differ by " + worstStatistic);
+            }
             System.out.printf("%s %s: gradients at %.2f of the allowed error, worst %s; max relative error"
                     + " %.2e%n", architecture.optionName(), batchNorm, worst, worstName, relativeWorst);
             assertTrue(worst <= 1, "gradient of " + worstName);
