@@ -1,7 +1,7 @@
 // Writes the image-folder sample and the image test fixtures from the real Fashion-MNIST test images in
 // data-pipelines/src/test/resources/fashion-mnist (the first 500 of t10k, MIT licence, Zalando SE), with the
 // JDK alone:  java scripts/make-image-samples.java   (from the repository root; deterministic output)
-//   examples/data/fashion-images/<class>/t10k-NNNNN.png        the first 12 images of each class, 8-bit gray PNG
+//   examples/data/fashion-images/images/<class>/t10k-NNNNN.png the first 12 images of each class, 8-bit gray PNG
 //   data-pipelines/src/test/resources/image-folder/images/...  good files in other modes and bad files
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBuffer;
@@ -30,7 +30,7 @@ public class MakeImageSamples {
         byte[] labels = gunzip(idx.resolve("t10k-first500-labels-idx1-ubyte.gz"));
         int n = labels.length - 8;
 
-        Path sample = Path.of("examples/data/fashion-images");
+        Path sample = Path.of("examples/data/fashion-images/images");
         int[] taken = new int[10];
         for (int i = 0; i < n; i++) {
             int label = labels[8 + i];
