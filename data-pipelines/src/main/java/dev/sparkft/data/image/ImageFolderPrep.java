@@ -195,8 +195,13 @@ public final class ImageFolderPrep {
         }
     }
 
+    /** The executor-side conversion of {@link #RAW} rows to {@link #CONVERTED} ones, for images of {@code shape}. */
+    static MapPartitionsFunction<Row, Row> reader(Configuration conf, ImageShape shape) {
+        return new Reader(new HadoopConf(conf), shape);
+    }
+
     /** Executor side: reads, decodes and fits each file; any failure becomes the row's reason. */
-    private static final class Reader implements MapPartitionsFunction<Row, Row> {
+    static final class Reader implements MapPartitionsFunction<Row, Row> {
         private static final long serialVersionUID = 1L;
         private final HadoopConf conf;
         private final ImageShape shape;
@@ -211,7 +216,8 @@ public final class ImageFolderPrep {
             return PartitionIterators.map(rows, this::convert);
         }
 
-        private Row convert(Row r) {
+        /** One raw row to its converted row (package-private for tests of the reject paths). */
+        Row convert(Row r) {
             String source = r.getString(0);
             int label = r.getInt(3);
             byte[] pixels = null;

@@ -157,6 +157,42 @@ class ImageFolderPrepTest {
         assertFalse(Files.exists(out));
     }
 
+    @Test
+    void aMissingFileIsRejectedAsUnreadableAndAHadoopConfTravels() throws Exception {
+        ImageFolderPrep.Reader reader = (ImageFolderPrep.Reader) ImageFolderPrep.reader(new Configuration(),
+                new ImageShape(1, 28, 28));
+        // what an executor gets: the function serialised and read back, configuration included
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(reader);
+        }
+        ImageFolderPrep.Reader shipped;
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+                new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            shipped = (ImageFolderPrep.Reader) in.readObject();
+        }
+        String gone = tmp.resolve("deleted-after-listing.png").toUri().toString();
+        Row missing = shipped.convert(org.apache.spark.sql.RowFactory.create(gone, 4L, "train", 1, null));
+        assertEquals(ImageDecoder.UNREADABLE, missing.getString(5));
+        assertTrue(missing.getString(6).contains("FileNotFoundException"), missing.getString(6));
+        assertTrue(missing.isNullAt(3));
+        String real = ImageDecoderTest.IMAGES.resolve("bag/t10k-00018.png").toAbsolutePath().toUri().toString();
+        Row ok = shipped.convert(org.apache.spark.sql.RowFactory.create(real, 0L, "train", 0, null));
+        assertTrue(ok.isNullAt(5));
+        assertEquals(784, ((byte[]) ok.get(3)).length);
+    }
+
+    @Test
+    void aLimitKeepsAStratifiedSample() {
+        PrepReport r = ImageFolderPrep.run(spark, new ImageFolderConfig(SAMPLE.toAbsolutePath().toString(),
+                tmp.resolve("fifty").toString(), List.of(), new ImageShape(1, 16, 16), 0.2, 0, 50, 3L, 2), null);
+        assertEquals(40, r.rows("train"));
+        assertEquals(10, r.rows("validation"));
+        for (long n : r.classCounts().get("validation")) {
+            assertEquals(1, n, "one validation image per class");
+        }
+    }
+
     /** A split's rows as sorted "label:pixels-hash" strings. */
     private static List<String> rowsOf(Path dataset, String split) {
         List<String> out = new ArrayList<>();
