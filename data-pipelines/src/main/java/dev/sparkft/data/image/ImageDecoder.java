@@ -24,7 +24,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * <p>Modes: 8-bit gray and RGB are taken as stored; 16-bit (and 1/2/4-bit) samples are scaled to [0, 255]
  * ({@code v * 255 / (2^bits - 1)}); palette PNGs go through their palette; an alpha channel is dropped (the stored
  * colour is kept, not blended: PIL's {@code convert("RGB")} does the same). No colour management: an embedded ICC
- * profile is ignored. CMYK / YCCK JPEGs and other colour spaces are rejected ({@link #UNSUPPORTED_MODE}): their
+ * profile is ignored; nor is an EXIF orientation applied (torchvision's image-folder loader does not either). CMYK / YCCK JPEGs and other colour spaces are rejected ({@link #UNSUPPORTED_MODE}): their
  * conversion to RGB depends on a profile we do not apply. A reader warning (e.g. a truncated JPEG, which the JDK
  * would otherwise fill with grey) rejects the file as {@link #CORRUPT}.
  */
