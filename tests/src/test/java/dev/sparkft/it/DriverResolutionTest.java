@@ -116,9 +116,9 @@ class DriverResolutionTest {
         try {
             BroadcastParameters params = new BroadcastParameters(broadcast);
             List<Serializable> shipped = List.of(
-                    new GradientWorker(model.architecture(), assembler, "key", params, 0, new long[] {0, 1}, 4),
+                    new GradientWorker(model.architecture(), assembler, "key", params, 0, new long[] {0, 1}, 4, 0),
                     new LocalStepsWorker(model.architecture(), assembler, "key", params, 0, new long[][] {{0, 1}}, 4,
-                            config.optimizer(), 0),
+                            config.optimizer(), 0, new long[] {0}),
                     new ClassificationWorker(model.architecture(), assembler, params, 4, List.of("no", "yes"),
                             train.toString()));
             for (Serializable worker : shipped) {

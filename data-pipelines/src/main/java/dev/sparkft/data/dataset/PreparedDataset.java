@@ -45,9 +45,12 @@ import org.apache.spark.sql.types.StructType;
  * @param tokenizer   the tokenizer file's name in the folder, or null when the data is not tokenised
  * @param fingerprint the source and settings the data was prepared from: a preparation with an equal
  *                    fingerprint is a no-op, one with another is refused (no silent overwrite)
+ * @param imageShape  {@code [channels, height, width]} of every image (image datasets; null otherwise): the
+ *                    {@code pixels} column's C x H x W uint8 values, or the {@code features} floats of
+ *                    {@code [1, rows, cols]}; a model's input shape is checked against it
  */
 public record PreparedDataset(Path location, String kind, List<Column> columns, Map<String, Split> splits,
-        List<String> labels, String tokenizer, ObjectNode fingerprint) {
+        List<String> labels, String tokenizer, ObjectNode fingerprint, List<Integer> imageShape) {
 
     public static final String FILE = "dataset.json";
     public static final String LABELS_FILE = "labels.json";
@@ -60,6 +63,8 @@ public record PreparedDataset(Path location, String kind, List<Column> columns, 
     public static final String TOKEN_CLASSIFICATION = "token-classification";
     public static final String IMAGE_CLASSIFICATION = "image-classification";
     public static final String RAW_TEXT = "raw-text";
+    /** The uint8 image column (binary, C x H x W); it requires {@link #imageShape}. */
+    public static final String PIXELS_COLUMN = "pixels";
     private static final List<String> KINDS = List.of(TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, IMAGE_CLASSIFICATION,
             RAW_TEXT);
 
@@ -97,9 +102,26 @@ public record PreparedDataset(Path location, String kind, List<Column> columns, 
         }
     }
 
+    /** A dataset without an image shape (text, or before shapes were recorded). */
+    public PreparedDataset(Path location, String kind, List<Column> columns, Map<String, Split> splits,
+            List<String> labels, String tokenizer, ObjectNode fingerprint) {
+        this(location, kind, columns, splits, labels, tokenizer, fingerprint, null);
+    }
+
     public PreparedDataset {
         if (!KINDS.contains(kind)) {
             throw new IllegalArgumentException("dataset kind '" + kind + "' is not one of " + KINDS);
+        }
+        if (imageShape != null) {
+            if (!kind.equals(IMAGE_CLASSIFICATION)) {
+                throw new IllegalArgumentException("an image shape " + imageShape + " on a " + kind + " dataset; only "
+                        + IMAGE_CLASSIFICATION + " data has one");
+            }
+            if (imageShape.size() != 3 || imageShape.stream().anyMatch(d -> d == null || d < 1)) {
+                throw new IllegalArgumentException("image shape must be [channels, height, width] of positive"
+                        + " integers, got " + imageShape);
+            }
+            imageShape = List.copyOf(imageShape);
         }
         if (splits == null || splits.isEmpty()) {
             throw new IllegalArgumentException("a prepared dataset needs at least one split");
@@ -108,6 +130,11 @@ public record PreparedDataset(Path location, String kind, List<Column> columns, 
             throw new IllegalArgumentException("a prepared dataset needs its columns");
         }
         columns = List.copyOf(columns);
+        if (imageShape == null && columns.stream().anyMatch(c -> c.name().equals(PIXELS_COLUMN)
+                && c.type().equals("binary"))) {
+            throw new IllegalArgumentException("a dataset with a binary '" + PIXELS_COLUMN + "' column needs its image"
+                    + " shape [channels, height, width]");
+        }
         splits = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(splits));
         labels = List.copyOf(labels);
         fingerprint = fingerprint == null ? JSON.createObjectNode() : fingerprint.deepCopy();
@@ -115,7 +142,23 @@ public record PreparedDataset(Path location, String kind, List<Column> columns, 
 
     /** The same descriptor for a dataset at {@code dir} (e.g. the temporary folder it is written into). */
     public PreparedDataset at(Path dir) {
-        return new PreparedDataset(dir, kind, columns, splits, labels, tokenizer, fingerprint);
+        return new PreparedDataset(dir, kind, columns, splits, labels, tokenizer, fingerprint, imageShape);
+    }
+
+    /**
+     * Fails naming the descriptor and both shapes unless this image dataset's {@link #imageShape} is {@code
+     * expected} ({@code [channels, height, width]}, e.g. a model's input size).
+     */
+    public void requireImageShape(List<Integer> expected, String what) {
+        if (imageShape == null) {
+            throw new IllegalArgumentException(new Path(location, FILE) + " records no image shape (kind " + kind
+                    + "); " + what + " needs images of " + expected + ": prepare the images with imageSize "
+                    + expected);
+        }
+        if (!imageShape.equals(expected)) {
+            throw new IllegalArgumentException(new Path(location, FILE) + ": images are " + imageShape + " [C, H, W] but "
+                    + what + " takes " + expected + "; prepare the images with imageSize " + expected);
+        }
     }
 
     /** The columns of a Spark schema, as a descriptor lists them. */
@@ -203,6 +246,9 @@ public record PreparedDataset(Path location, String kind, List<Column> columns, 
         });
         labels.forEach(root.putArray("labels")::add);
         root.put("tokenizer", tokenizer);
+        if (imageShape != null) {
+            imageShape.forEach(root.putArray("imageShape")::add);
+        }
         root.set("fingerprint", fingerprint);
         return root;
     }
@@ -311,8 +357,26 @@ public record PreparedDataset(Path location, String kind, List<Column> columns, 
         if (fingerprint == null || !fingerprint.isObject()) {
             throw corrupt(file, "fingerprint", fingerprint == null ? "is missing" : "must be an object");
         }
-        return new PreparedDataset(dir, kind, columns, splits, labels, tok.isNull() ? null : tok.textValue(),
-                (ObjectNode) fingerprint);
+        List<Integer> imageShape = null;
+        JsonNode shape = root.get("imageShape");
+        if (shape != null && !shape.isNull()) {
+            if (!shape.isArray() || shape.size() != 3) {
+                throw corrupt(file, "imageShape", "must be [channels, height, width], found " + shape);
+            }
+            imageShape = new ArrayList<>();
+            for (JsonNode d : shape) {
+                if (!d.isIntegralNumber() || !d.canConvertToInt() || d.intValue() < 1) {
+                    throw corrupt(file, "imageShape", "must hold three positive integers, found " + shape);
+                }
+                imageShape.add(d.intValue());
+            }
+        }
+        try {
+            return new PreparedDataset(dir, kind, columns, splits, labels, tok.isNull() ? null : tok.textValue(),
+                    (ObjectNode) fingerprint, imageShape);
+        } catch (IllegalArgumentException bad) {
+            throw corrupt(file, bad.getMessage().contains("image shape") ? "imageShape" : "columns", bad.getMessage());
+        }
     }
 
     private void checkFiles(FileSystem fs, Path file) {

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Spark job: IDX images + labels to Parquet datasets ({@code features} array&lt;float&gt; of {@code rows * cols}
- * values in [0, 1], row-major, and {@code label} int). The driver reads the files and decides the stratified
+ * values in [0, 1], row-major, and {@code label} int; or, with {@link ImagePrepConfig#imageSize()}, {@code pixels}
+ * binary: the image fitted to {@code C x H x W} uint8 as {@link DecodedImage#toPixels} does). The driver reads the files and decides the stratified
  * split; executors validate and convert ({@link ImageRows}). Rejected rows (a label outside {@code numClasses}, a
  * wrong pixel count) go to {@code _rejects} with their {@code split} and a {@code reason}. The whole output is a
  * {@link PreparedDataset} written under a temporary name and renamed into place ({@link AtomicOutput}); an existing
@@ -71,19 +72,40 @@ public final class ImageDatasetPrep {
 
         // each split converted from its own partitions, in file order: its table gets even files and no empty one
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        int pixels = train.rows() * train.cols();
+        ImageShape target = config.imageSize();
         Map<String, Dataset<Row>> converted = new LinkedHashMap<>();
-        Dataset<Row> union = null;
         for (Map.Entry<String, List<Row>> e : rowsBySplit.entrySet()) {
             Dataset<Row> raw = spark.createDataFrame(jsc.parallelize(e.getValue(), config.partitions()), ImageRows.RAW);
-            Dataset<Row> split = ImageRows.convert(raw, pixels, config.numClasses())
-                    .persist(StorageLevel.MEMORY_AND_DISK());
+            converted.put(e.getKey(), target == null
+                    ? ImageRows.convert(raw, train.rows() * train.cols(), config.numClasses())
+                    : ImageRows.convert(raw, train.rows(), train.cols(), config.numClasses(), target));
+        }
+        List<Integer> shape = target != null ? target.toList() : List.of(1, train.rows(), train.cols());
+        return write(spark, out, converted, config.numClasses(), config.labelNames(),
+                target == null ? "features" : PreparedDataset.PIXELS_COLUMN,
+                List.of("source", "index", "split", "label", "reason"), shape, fingerprint);
+    }
+
+    /**
+     * Shared by the image preparations: persists each split's converted rows (a null {@code reason} = kept),
+     * counts them, and writes {@code out/<split>} ({@code dataColumn}, {@code label}), {@code out/_rejects}
+     * ({@code rejectColumns}) and the descriptor, atomically.
+     */
+    static PrepReport write(SparkSession spark, Path out, Map<String, Dataset<Row>> convertedSplits, int numClasses,
+            List<String> labelNames, String dataColumn, List<String> rejectColumns, List<Integer> imageShape,
+            ObjectNode fingerprint) {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        List<String> splits = new ArrayList<>(convertedSplits.keySet());
+        Map<String, Dataset<Row>> converted = new LinkedHashMap<>();
+        Dataset<Row> union = null;
+        for (Map.Entry<String, Dataset<Row>> e : convertedSplits.entrySet()) {
+            Dataset<Row> split = e.getValue().persist(StorageLevel.MEMORY_AND_DISK());
             converted.put(e.getKey(), split);
             union = union == null ? split : union.union(split);
         }
         Dataset<Row> all = union;
         try {
-            PrepReport report = count(all, splits, config.numClasses());
+            PrepReport report = count(all, splits, numClasses);
             PrepReport counted = report;
             for (String split : splits) {
                 LOG.info("{}: {} rows, per class {}", split, report.rows(split),
@@ -93,14 +115,16 @@ public final class ImageDatasetPrep {
             PreparedDataset[] written = {null};
             AtomicOutput.writeDirectory(out, conf, tmp -> {
                 for (String split : splits) {
-                    converted.get(split).filter(col("reason").isNull()).select("features", "label")
+                    converted.get(split).filter(col("reason").isNull()).select(dataColumn, "label")
                             .write().parquet(new Path(tmp, split).toString());
                 }
-                all.filter(col("reason").isNotNull()).coalesce(1).select("source", "index", "split", "label", "reason")
+                all.filter(col("reason").isNotNull()).coalesce(1)
+                        .select(rejectColumns.stream().map(org.apache.spark.sql.functions::col)
+                                .toArray(org.apache.spark.sql.Column[]::new))
                         .write().parquet(new Path(tmp, REJECTS).toString());
-                written[0] = describe(counted, splits, config,
-                        PreparedDataset.columnsOf(spark.read().parquet(new Path(tmp, TRAIN).toString()).schema()),
-                        rejectsBySplit(all), fingerprint).at(tmp);
+                written[0] = describe(counted, splits, labelNames,
+                        PreparedDataset.columnsOf(spark.read().parquet(new Path(tmp, splits.get(0)).toString()).schema()),
+                        rejectsBySplit(all), fingerprint, imageShape).at(tmp);
                 written[0].write(conf);
             });
             return new PrepReport(report.classCounts(), report.rejectsByReason(), written[0].at(out));
@@ -157,22 +181,23 @@ public final class ImageDatasetPrep {
         return out;
     }
 
-    private static PreparedDataset describe(PrepReport report, List<String> splits, ImagePrepConfig config,
-            List<PreparedDataset.Column> columns, Map<String, Map<String, Long>> rejects, ObjectNode fingerprint) {
+    private static PreparedDataset describe(PrepReport report, List<String> splits, List<String> labelNames,
+            List<PreparedDataset.Column> columns, Map<String, Map<String, Long>> rejects, ObjectNode fingerprint,
+            List<Integer> imageShape) {
         Map<String, PreparedDataset.Split> described = new LinkedHashMap<>();
         for (String split : splits) {
             long[] perClass = report.classCounts().get(split);
             Map<String, Long> byLabel = new TreeMap<>();
             for (int k = 0; k < perClass.length; k++) {
                 if (perClass[k] > 0) {
-                    byLabel.put(config.labelNames().isEmpty() ? Integer.toString(k) : config.labelNames().get(k),
+                    byLabel.put(labelNames.isEmpty() ? Integer.toString(k) : labelNames.get(k),
                             perClass[k]);
                 }
             }
             described.put(split, new PreparedDataset.Split(split, report.rows(split), report.rows(split), byLabel,
                     REJECTS, rejects.getOrDefault(split, Map.of())));
         }
-        return new PreparedDataset(null, PreparedDataset.IMAGE_CLASSIFICATION, columns, described, config.labelNames(),
-                null, fingerprint);
+        return new PreparedDataset(null, PreparedDataset.IMAGE_CLASSIFICATION, columns, described, labelNames,
+                null, fingerprint, imageShape);
     }
 }

@@ -4,7 +4,8 @@ package dev.sparkft.data.image;
  * Settings of {@link ImageDatasetPrep}. {@code train} is split into {@code output/train} and (when
  * {@code validationFraction > 0}) {@code output/validation}; {@code test}, if given, becomes {@code output/test};
  * rejected rows go to {@code output/_rejects}. {@code labelNames}: the class names in id order (written to
- * {@code labels.json}), or empty to leave the classes numbered.
+ * {@code labels.json}), or empty to leave the classes numbered. {@code imageSize}: null to write {@code features}
+ * (floats in [0, 1], the source's size), or the {@code [C, H, W]} of a uint8 {@code pixels} column.
  */
 public record ImagePrepConfig(
         IdxSource train,
@@ -14,11 +15,17 @@ public record ImagePrepConfig(
         double validationFraction,
         long seed,
         int partitions,
-        java.util.List<String> labelNames) {
+        java.util.List<String> labelNames,
+        ImageShape imageSize) {
 
     public ImagePrepConfig(IdxSource train, IdxSource test, String output, int numClasses, double validationFraction,
             long seed, int partitions) {
         this(train, test, output, numClasses, validationFraction, seed, partitions, java.util.List.of());
+    }
+
+    public ImagePrepConfig(IdxSource train, IdxSource test, String output, int numClasses, double validationFraction,
+            long seed, int partitions, java.util.List<String> labelNames) {
+        this(train, test, output, numClasses, validationFraction, seed, partitions, labelNames, null);
     }
 
     public ImagePrepConfig {

@@ -30,7 +30,33 @@ public final class ImageRows {
             .add("label", DataTypes.IntegerType, false)
             .add("reason", DataTypes.StringType, true);
 
+    /** {@link #CONVERTED} with the fitted uint8 image ({@code pixels}) in place of {@code features}. */
+    public static final StructType CONVERTED_PIXELS = new StructType()
+            .add("source", DataTypes.StringType, false)
+            .add("index", DataTypes.LongType, false)
+            .add("split", DataTypes.StringType, false)
+            .add("pixels", DataTypes.BinaryType, true)
+            .add("label", DataTypes.IntegerType, false)
+            .add("reason", DataTypes.StringType, true);
+
     private ImageRows() {
+    }
+
+    /** The same checks; each {@code rows x cols} gray image fitted to {@code target} ({@link DecodedImage}). */
+    public static Dataset<Row> convert(Dataset<Row> raw, int rows, int cols, int numClasses, ImageShape target) {
+        if (!raw.schema().equals(RAW)) {
+            throw new IllegalArgumentException("raw image rows must have schema " + RAW.simpleString()
+                    + ", got " + raw.schema().simpleString());
+        }
+        MapPartitionsFunction<Row, Row> fit = it -> dev.sparkft.data.text.PartitionIterators.map(it, r -> {
+            int label = r.getInt(3);
+            byte[] gray = (byte[]) r.get(4);
+            String reason = label < 0 || label >= numClasses ? "label " + label + " outside [0, " + numClasses + ")"
+                    : gray.length != rows * cols ? "expected " + rows * cols + " pixels, got " + gray.length : null;
+            byte[] pixels = reason != null ? null : DecodedImage.gray(gray, cols, rows).toPixels(target);
+            return RowFactory.create(r.getString(0), r.getLong(1), r.getString(2), pixels, label, reason);
+        });
+        return raw.mapPartitions(fit, Encoders.row(CONVERTED_PIXELS));
     }
 
     /** Validates and converts every row; rejected rows keep a null {@code features} and get a reason. */

@@ -28,11 +28,32 @@ public final class StratifiedSplit {
      * @return one of {@link #DROPPED}, {@link #TRAIN}, {@link #VALIDATION} per item
      */
     public static byte[] assign(int[] labels, int limit, double validationFraction, long seed) {
+        if (!(validationFraction >= 0 && validationFraction < 1)) {
+            throw new IllegalArgumentException("validationFraction must be in [0, 1), got " + validationFraction);
+        }
+        return assign(labels, limit, new double[] {validationFraction}, seed);
+    }
+
+    /**
+     * The same with more held-out splits: of each label's kept items (in their shuffled order), the first
+     * {@code round(kept * fractions[0])} get split 1 ({@link #VALIDATION}), the next {@code round(kept *
+     * fractions[1])} split 2, and so on; the rest get {@link #TRAIN}. With one fraction this is exactly
+     * {@link #assign(int[], int, double, long)}.
+     */
+    public static byte[] assign(int[] labels, int limit, double[] fractions, long seed) {
         if (limit < 0) {
             throw new IllegalArgumentException("limit must be >= 0 (0 keeps all), got " + limit);
         }
-        if (!(validationFraction >= 0 && validationFraction < 1)) {
-            throw new IllegalArgumentException("validationFraction must be in [0, 1), got " + validationFraction);
+        double sum = 0;
+        for (double f : fractions) {
+            if (!(f >= 0 && f < 1)) {
+                throw new IllegalArgumentException("split fractions must be in [0, 1), got " + f);
+            }
+            sum += f;
+        }
+        if (!(sum < 1) || fractions.length > Byte.MAX_VALUE - 1) {
+            throw new IllegalArgumentException("held-out split fractions " + java.util.Arrays.toString(fractions)
+                    + " must leave some data for training (sum < 1)");
         }
         Map<Integer, List<Integer>> byLabel = new TreeMap<>();
         for (int i = 0; i < labels.length; i++) {
@@ -47,9 +68,15 @@ public final class StratifiedSplit {
             List<Integer> items = e.getValue();
             Collections.shuffle(items, new Random(seed * 1_000_003L + e.getKey()));
             int take = quota.get(e.getKey());
-            int validation = (int) Math.round(take * validationFraction);
-            for (int r = 0; r < take; r++) {
-                split[items.get(r)] = r < validation ? VALIDATION : TRAIN;
+            int r = 0;
+            for (int s = 0; s < fractions.length; s++) {
+                int n = (int) Math.round(take * fractions[s]);
+                for (int end = Math.min(take, r + n); r < end; r++) {
+                    split[items.get(r)] = (byte) (s + 1);
+                }
+            }
+            for (; r < take; r++) {
+                split[items.get(r)] = TRAIN;
             }
         }
         return split;

@@ -6,12 +6,12 @@ import java.util.NoSuchElementException;
 import java.util.function.Function;
 
 /** Lazy per-row mapping for mapPartitions, so a partition is never held in memory as a whole. */
-final class PartitionIterators {
+public final class PartitionIterators {
 
     private PartitionIterators() {
     }
 
-    static <A, B> Iterator<B> map(Iterator<A> rows, Function<A, B> f) {
+    public static <A, B> Iterator<B> map(Iterator<A> rows, Function<A, B> f) {
         return new Iterator<>() {
             @Override
             public boolean hasNext() {

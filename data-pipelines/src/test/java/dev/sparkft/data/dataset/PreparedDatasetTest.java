@@ -91,6 +91,36 @@ class PreparedDatasetTest {
         assertTrue(refused.getMessage().contains("exists but holds no dataset.json"), refused.getMessage());
     }
 
+    @Test
+    void anImageDatasetRecordsItsShapeAndRefusesABadOne() throws IOException {
+        Path d = tmp.resolve("images");
+        Files.createDirectories(d.resolve("train"));
+        List<PreparedDataset.Column> pixels = List.of(new PreparedDataset.Column("pixels", "binary"),
+                new PreparedDataset.Column("label", "int"));
+        Map<String, PreparedDataset.Split> splits = Map.of("train", new PreparedDataset.Split("train", 3, 3,
+                Map.of("a", 2L, "b", 1L), "_rejects", Map.of("empty file", 1L)));
+        PreparedDataset written = new PreparedDataset(AtomicOutputTest.hadoop(d), PreparedDataset.IMAGE_CLASSIFICATION,
+                pixels, splits, List.of("a", "b"), null, JSON.createObjectNode(), List.of(3, 64, 64));
+        written.write(CONF);
+        PreparedDataset read = PreparedDataset.read(AtomicOutputTest.hadoop(d), CONF);
+        assertEquals(List.of(3, 64, 64), read.imageShape());
+        assertEquals(written.toJson(), read.toJson());
+        read.requireImageShape(List.of(3, 64, 64), "model resnet18");
+        IllegalArgumentException model = assertThrows(IllegalArgumentException.class,
+                () -> read.requireImageShape(List.of(3, 224, 224), "model resnet18"));
+        assertTrue(model.getMessage().endsWith("dataset.json: images are [3, 64, 64] [C, H, W] but model resnet18 takes"
+                + " [3, 224, 224]; prepare the images with imageSize [3, 224, 224]"), model.getMessage());
+
+        Path file = d.resolve(PreparedDataset.FILE);
+        String good = Files.readString(file);
+        Files.writeString(file, good.replaceFirst("\"imageShape\" : \\[ 3, 64, 64 \\]", "\"imageShape\" : [ 3, 0, 64 ]"));
+        assertMessage(d, file + ": key 'imageShape' must hold three positive integers");
+        Files.writeString(file, good.replaceFirst("\"imageShape\" : \\[ 3, 64, 64 \\],?", ""));
+        assertMessage(d, file + ": key 'imageShape' a dataset with a binary 'pixels' column needs its image shape");
+        assertThrows(IllegalArgumentException.class, () -> new PreparedDataset(null, PreparedDataset.TEXT_CLASSIFICATION,
+                pixels, splits, List.of(), null, null, List.of(1, 28, 28)), "text data has no image shape");
+    }
+
     private static void assertMessage(Path dir, String expected) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> PreparedDataset.read(AtomicOutputTest.hadoop(dir), CONF));

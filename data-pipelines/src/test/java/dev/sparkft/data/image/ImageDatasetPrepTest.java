@@ -171,6 +171,50 @@ class ImageDatasetPrepTest {
         assertTrue(!Files.exists(tmp.resolve("out2")), "nothing written by a failed run");
     }
 
+    @Test
+    void anImageSizeWritesUint8PixelsFittedToIt() {
+        IdxSource src = new IdxSource(IdxReaderTest.IMAGES, IdxReaderTest.LABELS, 60);
+        ImageShape rgb32 = new ImageShape(3, 32, 32);
+        PrepReport big = ImageDatasetPrep.run(spark, new ImagePrepConfig(src, null, tmp.resolve("rgb32").toString(), 10,
+                0.0, 3L, 2, List.of(), rgb32));
+        PrepReport same = ImageDatasetPrep.run(spark, new ImagePrepConfig(src, null, tmp.resolve("gray28").toString(),
+                10, 0.0, 3L, 2, List.of(), new ImageShape(1, 28, 28)));
+        assertEquals(List.of(3, 32, 32), big.dataset().imageShape());
+        assertEquals(List.of(1, 28, 28), same.dataset().imageShape());
+        assertEquals(List.of(new dev.sparkft.data.dataset.PreparedDataset.Column("pixels", "binary"),
+                new dev.sparkft.data.dataset.PreparedDataset.Column("label", "int")), big.dataset().columns());
+
+        // at the source's own size the pixels are the IDX bytes; at 3x32x32 they are each item's fitted image
+        Map<String, Integer> fitted = new HashMap<>();
+        for (int i = 0; i < slice.count(); i++) {
+            fitted.put(new String(DecodedImage.gray(slice.images().item(i), 28, 28).toPixels(rgb32),
+                    java.nio.charset.StandardCharsets.ISO_8859_1), i);
+        }
+        List<Row> rows = spark.read().parquet(tmp.resolve("rgb32/train").toString()).collectAsList();
+        assertEquals(60, rows.size());
+        for (Row r : rows) {
+            byte[] p = (byte[]) r.get(0);
+            assertEquals(3 * 32 * 32, p.length);
+            Integer item = fitted.get(new String(p, java.nio.charset.StandardCharsets.ISO_8859_1));
+            assertTrue(item != null, "a row that is no slice image fitted to 3x32x32");
+            assertEquals(slice.labels().unsignedAt(item), r.getInt(1));
+        }
+        for (Row r : spark.read().parquet(tmp.resolve("gray28/train").toString()).collectAsList()) {
+            Integer item = itemByPixels.get(new String((byte[]) r.get(0), java.nio.charset.StandardCharsets.ISO_8859_1));
+            assertTrue(item != null, "28x28 gray pixels are the IDX item's bytes");
+            assertEquals(slice.labels().unsignedAt(item), r.getInt(1));
+        }
+    }
+
+    @Test
+    void theDefaultFloatFeaturesRecordTheSourceShape() {
+        IdxSource src = new IdxSource(IdxReaderTest.IMAGES, IdxReaderTest.LABELS, 20);
+        PrepReport r = ImageDatasetPrep.run(spark, new ImagePrepConfig(src, null, tmp.resolve("f").toString(), 10, 0.0,
+                3L, 1));
+        assertEquals(List.of(1, 28, 28), r.dataset().imageShape());
+        assertEquals("features", r.dataset().columns().get(0).name());
+    }
+
     /** Reads a written table, checks its schema and values, and maps it back to slice items: item -> label. */
     private Map<Integer, Integer> readBack(String table) {
         Dataset<Row> df = spark.read().parquet(tmp.resolve(table).toString());

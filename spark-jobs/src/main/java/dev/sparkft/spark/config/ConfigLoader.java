@@ -11,6 +11,7 @@ import dev.sparkft.model.ModelSpec;
 import dev.sparkft.optim.OptimizerConfig;
 import dev.sparkft.optim.ParameterGroup;
 import dev.sparkft.optim.ScheduleConfig;
+import dev.sparkft.spark.config.TrainConfig.Augment;
 import dev.sparkft.spark.config.TrainConfig.Averaging;
 import dev.sparkft.spark.config.TrainConfig.Checkpointing;
 import dev.sparkft.spark.config.TrainConfig.Clipping;
@@ -147,8 +148,17 @@ public final class ConfigLoader {
                     x.has("windowStride") ? x.integer("windowStride", null) : null);
             x.rejectUnknown();
         }
+        Augment augment = null;
+        if (d.has("augment")) {
+            ConfigNode g = d.section("augment");
+            double[] scale = range(g, "scale", 0.08, 1.0);
+            double[] ratio = range(g, "ratio", 3.0 / 4.0, 4.0 / 3.0);
+            augment = new Augment(g.string("column", "pixels"), g.bool("crop", true), scale[0], scale[1], ratio[0],
+                    ratio[1], g.number("flip", 0.5), g.longValue("seed", run.seed()));
+            g.rejectUnknown();
+        }
         Data data = new Data(d.string("train", null), d.has("validation") ? d.string("validation", null) : null,
-                d.integer("partitions", 2), text);
+                d.integer("partitions", 2), text, augment);
         d.rejectUnknown();
 
         ConfigNode m = root.section("model");
@@ -225,6 +235,22 @@ public final class ConfigLoader {
         root.rejectUnknown();
         return new TrainConfig(run, data, model, training, optimizer, clipping, checkpoint, onNonFinite, skipLimits,
                 logging, evaluation, export, evaluate, predict);
+    }
+
+    /** {@code key: [min, max]}, or the defaults when absent. */
+    private static double[] range(ConfigNode n, String key, double min, double max) {
+        if (!n.has(key)) {
+            return new double[] {min, max};
+        }
+        List<String> v = n.stringList(key);
+        try {
+            if (v.size() == 2) {
+                return new double[] {Double.parseDouble(v.get(0)), Double.parseDouble(v.get(1))};
+            }
+        } catch (NumberFormatException e) {
+            // named below
+        }
+        throw new IllegalArgumentException("key '" + n.full(key) + "' must be [min, max], got " + v);
     }
 
     private static OptimizerConfig optimizer(ConfigNode o) {

@@ -100,6 +100,17 @@ final class ConfigNode {
         return (int) v;
     }
 
+    boolean bool(String key, Boolean dflt) {
+        JsonNode v = value(key);
+        if (v == null) {
+            return require(key, dflt);
+        }
+        if (!v.isBoolean()) {
+            throw typeError(key, "true or false", v);
+        }
+        return v.booleanValue();
+    }
+
     double number(String key, Double dflt) {
         JsonNode v = value(key);
         if (v == null) {
@@ -154,7 +165,7 @@ final class ConfigNode {
         return v == null || v.isNull() ? null : v;
     }
 
-    private String full(String key) {
+    String full(String key) {
         return path + key;
     }
 

@@ -2,6 +2,8 @@ package dev.sparkft.spark.config;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkft.data.image.IdxSource;
+import dev.sparkft.data.image.ImageFolderConfig;
+import dev.sparkft.data.image.ImageShape;
 import dev.sparkft.data.image.ImagePrepConfig;
 import dev.sparkft.data.text.PrepareSotu;
 import dev.sparkft.data.text.PrepareSpamAssassin;
@@ -23,7 +25,11 @@ import java.util.Set;
  * <li>{@code conll}: {@code splits} (split name to a list of CoNLL-2003 files), {@code tokenizer},
  *     {@code maxLength}, optional {@code labels} (the tag list; sentences with another tag are rejected).</li>
  * <li>{@code idx}: {@code train} and optional {@code test} ({@code images}, {@code labels}, {@code limit}),
- *     {@code validationFraction}, {@code numClasses}, optional {@code labels} (class names), {@code partitions}.</li>
+ *     {@code validationFraction}, {@code numClasses}, optional {@code labels} (class names), {@code partitions},
+ *     optional {@code imageSize} ({@code [C, H, W]}: a uint8 {@code pixels} column in place of {@code features}).</li>
+ * <li>{@code imagefolder}: {@code input} (one sub-folder per class of JPEG/PNG files, any Hadoop URI),
+ *     {@code imageSize} ({@code [C, H, W]}), optional {@code classes}, {@code validationFraction},
+ *     {@code testFraction}, {@code limit}, {@code partitions}.</li>
  * <li>{@code spamassassin}: {@code input} (the corpus' {@code data/} folder), {@code splits} (name to fraction),
  *     {@code maxChars}.</li>
  * <li>{@code sotu}: {@code input}, {@code label} ({@code party} or {@code century}), {@code parties},
@@ -36,11 +42,12 @@ import java.util.Set;
  * @param format one of {@link #FORMATS}
  * @param output the dataset folder to write
  * @param source the format's typed settings: a {@link TrainConfig}, {@link Conll}, {@link ImagePrepConfig},
- *               {@link PrepareSpamAssassin.Options} or {@link PrepareSotu.Options}
+ *               {@link ImageFolderConfig}, {@link PrepareSpamAssassin.Options} or {@link PrepareSotu.Options}
  */
 public record PrepareConfig(TrainConfig.Run run, String format, String output, Object source) {
     public static final String SECTION = "prepare";
-    public static final List<String> FORMATS = List.of("text", "conll", "idx", "spamassassin", "sotu");
+    public static final List<String> FORMATS = List.of("text", "conll", "idx", "imagefolder", "spamassassin",
+            "sotu");
     /** The sections of a training config, allowed next to {@code prepare} (then checked as a training config). */
     private static final Set<String> TRAIN_SECTIONS = Set.of("data", "model", "training", "optimizer", "clipping",
             "checkpoint", "onNonFinite", "nonFiniteSkips", "logging", "evaluation", "export");
@@ -90,7 +97,10 @@ public record PrepareConfig(TrainConfig.Run run, String format, String output, O
                     p.integer("maxLength", 128), p.stringList("labels"));
             case "idx" -> new ImagePrepConfig(idx(p.section("train"), true), idx(p.section("test"), false), output,
                     p.integer("numClasses", 10), p.number("validationFraction", 0.1), seed, p.integer("partitions", 4),
-                    p.stringList("labels"));
+                    p.stringList("labels"), p.has("imageSize") ? imageSize(p) : null);
+            case "imagefolder" -> new ImageFolderConfig(p.string("input", null), output, p.stringList("classes"),
+                    imageSize(p), p.number("validationFraction", 0.1), p.number("testFraction", 0.0),
+                    p.integer("limit", 0), seed, p.integer("partitions", 4));
             case "spamassassin" -> new PrepareSpamAssassin.Options(p.string("input", null), output,
                     fractions(p, "splits", Map.of("train", 0.8, "validation", 0.1, "test", 0.1)), seed,
                     p.integer("maxChars", SpamAssassinReader.DEFAULT_MAX_CHARS));
@@ -115,6 +125,14 @@ public record PrepareConfig(TrainConfig.Run run, String format, String output, O
             root.rejectUnknown();
         }
         return new PrepareConfig(run, format, output, source);
+    }
+
+    private static ImageShape imageSize(ConfigNode p) {
+        if (!p.has("imageSize")) {
+            throw new IllegalArgumentException("missing required key 'prepare.imageSize' ([channels, height, width] of"
+                    + " the prepared images, e.g. [3, 64, 64]; channels 3 = RGB, 1 = grayscale)");
+        }
+        return ImageShape.parse(p.stringList("imageSize"), "prepare.imageSize");
     }
 
     private static IdxSource idx(ConfigNode s, boolean required) {

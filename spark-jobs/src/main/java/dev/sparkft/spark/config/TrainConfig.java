@@ -113,15 +113,48 @@ public record TrainConfig(
      * Parquet datasets following the dataset convention (docs/design.md); {@code validation} may be null.
      * With {@code text} set they are raw text instead, tokenised before training; otherwise {@code text} is null.
      */
-    public record Data(String train, String validation, int partitions, TextData text) implements Serializable {
+    public record Data(String train, String validation, int partitions, TextData text, Augment augment)
+            implements Serializable {
         public Data {
             require(train != null && !train.isBlank(), "data.train (a Parquet path) is required");
             require(partitions >= 1, "data.partitions must be >= 1, got " + partitions);
         }
 
-        /** The same partitioning and text settings over other (tokenised) tables. */
+        public Data(String train, String validation, int partitions, TextData text) {
+            this(train, validation, partitions, text, null);
+        }
+
+        /** The same partitioning, text and augmentation settings over other (tokenised) tables. */
         public Data withTables(String newTrain, String newValidation) {
-            return new Data(newTrain, newValidation, partitions, text);
+            return new Data(newTrain, newValidation, partitions, text, augment);
+        }
+    }
+
+    /**
+     * Training-time image augmentation ({@code data.augment}) of the binary uint8 image column {@code column}
+     * (its {@code [C, H, W]} read from the training data's {@code dataset.json}): a random resized crop (area
+     * fraction in {@code scale}, aspect ratio in {@code ratio}) when {@code crop}, and a horizontal flip with
+     * probability {@code flip}, drawn from (seed, epoch, example index) so the partition count does not matter.
+     * Validation and evaluation data are never augmented.
+     */
+    public record Augment(String column, boolean crop, double minScale, double maxScale, double minRatio,
+            double maxRatio, double flip, long seed) implements Serializable {
+        public Augment {
+            require(column != null && !column.isBlank(), "data.augment.column must name the image column");
+            try {
+                augmentation(seed, crop, minScale, maxScale, minRatio, maxRatio, flip);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("data.augment: " + e.getMessage(), e);
+            }
+        }
+
+        public dev.sparkft.data.image.ImageAugmentation augmentation() {
+            return augmentation(seed, crop, minScale, maxScale, minRatio, maxRatio, flip);
+        }
+
+        private static dev.sparkft.data.image.ImageAugmentation augmentation(long seed, boolean crop, double minScale,
+                double maxScale, double minRatio, double maxRatio, double flip) {
+            return new dev.sparkft.data.image.ImageAugmentation(seed, crop, minScale, maxScale, minRatio, maxRatio, flip);
         }
     }
 

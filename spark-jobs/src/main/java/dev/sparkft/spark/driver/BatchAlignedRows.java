@@ -1,5 +1,7 @@
 package dev.sparkft.spark.driver;
 
+import dev.sparkft.data.dataset.PreparedDataset;
+import dev.sparkft.data.image.ImageShape;
 import dev.sparkft.model.ColumnExpectation;
 import dev.sparkft.spark.config.TrainConfig;
 import java.util.List;
@@ -35,12 +37,36 @@ final class BatchAlignedRows implements AutoCloseable {
         int partitions = config.data().partitions();
         IndexedDataset data = IndexedDataset.load(spark, config.data().train(), columns, expectations, partitions);
         try {
+            if (config.data().augment() != null) {
+                data = data.withAssembler(augmenting(spark, config, data.assembler()));
+            }
             GlobalBatchPlan plan = new GlobalBatchPlan(config.run().seed(), data.count(), config.training().globalBatch());
             return new BatchAlignedRows(data, plan, partitions);
         } catch (RuntimeException e) {
             data.close();
             throw e;
         }
+    }
+
+    /** The assembler that augments {@code data.augment.column} with the image shape of the training data's descriptor. */
+    private static dev.sparkft.spark.executor.BatchAssembler augmenting(SparkSession spark, TrainConfig config,
+            dev.sparkft.spark.executor.BatchAssembler assembler) {
+        TrainConfig.Augment a = config.data().augment();
+        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(config.data().train()).getParent();
+        org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+        if (dir == null || !PreparedDataset.exists(dir, conf)) {
+            throw new IllegalArgumentException("data.augment needs the image shape from the dataset.json next to "
+                    + config.data().train() + " (none found): prepare the images with sparkft prepare (imageSize)");
+        }
+        PreparedDataset d = PreparedDataset.read(dir, conf);
+        if (d.imageShape() == null) {
+            throw new IllegalArgumentException("data.augment: " + new org.apache.hadoop.fs.Path(dir, PreparedDataset.FILE)
+                    + " records no image shape; prepare the images with imageSize");
+        }
+        List<Integer> s = d.imageShape();
+        ImageShape shape = new ImageShape(s.get(0), s.get(1), s.get(2));
+        LOG.info("training images of {} augmented: {}", shape, a);
+        return assembler.withAugmentation(a.column(), a.augmentation(), shape);
     }
 
     GlobalBatchPlan plan() {

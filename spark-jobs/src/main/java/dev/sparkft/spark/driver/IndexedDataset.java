@@ -154,6 +154,11 @@ public final class IndexedDataset implements AutoCloseable {
         return assembler;
     }
 
+    /** The same rows (closing either releases them) read by another assembler, e.g. an augmenting one. */
+    public IndexedDataset withAssembler(BatchAssembler other) {
+        return new IndexedDataset(rows, count, fingerprint, other, key);
+    }
+
     /** Identifies this cached dataset to executors' {@link dev.sparkft.spark.executor.PartitionMemo}. */
     public String key() {
         return key;

@@ -45,14 +45,16 @@ public final class ParameterAveragingTrainingMaster implements TrainingMaster {
     public RoundReport round(FlatParameters params, long step, int steps) {
         long start = System.nanoTime();
         long[][] batches = new long[steps][];
+        long[] epochs = new long[steps];
         for (int k = 0; k < steps; k++) {
             batches[k] = plan.batch(step + k);
+            epochs[k] = plan.epochOf(step + k);
         }
         IndexedDataset data = rows.forStep(step);
         float[] flat = params.toArray();
         PartialSum sum = RoundRunner.run(sc, data, flat, broadcast -> new LocalStepsWorker(architecture,
                 data.assembler(), data.key(), broadcast, step, batches, config.training().microBatch(),
-                config.optimizer(), config.clipping().maxGradNorm()));
+                config.optimizer(), config.clipping().maxGradNorm(), epochs));
         long reduced = System.nanoTime();
 
         LossSum loss = sum.lossSum();

@@ -7,6 +7,8 @@ import dev.sparkft.data.dataset.PreparedDataset;
 import dev.sparkft.data.dataset.SourceFingerprint;
 import dev.sparkft.data.image.IdxSource;
 import dev.sparkft.data.image.ImageDatasetPrep;
+import dev.sparkft.data.image.ImageFolderConfig;
+import dev.sparkft.data.image.ImageFolderPrep;
 import dev.sparkft.data.image.ImagePrepConfig;
 import dev.sparkft.data.text.ConllReader;
 import dev.sparkft.data.text.ConllSentence;
@@ -41,6 +43,8 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class PrepareService {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Names the pixel pipeline in image fingerprints, so that a changed one is not taken for the same data. */
+    private static final String RESIZE = "imageio, bilinear-antialias cover + centre crop, v1";
 
     /** The dataset in the output folder and whether it was there already (nothing was done). */
     public record Outcome(PreparedDataset dataset, boolean reused) {
@@ -116,6 +120,9 @@ public final class PrepareService {
         if (source instanceof ImagePrepConfig image) {
             return ImageDatasetPrep.run(spark, image, fingerprint).dataset();
         }
+        if (source instanceof ImageFolderConfig folder) {
+            return ImageFolderPrep.run(spark, folder, fingerprint).dataset();
+        }
         if (source instanceof PrepareSpamAssassin.Options spam) {
             return PrepareSpamAssassin.run(spark, spam, fingerprint);
         }
@@ -155,6 +162,18 @@ public final class PrepareService {
             f.put("numClasses", image.numClasses()).put("validationFraction", image.validationFraction())
                     .put("seed", image.seed()).put("partitions", image.partitions());
             image.labelNames().forEach(f.putArray("labels")::add);
+            if (image.imageSize() != null) {  // absent from older fingerprints: they stay equal
+                image.imageSize().toList().forEach(f.putArray("imageSize")::add);
+                f.put("resize", RESIZE);
+            }
+        } else if (source instanceof ImageFolderConfig folder) {
+            f.put("input", folder.input()).set("inputFiles", SourceFingerprint.digest(
+                    SourceFingerprint.listing(new Path(folder.input()), conf, "prepare.input")));
+            folder.classes().forEach(f.putArray("classes")::add);
+            folder.imageSize().toList().forEach(f.putArray("imageSize")::add);
+            f.put("resize", RESIZE).put("validationFraction", folder.validationFraction())
+                    .put("testFraction", folder.testFraction()).put("limit", folder.limit()).put("seed", folder.seed())
+                    .put("partitions", folder.partitions());
         } else if (source instanceof PrepareSpamAssassin.Options spam) {
             f.put("input", spam.data()).set("inputFiles", SourceFingerprint.digest(
                     SourceFingerprint.listing(new Path(spam.data()), conf, "prepare.input")));

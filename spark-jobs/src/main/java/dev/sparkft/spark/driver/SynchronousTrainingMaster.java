@@ -47,7 +47,8 @@ public final class SynchronousTrainingMaster implements TrainingMaster {
         IndexedDataset data = rows.forStep(step);
         float[] flat = params.toArray();
         PartialSum sum = RoundRunner.run(sc, data, flat, broadcast -> new GradientWorker(architecture,
-                data.assembler(), data.key(), broadcast, step, batch, config.training().microBatch()));
+                data.assembler(), data.key(), broadcast, step, batch, config.training().microBatch(),
+                plan.epochOf(step)));
         long reduced = System.nanoTime();
 
         LossSum loss = sum.lossSum();

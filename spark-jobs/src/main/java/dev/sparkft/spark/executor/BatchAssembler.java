@@ -1,5 +1,7 @@
 package dev.sparkft.spark.executor;
 
+import dev.sparkft.data.image.ImageAugmentation;
+import dev.sparkft.data.image.ImageShape;
 import dev.sparkft.model.Batch;
 import dev.sparkft.model.ColumnExpectation;
 import dev.sparkft.model.Tensor;
@@ -28,6 +30,12 @@ public final class BatchAssembler implements Serializable {
     private final List<String> columns;
     private final Kind[] kinds;
     private final String path;
+    /** Training-time augmentation of one binary image column, or null. */
+    private final Augmenting augmenting;
+
+    /** {@code augmentation} applied to the binary column at {@code column}, whose images are {@code shape}. */
+    private record Augmenting(int column, ImageAugmentation augmentation, ImageShape shape) implements Serializable {
+    }
 
     /** Checks the schema (naming the column and {@code path} on any mismatch) and remembers each column's kind. */
     public BatchAssembler(StructType schema, List<String> columns, String path) {
@@ -37,6 +45,28 @@ public final class BatchAssembler implements Serializable {
         for (int i = 0; i < columns.size(); i++) {
             kinds[i] = kindOf(schema, columns.get(i), path);
         }
+        this.augmenting = null;
+    }
+
+    private BatchAssembler(BatchAssembler base, Augmenting augmenting) {
+        this.columns = base.columns;
+        this.path = base.path;
+        this.kinds = base.kinds;
+        this.augmenting = augmenting;
+    }
+
+    /**
+     * The same assembler whose {@link #assemble(List, long[], long)} augments the binary image column
+     * {@code column} (uint8 images of {@code shape}) before it becomes floats; fails naming the column unless it
+     * is one of the model's binary columns.
+     */
+    public BatchAssembler withAugmentation(String column, ImageAugmentation augmentation, ImageShape shape) {
+        int c = columns.indexOf(column);
+        if (c < 0 || kinds[c] != Kind.BINARY) {
+            throw new IllegalArgumentException("data.augment.column '" + column + "' must be a binary image column the"
+                    + " model reads; the model reads " + columns + " from " + path);
+        }
+        return new BatchAssembler(this, new Augmenting(c, augmentation, shape));
     }
 
     public List<String> columns() {
@@ -45,15 +75,24 @@ public final class BatchAssembler implements Serializable {
 
     /** A batch of {@code rows}; {@code indices} are their global example indices, used to name a bad row. */
     public Batch assemble(List<Row> rows, long[] indices) {
+        return assemble(rows, indices, -1);
+    }
+
+    /**
+     * A training batch of epoch {@code epoch}: as {@link #assemble(List, long[])}, with the image column
+     * augmented per example from (seed, {@code epoch}, global index) when augmentation is set ({@code epoch < 0}:
+     * none, as for evaluation).
+     */
+    public Batch assemble(List<Row> rows, long[] indices, long epoch) {
         int n = rows.size();
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (int c = 0; c < columns.size(); c++) {
-            tensors.put(columns.get(c), column(rows, indices, c, n));
+            tensors.put(columns.get(c), column(rows, indices, c, n, epoch));
         }
         return new Batch(tensors);
     }
 
-    private Tensor column(List<Row> rows, long[] indices, int c, int n) {
+    private Tensor column(List<Row> rows, long[] indices, int c, int n, long epoch) {
         switch (kinds[c]) {
             case FLOAT: {
                 float[] out = new float[n];
@@ -75,6 +114,13 @@ public final class BatchAssembler implements Serializable {
                 for (int r = 0; r < n; r++) {
                     byte[] bytes = (byte[]) value(rows, indices, r, c);
                     len = checkLength(len, bytes.length, indices, r, c);
+                    if (augmenting != null && augmenting.column() == c && epoch >= 0) {
+                        if (bytes.length != augmenting.shape().size()) {
+                            throw rowError(indices, r, c, "has " + bytes.length + " bytes, not an image of "
+                                    + augmenting.shape() + " as the dataset's descriptor says");
+                        }
+                        bytes = augmenting.augmentation().apply(bytes, augmenting.shape(), epoch, indices[r]);
+                    }
                     if (out == null) {
                         out = new float[n * len];
                     }

@@ -25,9 +25,11 @@ public final class GradientWorker implements FlatMapFunction<Iterator<Tuple2<Lon
     private final long step;
     private final long[] globalBatch;
     private final int microBatch;
+    private final long epoch;
 
     public GradientWorker(ModelArchitecture architecture, BatchAssembler assembler, String dataKey, RoundParameters params,
-            long step, long[] globalBatch, int microBatch) {
+            long step, long[] globalBatch, int microBatch, long epoch) {
+        this.epoch = epoch;
         this.architecture = architecture;
         this.assembler = assembler;
         this.dataKey = dataKey;
@@ -48,7 +50,8 @@ public final class GradientWorker implements FlatMapFunction<Iterator<Tuple2<Lon
         PartialSum result = ExecutorModels.withModel(architecture, lease -> {
             lease.ensureParameters(params);
             float[] gradientSum = new float[lease.model().layout().size()];
-            MicroBatches.Sum sum = MicroBatches.accumulate(lease.model(), assembler, share, microBatch, gradientSum);
+            MicroBatches.Sum sum = MicroBatches.accumulate(lease.model(), assembler, share, microBatch, gradientSum,
+                    epoch);
             long firstNonFinite = sum.firstNonFinite();
             if (firstNonFinite < 0 && !FloatVectors.allFinite(gradientSum)) {
                 firstNonFinite = share.indices()[0];

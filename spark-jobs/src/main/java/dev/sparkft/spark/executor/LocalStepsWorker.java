@@ -39,9 +39,13 @@ public final class LocalStepsWorker implements FlatMapFunction<Iterator<Tuple2<L
     private final int microBatch;
     private final OptimizerConfig inner;
     private final double maxGradNorm;
+    private final long[] epochs;
 
+    /** {@code epochs[k]}: the epoch of step {@code firstStep + k}, for per-example augmentation. */
     public LocalStepsWorker(ModelArchitecture architecture, BatchAssembler assembler, String dataKey, RoundParameters params,
-            long firstStep, long[][] globalBatches, int microBatch, OptimizerConfig inner, double maxGradNorm) {
+            long firstStep, long[][] globalBatches, int microBatch, OptimizerConfig inner, double maxGradNorm,
+            long[] epochs) {
+        this.epochs = epochs.clone();
         this.architecture = architecture;
         this.assembler = assembler;
         this.dataKey = dataKey;
@@ -74,7 +78,8 @@ public final class LocalStepsWorker implements FlatMapFunction<Iterator<Tuple2<L
                 }
                 lease.setLocalParameters(k == 0 ? startParams : local.toArray());
                 float[] gradient = new float[startParams.length];
-                MicroBatches.Sum sum = MicroBatches.accumulate(lease.model(), assembler, share, microBatch, gradient);
+                MicroBatches.Sum sum = MicroBatches.accumulate(lease.model(), assembler, share, microBatch, gradient,
+                        epochs[k]);
                 total = total.plus(sum.loss());
                 examples += share.size();
                 if (sum.firstNonFinite() >= 0 || !FloatVectors.allFinite(gradient)) {

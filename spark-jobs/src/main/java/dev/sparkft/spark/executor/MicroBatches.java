@@ -13,13 +13,14 @@ final class MicroBatches {
     record Sum(LossSum loss, long firstNonFinite) {
     }
 
+    /** {@code epoch}: the step's epoch, for per-example augmentation (see {@link BatchAssembler}). */
     static Sum accumulate(TrainableModel model, BatchAssembler assembler, Selection share, int microBatch,
-            float[] gradientSum) {
+            float[] gradientSum, long epoch) {
         LossSum total = LossSum.ZERO;
         long firstNonFinite = -1;
         for (int from = 0; from < share.size(); from += microBatch) {
             Selection micro = share.slice(from, Math.min(share.size(), from + microBatch));
-            LossSum loss = model.accumulateGradient(assembler.assemble(micro.rows(), micro.indices()), gradientSum);
+            LossSum loss = model.accumulateGradient(assembler.assemble(micro.rows(), micro.indices(), epoch), gradientSum);
             if (!Double.isFinite(loss.loss()) && firstNonFinite < 0) {
                 firstNonFinite = micro.indices()[0];
             }

@@ -147,6 +147,77 @@ class PrepareCommandTest {
         assertEquals(2, tooFewNames.code());
         assertTrue(tooFewNames.err().contains("2 label names [a, b] for numClasses 10"), tooFewNames.err());
         assertFalse(Files.exists(dir.resolve("fashion-2")));
+
+        // imageSize: uint8 pixels fitted to [C, H, W] in place of the float features
+        CliRun pixels = run("prepare", "--config", config.toString(), "--set", "prepare.imageSize=[3, 32, 32]",
+                "--set", "prepare.output=" + dir.resolve("fashion-rgb32"));
+        assertEquals(0, pixels.code(), pixels.err());
+        PreparedDataset p = read(dir.resolve("fashion-rgb32"));
+        assertEquals(List.of(3, 32, 32), p.imageShape());
+        assertEquals(List.of(new PreparedDataset.Column("pixels", "binary"), new PreparedDataset.Column("label", "int")),
+                p.columns());
+        assertEquals(d.require("train").rowsByLabel(), p.require("train").rowsByLabel(), "the same split");
+        assertEquals(List.of(1, 28, 28), d.imageShape(), "float features record the source shape");
+    }
+
+    @Test
+    void theImageFolderExampleBecomes3x64x64PixelsAndARerunDoesNothing() throws IOException {
+        Path out = dir.resolve("fashion-images");
+        String example = REPO.resolve("examples/fashion-images-prepare.yaml").toString();
+        String[] where = {"--set", "prepare.input=" + REPO.resolve("examples/data/fashion-images/images"),
+                "--set", "prepare.output=" + out};
+        CliRun first = run(concat(new String[] {"prepare", "--config", example}, where));
+        assertEquals(0, first.code(), first.err());
+        PreparedDataset d = read(out);
+        assertEquals(PreparedDataset.IMAGE_CLASSIFICATION, d.kind());
+        assertEquals(List.of(3, 64, 64), d.imageShape());
+        assertEquals(List.of("t-shirt-top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag",
+                "ankle-boot"), d.labels());
+        assertEquals(List.of("pixels", "label"), d.columns().stream().map(PreparedDataset.Column::name).toList());
+        assertEquals(90, d.require("train").rows());
+        assertEquals(30, d.require("validation").rows());
+        d.require("validation").rowsByLabel().values().forEach(n -> assertEquals(3L, n));
+        List<Row> rows = TestSpark.session().read().parquet(out.resolve("train").toString()).collectAsList();
+        assertEquals(90, rows.size());
+        rows.forEach(r -> assertEquals(3 * 64 * 64, ((byte[]) r.get(0)).length));
+        assertTrue(first.out().contains("sparkft: validation: 30 rows {"), first.out());
+
+        long written = Files.getLastModifiedTime(out.resolve(PreparedDataset.FILE)).toMillis();
+        CliRun again = run(concat(new String[] {"prepare", "--config", example}, where));
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("nothing to do"), again.out());
+        assertEquals(written, Files.getLastModifiedTime(out.resolve(PreparedDataset.FILE)).toMillis());
+        CliRun smaller = run(concat(new String[] {"prepare", "--config", example, "--set", "prepare.imageSize=[3, 32, 32]"},
+                where));
+        assertEquals(2, smaller.code());
+        assertEquals("sparkft: output " + out + " already holds a dataset prepared from other inputs or settings"
+                + " (imageSize was [3,64,64], now [3,32,32]); remove it or choose another output\n", smaller.err());
+
+        // the bad-file fixture through the CLI: prepared, the rejects counted by reason
+        Path bad = dir.resolve("bad-images");
+        CliRun mixed = run("prepare", "--config", example, "--set", "prepare.input=" + REPO.resolve(
+                "data-pipelines/src/test/resources/image-folder/images"), "--set", "prepare.output=" + bad,
+                "--set", "prepare.classes=[bag, coat, sneaker]", "--set", "prepare.validationFraction=0");
+        assertEquals(0, mixed.code(), mixed.err());
+        assertEquals(Map.of("corrupt or truncated image", 1L, "empty file", 1L, "not a JPEG or PNG image", 2L,
+                "unknown class", 2L, "unsupported colour mode", 1L), read(bad).require("train").rejectedByReason());
+        assertTrue(mixed.out().contains("train: 10 rows"), mixed.out());
+
+        CliRun noSize = run("prepare", "--config", config("no-size.yaml", "prepare: {format: imagefolder, input: "
+                + REPO.resolve("examples/data/fashion-images/images") + ", output: " + dir.resolve("no-size") + "}")
+                .toString());
+        assertEquals(2, noSize.code());
+        assertTrue(noSize.err().contains("missing required key 'prepare.imageSize'"), noSize.err());
+        CliRun fourChannels = run(concat(new String[] {"prepare", "--config", example, "--set",
+            "prepare.imageSize=[4, 64, 64]"}, where));
+        assertEquals(2, fourChannels.code());
+        assertTrue(fourChannels.err().contains("1 (grayscale) or 3 (RGB)"), fourChannels.err());
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Test
@@ -214,7 +285,8 @@ class PrepareCommandTest {
         assertTrue(typo.err().startsWith("sparkft: " + config + ": unknown key 'prepare.maxLenght'"), typo.err());
         CliRun format = run("prepare", "--config", config.toString(), "--set", "prepare.format=csv");
         assertEquals(2, format.code());
-        assertTrue(format.err().contains("key 'prepare.format' must be one of [text, conll, idx, spamassassin, sotu]"),
+        assertTrue(format.err().contains("key 'prepare.format' must be one of [text, conll, idx, imagefolder, spamassassin,"
+                + " sotu]"),
                 format.err());
         CliRun nothing = run("prepare", "--config", config("empty.yaml", "run: {name: x}").toString());
         assertEquals(2, nothing.code());

@@ -53,6 +53,37 @@ class BatchAssemblerTest {
     }
 
     @Test
+    void anAugmentingAssemblerAugmentsTrainingBatchesOnly() {
+        StructType schema = new StructType().add("pixels", DataTypes.BinaryType).add("label", DataTypes.IntegerType);
+        dev.sparkft.data.image.ImageShape wide = new dev.sparkft.data.image.ImageShape(1, 2, 3);
+        dev.sparkft.data.image.ImageAugmentation flip = new dev.sparkft.data.image.ImageAugmentation(1, false, 1, 1, 1,
+                1, 1.0);
+        BatchAssembler plain = new BatchAssembler(schema, List.of("pixels", "label"), "/d/train");
+        BatchAssembler a = plain.withAugmentation("pixels", flip, wide);
+        List<Row> rows = List.of(RowFactory.create(new byte[] {0, 51, (byte) 102, (byte) 153, (byte) 204, (byte) 255}, 1));
+        assertArrayEquals(new float[] {0.4f, 0.2f, 0, 1, 0.8f, 0.6f}, a.assemble(rows, new long[] {7}, 0)
+                .get("pixels").floats(), 1e-7f, "flipped rows in training");
+        assertArrayEquals(new float[] {0, 0.2f, 0.4f, 0.6f, 0.8f, 1}, a.assemble(rows, new long[] {7}).get("pixels")
+                .floats(), 1e-7f, "evaluation batches are never augmented");
+        // a random crop: the batch holds exactly ImageAugmentation's pixels for (seed, epoch, index)
+        dev.sparkft.data.image.ImageAugmentation crop = dev.sparkft.data.image.ImageAugmentation.standard(3);
+        byte[] img = new byte[6];
+        for (int i = 0; i < 6; i++) {
+            img[i] = (byte) (40 * i);
+        }
+        float[] got = plain.withAugmentation("pixels", crop, wide).assemble(List.of(RowFactory.create(img, 0)),
+                new long[] {12}, 5).get("pixels").floats();
+        byte[] expected = crop.apply(img, wide, 5, 12);
+        for (int i = 0; i < 6; i++) {
+            assertEquals((expected[i] & 0xff) / 255f, got[i], 1e-7f);
+        }
+        IllegalArgumentException notBinary = assertThrows(IllegalArgumentException.class,
+                () -> plain.withAugmentation("label", crop, wide));
+        assertEquals("data.augment.column 'label' must be a binary image column the model reads; the model reads"
+                + " [pixels, label] from /d/train", notBinary.getMessage());
+    }
+
+    @Test
     void schemaErrorsNameTheColumnAndThePath() {
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> new BatchAssembler(SCHEMA, List.of("features"), "/d/train.parquet"));
