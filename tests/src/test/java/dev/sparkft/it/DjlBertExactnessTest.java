@@ -4,24 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparkft.model.Batch;
-import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ModelArchitecture;
 import dev.sparkft.model.ModelEngines;
 import dev.sparkft.model.ResolvedModel;
 import dev.sparkft.model.Tensor;
 import dev.sparkft.model.TrainableModel;
-import dev.sparkft.optim.FlatParameters;
-import dev.sparkft.optim.Optimizers;
 import dev.sparkft.spark.config.ConfigLoader;
 import dev.sparkft.spark.config.TrainConfig;
-import dev.sparkft.spark.driver.GlobalBatchPlan;
 import dev.sparkft.spark.driver.TrainingResult;
 import dev.sparkft.spark.testing.ReferenceTrainer;
 import dev.sparkft.spark.testing.TestRuns;
 import dev.sparkft.spark.testing.TestSpark;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -57,7 +52,7 @@ class DjlBertExactnessTest {
         rows = TinyBertSlice.rows(3);
         trainPath = dir.resolve("train").toString();
         TinyBertSlice.write(TestSpark.session(), rows, Path.of(trainPath));
-        reference = singleProcess(config(1));
+        reference = SingleProcessLoop.train(config(1), ROWS, STEPS, members -> batch(rows, members));
     }
 
     @ParameterizedTest(name = "{0} partitions")
@@ -113,27 +108,6 @@ class DjlBertExactnessTest {
         float[] g = new float[model.layout().size()];
         model.accumulateGradient(batch, g);
         return g;
-    }
-
-    /** The loop the trainer must reproduce: per step the whole global batch, mean gradient, AdamW. */
-    private static float[] singleProcess(TrainConfig config) {
-        ResolvedModel resolved = ModelEngines.resolve(config.model());
-        try (TrainableModel model = ModelEngines.create(resolved.architecture())) {
-            FlatParameters params = new FlatParameters(resolved.initialParameters(),
-                    Optimizers.create(config.optimizer(), model.layout()));
-            GlobalBatchPlan plan = new GlobalBatchPlan(config.run().seed(), ROWS, config.training().globalBatch());
-            for (long t = 0; t < STEPS; t++) {
-                int[] members = Arrays.stream(plan.batch(t)).mapToInt(i -> (int) i).toArray();
-                model.setParameters(params.toArray());
-                float[] gradient = new float[model.layout().size()];
-                LossSum loss = model.accumulateGradient(batch(rows, members), gradient);
-                for (int i = 0; i < gradient.length; i++) {
-                    gradient[i] = (float) (gradient[i] * (1.0 / loss.weight()));
-                }
-                params.step(gradient, 0);
-            }
-            return params.toArray();
-        }
     }
 
     private static Batch batch(List<int[][]> data, int[] members) {

@@ -3,16 +3,10 @@ package dev.sparkft.it;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparkft.model.Batch;
-import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ModelEngines;
-import dev.sparkft.model.ResolvedModel;
 import dev.sparkft.model.Tensor;
-import dev.sparkft.model.TrainableModel;
-import dev.sparkft.optim.FlatParameters;
-import dev.sparkft.optim.Optimizers;
 import dev.sparkft.spark.config.ConfigLoader;
 import dev.sparkft.spark.config.TrainConfig;
-import dev.sparkft.spark.driver.GlobalBatchPlan;
 import dev.sparkft.spark.driver.TrainingResult;
 import dev.sparkft.spark.testing.ReferenceTrainer;
 import dev.sparkft.spark.testing.TestRuns;
@@ -84,7 +78,7 @@ class DjlCnnExactnessTest {
                 .add("label", DataTypes.IntegerType, false);
         trainPath = dir.resolve("train").toString();
         TestSpark.session().createDataFrame(rows, schema).coalesce(1).write().parquet(trainPath);
-        reference = singleProcess(config(1));
+        reference = SingleProcessLoop.train(config(1), ROWS, STEPS, DjlCnnExactnessTest::batch);
     }
 
     @ParameterizedTest(name = "{0} partitions")
@@ -129,27 +123,6 @@ class DjlCnnExactnessTest {
         System.out.printf("DJL ResNet-18, batch statistics, micro-batch 8 vs 4 (1 partition): relative difference"
                 + " %.2e%n", micro);
         assertTrue(micro > 1e-4, "micro-batches of 8 and 4 should normalise differently: " + micro);
-    }
-
-    /** The loop the trainer must reproduce: per step the whole global batch, mean gradient, AdamW. */
-    private static float[] singleProcess(TrainConfig config) {
-        ResolvedModel resolved = ModelEngines.resolve(config.model());
-        try (TrainableModel model = ModelEngines.create(resolved.architecture())) {
-            FlatParameters params = new FlatParameters(resolved.initialParameters(),
-                    Optimizers.create(config.optimizer(), model.layout()));
-            GlobalBatchPlan plan = new GlobalBatchPlan(config.run().seed(), ROWS, config.training().globalBatch());
-            for (long t = 0; t < STEPS; t++) {
-                int[] members = Arrays.stream(plan.batch(t)).mapToInt(i -> (int) i).toArray();
-                model.setParameters(params.toArray());
-                float[] gradient = new float[model.layout().size()];
-                LossSum loss = model.accumulateGradient(batch(members), gradient);
-                for (int i = 0; i < gradient.length; i++) {
-                    gradient[i] = (float) (gradient[i] * (1.0 / loss.weight()));
-                }
-                params.step(gradient, 0);
-            }
-            return params.toArray();
-        }
     }
 
     private static Batch batch(int[] members) {
