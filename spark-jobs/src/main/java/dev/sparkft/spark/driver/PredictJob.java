@@ -79,6 +79,9 @@ public final class PredictJob {
         TrainConfig labelsFrom = folder || config.data().text() == null ? config
                 : TextDataPreparation.prepared(config, conf);
         ModelSource.Resolved model = ModelSource.resolve(labelsFrom, p.model(), "predict.model", null, conf);
+        if (!text) {
+            ImageShapeCheck.require(model.architecture(), p.input(), conf);
+        }
         TextData textData = config.data().text();
         Integer stride = textData == null ? null : textData.windowStride();
         if (text && !model.columns().equals(PredictionWorker.TEXT_COLUMNS)) {
