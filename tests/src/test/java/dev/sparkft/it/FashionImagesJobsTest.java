@@ -162,6 +162,8 @@ class FashionImagesJobsTest {
         assertEquals(fromFolder.result().report().accuracy(), correct / (double) n, 1e-12,
                 "predict's labels give evaluate's accuracy");
 
+        imageFiles(spark, config, repo, logits);
+
         // PyTorch: torchvision-named reference network, load_state_dict(strict=True), same pixels, same logits.
         Path batch = dir.resolve("scored.safetensors");
         Map<String, Tensor> scored = new LinkedHashMap<>();
@@ -181,6 +183,46 @@ class FashionImagesJobsTest {
         System.out.print(said);
         assertEquals(0, check.exitValue(), said);
         assertTrue(said.contains("load_state_dict(strict=True) OK") && said.contains("OK (tolerance"), said);
+    }
+
+    /**
+     * {@code predict.format: images} on the sample's 120 PNG files and one broken file: each file is decoded as
+     * prepare decoded it, so the 30 validation images get the very logits predict gave their prepared pixels; the
+     * broken file is a reject with the decoder's reason.
+     */
+    private static void imageFiles(SparkSession spark, TrainConfig config, Path repo, float[] validationLogits)
+            throws Exception {
+        Path files = dir.resolve("image-files");
+        Path sample = repo.resolve("examples/data/fashion-images/images");
+        try (var walk = Files.walk(sample)) {
+            for (Path f : walk.filter(Files::isRegularFile).toList()) {
+                Path copy = files.resolve(sample.relativize(f).toString());
+                Files.createDirectories(copy.getParent());
+                Files.copy(f, copy);
+            }
+        }
+        Files.writeString(files.resolve("broken.png"), "not an image");
+        Path output = dir.resolve("predictions-files");
+        PredictJob.Outcome outcome = PredictJob.run(with(config, "predict.format=images", "predict.input=" + files,
+                "predict.keyColumns=[]", "predict.output=" + output), System.out);
+        assertEquals(120, outcome.scored());
+        assertEquals(Map.of("not a JPEG or PNG image", 1L), outcome.rejected());
+        List<Row> rows = spark.read().parquet(output.toString()).collectAsList();
+        assertEquals(List.of("path", "predicted_index", "predicted_label", "probabilities", "logits"),
+                List.of(rows.get(0).schema().fieldNames()).stream().filter(c -> !c.equals("reason")).toList());
+        int k = CLASSES.size();
+        for (int i = 0; i < validationLogits.length / k; i++) {
+            boolean found = false;
+            for (Row r : rows) {
+                List<Float> z = r.getList(r.fieldIndex("logits"));
+                boolean same = true;
+                for (int c = 0; c < k && same; c++) {
+                    same = Math.abs(z.get(c) - validationLogits[i * k + c]) <= 1e-5;
+                }
+                found |= same;
+            }
+            assertTrue(found, "validation row " + i + "'s logits among the image files' predictions");
+        }
     }
 
     private static TrainConfig with(TrainConfig config, String... overrides) {
