@@ -238,17 +238,22 @@ public final class ImageFolderPrep {
         }
 
         private byte[] read(String source) throws ImageDecoder.Rejected {
-            Path path = new Path(source);
-            byte[] bytes;
-            try (InputStream in = path.getFileSystem(conf.get()).open(path)) {
-                bytes = in.readNBytes(MAX_FILE_BYTES + 1);
-            } catch (IOException | RuntimeException e) {
-                throw new ImageDecoder.Rejected(ImageDecoder.UNREADABLE, e.toString());
-            }
-            if (bytes.length > MAX_FILE_BYTES) {
-                throw new ImageDecoder.Rejected(ImageDecoder.FILE_TOO_LARGE, "more than " + MAX_FILE_BYTES + " bytes");
-            }
-            return bytes;
+            return ImageFolderPrep.read(source, conf.get());
         }
+    }
+
+    /** The bytes of one file (executor side); unreadable or too large is a rejection, never a failed task. */
+    static byte[] read(String source, Configuration conf) throws ImageDecoder.Rejected {
+        Path path = new Path(source);
+        byte[] bytes;
+        try (InputStream in = path.getFileSystem(conf).open(path)) {
+            bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+        } catch (IOException | RuntimeException e) {
+            throw new ImageDecoder.Rejected(ImageDecoder.UNREADABLE, e.toString());
+        }
+        if (bytes.length > MAX_FILE_BYTES) {
+            throw new ImageDecoder.Rejected(ImageDecoder.FILE_TOO_LARGE, "more than " + MAX_FILE_BYTES + " bytes");
+        }
+        return bytes;
     }
 }

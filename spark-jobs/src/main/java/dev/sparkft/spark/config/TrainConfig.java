@@ -224,7 +224,7 @@ public record TrainConfig(
      */
     public record PredictSettings(String input, String format, String textColumn, List<String> keyColumns, String output,
             int batchSize, String model) implements Serializable {
-        public static final List<String> FORMATS = List.of("parquet", "text");
+        public static final List<String> FORMATS = List.of("parquet", "text", "images");
 
         public PredictSettings {
             require(input == null || !input.isBlank(), "predict.input must not be empty");

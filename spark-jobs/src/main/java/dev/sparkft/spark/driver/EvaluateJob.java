@@ -86,6 +86,7 @@ public final class EvaluateJob {
         boolean folder = !model.equals(TrainConfig.EvaluateSettings.CHECKPOINT);
         TrainConfig labelsFrom = folder ? config : TextDataPreparation.prepared(config, conf);
         ModelSource.Resolved resolved = ModelSource.resolve(labelsFrom, model, "evaluate.model", step, conf);
+        ImageShapeCheck.require(resolved.architecture(), data, conf);
         console.printf("sparkft: evaluating %s on %s%n", resolved.description(), data);
 
         try (JobSession session = new JobSession(config.run())) {

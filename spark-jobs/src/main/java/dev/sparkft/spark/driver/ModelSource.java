@@ -110,8 +110,10 @@ public final class ModelSource {
     }
 
     /**
-     * An exported folder: the configured model's options with the folder as its weights (architecture and class
-     * count are the folder's own, so {@code config}, {@code numLayers} and {@code numLabels} are taken from it).
+     * An exported folder: the configured model's options with the folder as its weights (architecture, class
+     * count and classifier are the folder's own, so {@code config}, {@code numLayers}, {@code numLabels} and
+     * {@code head} are taken from it: a run that fine-tuned a new head exported that head, which {@code head: new}
+     * would replace by a fresh one).
      */
     private static Resolved folder(TrainConfig config, String folder, String key, Configuration conf) {
         org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(folder);
@@ -131,6 +133,7 @@ public final class ModelSource {
         Map<String, Object> options = new LinkedHashMap<>(config.model().options());
         options.remove("config");
         options.remove("numLayers");
+        options.remove("head");
         options.put(WEIGHTS_OPTION, folder);
         if (!labels.isEmpty()) {
             options.put("numLabels", labels.size());
@@ -159,8 +162,17 @@ public final class ModelSource {
         }
     }
 
-    /** Class names from a Hugging Face config.json's {@code id2label}, in id order; empty when it has none. */
+    /**
+     * Class names in id order from a Hugging Face config.json's {@code id2label}, or a CNN folder's
+     * {@code class_names}; empty when it has neither.
+     */
     private static List<String> folderLabels(JsonNode configJson, String file) {
+        JsonNode classNames = configJson.path("class_names");
+        if (classNames.isArray() && !classNames.isEmpty()) {
+            List<String> names = new ArrayList<>();
+            classNames.forEach(n -> names.add(n.asText()));
+            return names;
+        }
         try {
             JsonNode id2label = configJson.path("id2label");
             TreeMap<Integer, String> byId = new TreeMap<>();

@@ -3,6 +3,10 @@ package dev.sparkft.spark.driver;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.input_file_name;
 
+import dev.sparkft.cnn.CnnConfig;
+import dev.sparkft.cnn.CnnModelOptions;
+import dev.sparkft.data.image.ImageFiles;
+import dev.sparkft.data.image.ImageShape;
 import dev.sparkft.data.text.TextTokenizer;
 import dev.sparkft.onnx.BundledMiniLm;
 import dev.sparkft.spark.config.TrainConfig;
@@ -43,7 +47,9 @@ import org.apache.spark.storage.StorageLevel;
 
 /**
  * The {@code predict} job: batch inference on Spark. Reads {@code predict.input} (Parquet holding the model's
- * input columns or a raw text column, or text files, one document each; any Hadoop FS URI), scores every row on
+ * input columns or a raw text column, or text files, one document each, or image files ({@code format: images}:
+ * decoded and fitted to the model's input size as {@code sparkft prepare} does, keyed by {@code path}); any Hadoop
+ * FS URI), scores every row on
  * the executors ({@link PredictionWorker}) with a checkpoint or an exported folder ({@link ModelSource}), and writes
  * Parquet to {@code predict.output}: the key columns, the prediction, partitioned by the input's partition columns
  * (its {@code name=value} folders); rows that cannot be encoded go to {@code <output>/_rejects} with a reason.
@@ -56,6 +62,10 @@ public final class PredictJob {
     static final String REJECTS = "_rejects";
     static final String TEXT = "text";
     static final String PATH = "path";
+    /** {@code predict.format} of image files (JPEG, PNG), decoded and fitted as {@code sparkft prepare} does. */
+    static final String IMAGES = "images";
+    /** The decoding's rejection reason in {@link ImageFiles#SCHEMA}. */
+    private static final String REJECT = "reject";
 
     /** What was written: scored rows, rejected rows by reason, the output folder. */
     public record Outcome(long scored, Map<String, Long> rejected, String output) {
@@ -75,10 +85,19 @@ public final class PredictJob {
         Path output = new Path(p.output());
         requireReplaceable(output, conf);
         boolean text = p.format().equals("text") || p.textColumn() != null;
+        boolean images = p.format().equals(IMAGES);
+        if (images && p.textColumn() != null) {
+            throw new IllegalArgumentException("predict.format: images reads image files, not text; drop"
+                    + " predict.textColumn");
+        }
         boolean folder = !p.model().equals(TrainConfig.EvaluateSettings.CHECKPOINT);
         TrainConfig labelsFrom = folder || config.data().text() == null ? config
                 : TextDataPreparation.prepared(config, conf);
         ModelSource.Resolved model = ModelSource.resolve(labelsFrom, p.model(), "predict.model", null, conf);
+        ImageShape imageShape = images ? imageShape(model) : null;
+        if (!text && !images) {
+            ImageShapeCheck.require(model.architecture(), p.input(), conf);
+        }
         TextData textData = config.data().text();
         Integer stride = textData == null ? null : textData.windowStride();
         if (text && !model.columns().equals(PredictionWorker.TEXT_COLUMNS)) {
@@ -93,15 +112,18 @@ public final class PredictJob {
         java.nio.file.Path tokenizerFile = text ? tokenizer(config, p, folder) : null;
         try (JobSession session = new JobSession(config.run())) {
             SparkSession spark = session.get();
-            Dataset<Row> input = read(spark, p);
+            Dataset<Row> input = images
+                    ? ImageFiles.read(spark, p.input(), imageShape, spark.sparkContext().defaultParallelism())
+                    : read(spark, p);
             String textColumn = p.format().equals("text") ? TEXT : p.textColumn();
-            List<String> partitions = partitionColumns(new Path(p.input()), conf, input.columns());
-            List<String> keys = keys(p, input.schema(), textColumn, model.columns(), partitions);
+            List<String> partitions = images ? List.of() : partitionColumns(new Path(p.input()), conf, input.columns());
+            List<String> keys = images ? imageKeys(p) : keys(p, input.schema(), textColumn, model.columns(), partitions);
             StructType schema = input.schema();
             PredictionWorker.Encoding encoding = text
                     ? PredictionWorker.Encoding.text(textIndex(schema, textColumn, p),
                             new TextTokenizer(tokenizerFile.toString(), textData == null ? 128 : textData.maxLength()),
                             stride)
+                    : images ? columns(schema, model.columns(), p.input()).withRejects(schema.fieldIndex(REJECT))
                     : columns(schema, model.columns(), p.input());
             int[] keyIndices = keys.stream().mapToInt(schema::fieldIndex).toArray();
             List<StructField> keyFields = keys.stream().map(k -> schema.apply(k)).toList();
@@ -204,6 +226,28 @@ public final class PredictJob {
         } catch (IOException e) {
             throw new IllegalArgumentException("predict.output: " + output + " cannot be checked: " + e.getMessage(), e);
         }
+    }
+
+    /** The input size of the image model that {@code predict.format: images} fits the files to. */
+    private static ImageShape imageShape(ModelSource.Resolved model) {
+        if (!(model.architecture().details() instanceof CnnModelOptions cnn)) {
+            throw new IllegalArgumentException("predict.format: images needs an image model (model.options.task: "
+                    + CnnModelOptions.TASK + "); model " + model.architecture().engine() + " reads "
+                    + model.columns());
+        }
+        CnnConfig c = cnn.config();
+        return new ImageShape(c.channels(), c.height(), c.width());
+    }
+
+    /** Image files are keyed by their path, the one column besides the pixels. */
+    private static List<String> imageKeys(PredictSettings p) {
+        for (String k : p.keyColumns()) {
+            if (!k.equals(PATH)) {
+                throw new IllegalArgumentException("predict.keyColumns: image files have only the key column '"
+                        + PATH + "', not '" + k + "'; drop predict.keyColumns or set it to [" + PATH + "]");
+            }
+        }
+        return List.of(PATH);
     }
 
     private static Dataset<Row> read(SparkSession spark, PredictSettings p) {

@@ -82,8 +82,11 @@ public final class TrainingService {
             RunCompletion.clear(outputDir);
             TrainConfig prepared = config.data().text() == null ? config
                     : TextDataPreparation.prepare(session(config, started), config, console);
+            Configuration preparedConf = hadoopConf(prepared, started);
+            ImageShapeCheck.require(model.architecture(), prepared.data().train(), preparedConf);
+            ImageShapeCheck.require(model.architecture(), prepared.data().validation(), preparedConf);
             if (prepared.export().enabled()) {
-                ModelExport.requireInputs(prepared, model.architecture(), hadoopConf(prepared, started));
+                ModelExport.requireInputs(prepared, model.architecture(), preparedConf);
             }
             TrainingResult result = new TrainingLoop(() -> session(config, started), prepared, model, console)
                     .run(model.forResume(), stopRequested);

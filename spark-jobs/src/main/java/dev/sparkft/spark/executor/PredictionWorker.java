@@ -40,16 +40,23 @@ public final class PredictionWorker implements MapPartitionsFunction<Row, Row> {
 
     /**
      * How input rows become model inputs: raw text at {@code textIndex} through {@code tokenizer} (windows when
-     * {@code stride} is not null), or the model's columns at {@code columnIndices} as they are.
+     * {@code stride} is not null), or the model's columns at {@code columnIndices} as they are; a row whose string
+     * at {@code rejectIndex} (when {@code >= 0}) is set is rejected with that reason (e.g. an image file that
+     * could not be decoded).
      */
     public record Encoding(int textIndex, TextTokenizer tokenizer, Integer stride, int[] columnIndices,
-            StructType modelSchema) implements java.io.Serializable {
+            StructType modelSchema, int rejectIndex) implements java.io.Serializable {
         public static Encoding text(int textIndex, TextTokenizer tokenizer, Integer stride) {
-            return new Encoding(textIndex, tokenizer, stride, null, null);
+            return new Encoding(textIndex, tokenizer, stride, null, null, -1);
         }
 
         public static Encoding columns(int[] indices, StructType modelSchema) {
-            return new Encoding(-1, null, null, indices, modelSchema);
+            return new Encoding(-1, null, null, indices, modelSchema, -1);
+        }
+
+        /** The model's columns, and the earlier rejection reason at {@code rejectIndex}. */
+        public Encoding withRejects(int index) {
+            return new Encoding(textIndex, tokenizer, stride, columnIndices, modelSchema, index);
         }
 
         boolean isText() {
@@ -180,6 +187,10 @@ public final class PredictionWorker implements MapPartitionsFunction<Row, Row> {
                 return new Pending(keys, null, EMPTY_TEXT); // nothing but [CLS] [SEP]: no tokenisable characters
             }
             return new Pending(keys, new ArrayList<>(windows), null);
+        }
+        int reject = encoding.rejectIndex();
+        if (reject >= 0 && !row.isNullAt(reject)) {
+            return new Pending(keys, null, row.getString(reject));
         }
         int[] columns = encoding.columnIndices();
         Object[] values = new Object[columns.length];
