@@ -49,8 +49,7 @@ import org.apache.spark.storage.StorageLevel;
  * The {@code predict} job: batch inference on Spark. Reads {@code predict.input} (Parquet holding the model's
  * input columns or a raw text column, or text files, one document each, or image files ({@code format: images}:
  * decoded and fitted to the model's input size as {@code sparkft prepare} does, keyed by {@code path}); any Hadoop
- * FS URI), scores every row on
- * the executors ({@link PredictionWorker}) with a checkpoint or an exported folder ({@link ModelSource}), and writes
+ * FS URI), scores every row on the executors ({@link PredictionWorker}) with a checkpoint or an exported folder ({@link ModelSource}), and writes
  * Parquet to {@code predict.output}: the key columns, the prediction, partitioned by the input's partition columns
  * (its {@code name=value} folders); rows that cannot be encoded go to {@code <output>/_rejects} with a reason.
  * Everything is written under a temporary name next to the output and renamed into place at the end; an output
