@@ -138,9 +138,14 @@ class StandaloneClusterIT {
         }
         try (JarFile jar = new JarFile(appJar.toFile())) {
             assertEquals("dev.sparkft.spark.cli.SparkFtCli", jar.getManifest().getMainAttributes().getValue("Main-Class"));
-            Set<String> engines = services(Files.readString(
-                    repo.resolve("dl-core/src/main/resources/META-INF/services/dev.sparkft.model.ModelEngine")));
-            assertFalse(engines.isEmpty());
+            // Each engine module registers its own engine; the jar must carry the union of both files.
+            Set<String> engines = new TreeSet<>();
+            for (String module : List.of("engine-djl", "engine-dl4j")) {
+                Set<String> registered = services(Files.readString(repo.resolve(
+                        module + "/src/main/resources/META-INF/services/dev.sparkft.model.ModelEngine")));
+                assertFalse(registered.isEmpty(), module + " registers no engine");
+                engines.addAll(registered);
+            }
             assertEquals(engines, services(entry(jar, "META-INF/services/dev.sparkft.model.ModelEngine")), "SparkFT's engines");
             assertTrue(services(entry(jar, "META-INF/services/org.nd4j.linalg.factory.Nd4jBackend"))
                     .contains("org.nd4j.linalg.cpu.nativecpu.CpuBackend"), "ND4J's CPU backend");
