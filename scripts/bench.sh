@@ -3,6 +3,9 @@
 #                                    scripts/bench.sh text [repeats] [sections]
 #                                    scripts/bench.sh data [repeats] [rows]   (the pre-training data pass, ~3 min)
 #                                    scripts/bench.sh predict [repeats]   (predict vs PyTorch inference, MiniLM, ~5 min)
+#                                    scripts/bench.sh cnn [repeats] [step,trainer] [cases] [bf16,channels-last|none]
+#                                      (CNN step vs PyTorch, trainer
+#                                      vs bare loop at ResNet-18 3x64x64; ~30 min on 2 loaded cores)
 # Compiles the tests module with the bench profile (adds DL4J's Spark trainer and tests/src/bench/java),
 # then runs dev.sparkft.bench.FoundationBench or TextBench, which start one process per measurement.
 # foundation takes ~10 minutes, text about an hour (2 loaded cores); text runs the PyTorch reference with
@@ -17,6 +20,7 @@ case "${1:-}" in
   text) main=dev.sparkft.bench.TextBench ;;
   predict) main=dev.sparkft.bench.PredictBench ;;
   data) main=dev.sparkft.bench.DataLoadBench ;;
+  cnn) main=dev.sparkft.bench.CnnBench ;;
   *) main=dev.sparkft.bench.FoundationBench ;;
 esac
 # shellcheck disable=SC2086  # $opens is a list of flags
