@@ -26,7 +26,8 @@ esac
 # shellcheck disable=SC2086  # $opens is a list of flags
 python=python3
 if [[ -x "$root/.venv/bin/python" ]]; then python="$root/.venv/bin/python"; fi
-exec java -Xmx4g $opens -Dsparkft.repoRoot="$root" -Dsparkft.python="${SPARKFT_PYTHON:-$python}" \
+# shellcheck disable=SC2086  # $SPARKFT_BENCH_OPTS: extra JVM flags, e.g. -Dcnnbench.modelThread=true
+exec java -Xmx4g $opens ${SPARKFT_BENCH_OPTS:-} -Dsparkft.repoRoot="$root" -Dsparkft.python="${SPARKFT_PYTHON:-$python}" \
   -Dlog4j.configurationFile=dev/sparkft/spark/cli/log4j2-cli.properties \
   -cp "$root/tests/target/classes:$root/spark-jobs/target/classes:$(cat tests/target/bench.classpath)" \
   "$main" "$@"

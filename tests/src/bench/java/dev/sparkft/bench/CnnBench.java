@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 
 /**
  * {@code cnn}: the CNN benchmarks of docs/benchmarks.md ("CNN training step vs PyTorch (issue 17)"), each
@@ -63,8 +64,9 @@ public final class CnnBench {
                     args.length > 2 ? List.of(args[2].split(",")) : SECTIONS,
                     java.util.Arrays.stream((args.length > 3 ? args[3] : CASES).split(",")).map(Case::parse).toList(),
                     args.length > 4 ? List.of(args[4].split(",")) : EXTRAS);
-            case "engine" -> result(CnnEngineLoop.steps(args[1], Integer.parseInt(args[2]), BATCH,
-                    Integer.parseInt(args[3]), Integer.parseInt(args[4]), Integer.parseInt(args[5])));
+            case "engine" -> result(onThread(Boolean.getBoolean("cnnbench.ownThread"), () -> CnnEngineLoop.steps(args[1],
+                    Integer.parseInt(args[2]), BATCH, Integer.parseInt(args[3]), Integer.parseInt(args[4]),
+                    Integer.parseInt(args[5]))));
             case "trainer" -> result(CnnTrainerRun.throughput(args[1], Integer.parseInt(args[2]),
                     Files.createTempDirectory("sparkft-cnnbench"), Integer.parseInt(args[3]), Integer.parseInt(args[4])));
             default -> {
@@ -73,6 +75,19 @@ public final class CnnBench {
             }
         }
         System.exit(0);
+    }
+
+    /** Runs {@code work} on the calling thread, or on a thread of its own (as the trainer's executor models do). */
+    private static ObjectNode onThread(boolean own, Callable<ObjectNode> work) throws Exception {
+        if (!own) {
+            return work.call().put("thread", "main");
+        }
+        java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            return thread.submit(work).get().put("thread", "own");
+        } finally {
+            thread.shutdown();
+        }
     }
 
     private static void result(ObjectNode node) {
@@ -174,7 +189,7 @@ public final class CnnBench {
         List<JsonNode> bare = new ArrayList<>();
         List<JsonNode> spark = new ArrayList<>();
         for (int r = 0; r < repeats; r++) {
-            bare.add(java("engine", c.architecture(), Integer.toString(c.size()), Integer.toString(c.warmup()),
+            bare.add(java(List.of("-Dcnnbench.modelThread=true"), "engine", c.architecture(), Integer.toString(c.size()), Integer.toString(c.warmup()),
                     Integer.toString(c.steps()), "0"));
             spark.add(java("trainer", c.architecture(), Integer.toString(c.size()), Integer.toString(c.warmup()),
                     Integer.toString(c.steps())));
@@ -184,7 +199,7 @@ public final class CnnBench {
                 + "| | samples/s median [min–max] | ms/step | compute ms | update ms | overhead ms | peak RSS MB |"
                 + " load avg 1 min per run |%n|---|---|---|---|---|---|---|---|%n", c.label(), CnnTrainerRun.GLOBAL_BATCH,
                 THREADS, c.steps(), c.warmup(), repeats));
-        md.append(String.format(Locale.ROOT, "| bare engine loop (1 JVM, %d threads) | %s | %.0f | %.0f (toArray +"
+        md.append(String.format(Locale.ROOT, "| bare engine loop (1 JVM, %d threads, model on its own thread as in the trainer) | %s | %.0f | %.0f (toArray +"
                 + " load + fwd/bwd) | %.0f | - | %.0f | %s |%n", THREADS, spread(bare, "samplesPerSec"),
                 med(bare, "stepMs"), TextBench.median(bare, n -> n.get("toArrayMs").asDouble()
                         + n.get("loadMs").asDouble() + n.get("fwdBwdExportMs").asDouble()),
@@ -223,9 +238,15 @@ public final class CnnBench {
 
     /** One measurement in a fresh JVM (same classpath and flags) with {@value #THREADS} libtorch threads. */
     private static JsonNode java(String... what) throws Exception {
+        return java(List.of(), what);
+    }
+
+    private static JsonNode java(List<String> flags, String... what) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // The orchestrator's own flags (bench.sh's, plus $SPARKFT_BENCH_OPTS such as -Dcnnbench.modelThread=true)
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.addAll(flags);
         cmd.addAll(List.of("-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=" + THREADS,
                 "-Dai.djl.pytorch.num_interop_threads=1", "-cp", System.getProperty("java.class.path"),
                 CnnBench.class.getName()));

@@ -29,6 +29,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * SparkFT's CNN training step without Spark, as the synchronous trainer does it per step: flat parameters into
@@ -73,7 +76,8 @@ final class CnnEngineLoop {
      * Median step time and its parts over {@code steps} steps after {@code warmup}, then {@code profileSteps}
      * profiled steps (medians); peak RSS of the process (taken before the profile).
      */
-    static ObjectNode steps(String architecture, int size, int batchSize, int warmup, int steps, int profileSteps) {
+    static ObjectNode steps(String architecture, int size, int batchSize, int warmup, int steps, int profileSteps)
+            throws Exception {
         ResolvedModel resolved = ModelEngines.resolve(spec(architecture, size));
         CnnModelOptions options = (CnnModelOptions) resolved.architecture().details();
         Batch batch = randomBatch(batchSize, options.config().pixelsPerImage(), 1);
@@ -87,14 +91,23 @@ final class CnnEngineLoop {
             long[] fwdBwd = new long[steps];
             long[] optimizer = new long[steps];
             var perStep = node.putArray("stepMsEach");
+            // With cnnbench.modelThread the model loads and computes on a thread of its own and the driver's
+            // AdamW (ND4J) stays on this one, as in the trainer (ExecutorModels); otherwise all on this thread.
+            ExecutorService modelThread = Boolean.getBoolean("cnnbench.modelThread")
+                    ? Executors.newSingleThreadExecutor() : null;
             for (int t = -warmup; t < steps; t++) {
                 long t0 = System.nanoTime();
                 float[] flat = params.toArray();
                 long t1 = System.nanoTime();
-                model.setParameters(flat);
-                long t2 = System.nanoTime();
+                long[] t2Box = new long[1];
                 float[] gradient = new float[model.layout().size()];
-                LossSum loss = model.accumulateGradient(batch, gradient);
+                Callable<LossSum> compute = () -> {
+                    model.setParameters(flat);
+                    t2Box[0] = System.nanoTime();
+                    return model.accumulateGradient(batch, gradient);
+                };
+                LossSum loss = modelThread == null ? call(compute) : modelThread.submit(compute).get();
+                long t2 = t2Box[0];
                 long t3 = System.nanoTime();
                 float s = (float) (1.0 / loss.weight());
                 for (int i = 0; i < gradient.length; i++) {
@@ -114,8 +127,11 @@ final class CnnEngineLoop {
                     perStep.add(Math.round((t4 - t0) / 1e5) / 10.0);
                 }
             }
+            if (modelThread != null) {
+                modelThread.shutdown();
+            }
             double stepMs = TextBench.median(step) / 1e6;
-            node.put("model", architecture).put("size", size).put("batch", batchSize).put("warmup", warmup)
+            node.put("modelThread", modelThread != null).put("model", architecture).put("size", size).put("batch", batchSize).put("warmup", warmup)
                     .put("steps", steps).put("samplesPerSec", batchSize * 1e3 / stepMs).put("stepMs", stepMs)
                     .put("toArrayMs", TextBench.median(toArray) / 1e6).put("loadMs", TextBench.median(load) / 1e6)
                     .put("fwdBwdExportMs", TextBench.median(fwdBwd) / 1e6)
@@ -189,6 +205,10 @@ final class CnnEngineLoop {
                 .put("profileForwardMs", TextBench.median(forward) / 1e6)
                 .put("profileBackwardMs", TextBench.median(backward) / 1e6)
                 .put("profileExportMs", TextBench.median(exportNs) / 1e6);
+    }
+
+    private static <T> T call(Callable<T> work) throws Exception {
+        return work.call();
     }
 
     private static NDArray channels(NDManager manager, List<Double> values) {
