@@ -4,10 +4,12 @@
 #                                    scripts/bench.sh data [repeats] [rows]   (the pre-training data pass, ~3 min)
 #                                    scripts/bench.sh predict [repeats]   (predict vs PyTorch inference, MiniLM, ~5 min)
 #                                    scripts/bench.sh cnn [repeats] [step,trainer] [cases] [bf16,channels-last|none]
-#                                      (CNN step vs PyTorch, trainer
-#                                      vs bare loop at ResNet-18 3x64x64; ~30 min on 2 loaded cores)
+#                                      (CNN step vs PyTorch, trainer vs bare loop at ResNet-18 3x64x64;
+#                                      about 15 min idle; SPARKFT_BENCH_OPTS=-Dcnnbench.modelThread=true runs our
+#                                      model on its own thread, as the trainer does)
 # Compiles the tests module with the bench profile (adds DL4J's Spark trainer and tests/src/bench/java),
-# then runs dev.sparkft.bench.FoundationBench or TextBench, which start one process per measurement.
+# then runs dev.sparkft.bench.FoundationBench, TextBench, PredictBench, DataLoadBench or CnnBench, which start
+# one process per measurement.
 # foundation takes ~10 minutes, text about an hour (2 loaded cores); text runs the PyTorch reference with
 # $SPARKFT_PYTHON (default: the repository's .venv from scripts/reference/setup-venv.sh, else python3).
 set -euo pipefail
