@@ -120,7 +120,7 @@ done
     acc=$(sed 's/.*"accuracy":\([0-9.]*\).*/\1/' <<< "$line")
     f1=$(sed 's/.*"macroF1":\([0-9.]*\).*/\1/' <<< "$line")
     step=$(sed 's/.*"step":\([0-9]*\).*/\1/' <<< "$line")
-    printf '| %s | %s | %s | %s | %s | %.1f %% | %.3f | %s s |\n' "${n#n}" "$init" "$bn" "${seed#s}" "$step" \
+    printf '| %s | %s | %s | %s | %s | %.2f %% | %.3f | %s s |\n' "${n#n}" "$init" "$bn" "${seed#s}" "$step" \
       "$(awk "BEGIN{print 100*$acc}")" "$f1" "$(cat "$d/wall-seconds" 2>/dev/null || echo '?')"
   done | sort -t'|' -k2,2n -k4,4 -k3,3
 } | tee "$WORK/results.md"
