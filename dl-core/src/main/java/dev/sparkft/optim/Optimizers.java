@@ -45,19 +45,27 @@ public final class Optimizers {
             int tensors = 0;
             long trainable = 0;
             long frozen = 0;
+            long statistics = 0;
             for (int s = 0; s < group.length; s++) {
                 if (group[s] == g) {
                     ParameterSegment segment = layout.segments().get(s);
                     tensors++;
-                    trainable += segment.trainable() ? segment.length() : 0;
-                    frozen += segment.trainable() ? 0 : segment.length();
+                    // batch statistics (running mean/var) are not trained but do change: not "frozen"
+                    if (segment.trainable()) {
+                        trainable += segment.length();
+                    } else if (segment.statistic()) {
+                        statistics += segment.length();
+                    } else {
+                        frozen += segment.length();
+                    }
                 }
             }
             if (g == 0 && groups.isEmpty()) {
                 break;
             }
             String rest = tensors + " tensors, " + trainable + " trainable parameters"
-                    + (frozen > 0 ? " (+" + frozen + " frozen by the model)" : "");
+                    + (frozen > 0 ? " (+" + frozen + " frozen by the model)" : "")
+                    + (statistics > 0 ? " (+" + statistics + " statistics updated from the data)" : "");
             if (g == 0) {
                 out.add("parameters in no group: " + rest + ", learning rate " + config.learningRate());
             } else {

@@ -129,6 +129,22 @@ class ParameterGroupsTest {
     }
 
     @Test
+    void batchStatisticsAreNotCalledFrozen() {
+        // batch norm under batch statistics: running mean/var are statistic segments, updated every round
+        ParameterLayout layout = new ParameterLayout(List.of(
+                new ParameterSegment("features.0.1.weight", new long[] {4}, 0, false, true),
+                new ParameterSegment("features.0.1.running_mean", new long[] {4}, 4, false, false, true),
+                new ParameterSegment("features.0.1.running_var", new long[] {4}, 8, false, false, true),
+                new ParameterSegment("features.0.0.weight", new long[] {3}, 12, true, false),
+                new ParameterSegment("classifier.1.weight", new long[] {2}, 15, true, true)));
+        OptimizerConfig config = ParameterGroupsPyTorchTest.config("adamw")
+                .withParameterGroups(List.of(new ParameterGroup("backbone", "^features\\.", 1e-3, 0)));
+        assertEquals("parameter group 'backbone': 4 tensors, 4 trainable parameters (+3 frozen by the model)"
+                + " (+8 statistics updated from the data), learning rate 0.001",
+                Optimizers.describeGroups(config, layout).get(1));
+    }
+
+    @Test
     void badGroupSettingsAreNamed() {
         assertEquals("optimizer.parameterGroups[b].parameters \"(fc\" is not a valid regular expression: Unclosed"
                 + " group near index 3", assertThrows(IllegalArgumentException.class,
