@@ -3,13 +3,13 @@ ResNet), the same full split (60,000 train / 10,000 test from the IDX files scri
 fetches), trained here in plain PyTorch eager, so the platform's accuracy can be put next to it.
 
   .venv/bin/python scripts/reference/fashion_mnist_torch.py [--data DIR] [--arch resnet18] [--size 32]
-      [--stem small|imagenet] [--channels 3] [--epochs 10] [--batch 128] [--lr 2e-3] [--weight-decay 0.05]
+      [--stem small|imagenet] [--channels 3] [--epochs 10] [--batch 128] [--lr 2e-3] [--weight-decay 0.05] [--decay all|weights]
       [--schedule cosine|linear] [--warmup-steps 100] [--bn batch|eval] [--flip] [--seed 0] [--threads 2]
       [--train-limit N] [--test-limit N] [--save FOLDER]
 
 Images: 28x28 uint8, resized once to SIZExSIZE (bilinear, rounded back to uint8, as a prepared Parquet image set
 holds them), the grey channel repeated to --channels, then (x/255 - 0.2860)/0.3530 (the training set's mean
-and std). Optimiser: AdamW (weight decay on every parameter), learning rate with linear warm-up then cosine or
+and std). Optimiser: AdamW (weight decay on every parameter, or with --decay weights on conv/linear weights only), learning rate with linear warm-up then cosine or
 linear decay to 0, per step. --bn batch (default) trains with batch statistics (BN in train mode), which training
 from random initialisation needs; --bn eval normalises with the running statistics (SparkFT's fine-tuning
 default; from random init these are mean 0, var 1, so BN is then a plain affine map). Evaluation always uses the
@@ -114,6 +114,8 @@ def main():
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--weight-decay", type=float, default=0.05)
+    p.add_argument("--decay", default="all", choices=["all", "weights"],
+                   help="weights: decay only convolution and linear weights, as SparkFT's CNN layout does")
     p.add_argument("--schedule", default="cosine", choices=["cosine", "linear"])
     p.add_argument("--warmup-steps", type=int, default=100)
     p.add_argument("--bn", default="batch", choices=["batch", "eval"])
@@ -141,7 +143,13 @@ def main():
     model.init_torchvision()
     if a.channels_last:
         model = model.to(memory_format=torch.channels_last)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=a.weight_decay)
+    if a.decay == "weights":  # SparkFT decays conv/linear weights only, never biases or batch-norm parameters
+        decayed = [q for q in model.parameters() if q.dim() > 1]
+        rest = [q for q in model.parameters() if q.dim() <= 1]
+        groups = [{"params": decayed}, {"params": rest, "weight_decay": 0.0}]
+    else:
+        groups = model.parameters()
+    optimizer = torch.optim.AdamW(groups, lr=a.lr, weight_decay=a.weight_decay)
     steps_per_epoch = math.ceil(len(train_y) / a.batch)
     total = steps_per_epoch * a.epochs
     shuffle = torch.Generator().manual_seed(a.seed)
