@@ -1,6 +1,5 @@
 package dev.sparkft.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkft.spark.config.ConfigLoader;
 import dev.sparkft.spark.config.TrainConfig;
@@ -9,9 +8,7 @@ import dev.sparkft.spark.driver.TrainingService;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
 
@@ -48,36 +45,14 @@ final class CnnTrainerRun {
         TrainingService.train(config, false, QUIET);
         double trainSeconds = (System.nanoTime() - start) / 1e9;
 
-        List<JsonNode> rounds = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of(config.logging().metricsFile()))) {
-            JsonNode n = FoundationBench.JSON.readTree(line);
-            if (n.has("roundMs") && n.get("step").asLong() >= warmup) {
-                rounds.add(n);
-            }
-        }
-        if (rounds.size() != steps) {
-            throw new IllegalStateException(config.logging().metricsFile() + " has " + rounds.size()
-                    + " timed rounds, expected " + steps);
-        }
-        double wallMs = rounds.stream().mapToDouble(n -> n.get("roundMs").asDouble()).sum();
-        long examples = rounds.stream().mapToLong(n -> n.get("examples").asLong()).sum();
-        JsonNode last = rounds.get(rounds.size() - 1);
-        double stepMs = median(rounds, "roundMs");
+        TrainerRounds rounds = TrainerRounds.read(config, warmup, steps);
         ObjectNode node = FoundationBench.JSON.createObjectNode();
         var each = node.putArray("roundMsEach");
-        rounds.forEach(n -> each.add(Math.round(n.get("roundMs").asDouble() * 10) / 10.0));
+        rounds.rounds.forEach(n -> each.add(Math.round(n.get("roundMs").asDouble() * 10) / 10.0));
         // samples/s from the median round, as the bare loop's from its median step
-        return node.put("samplesPerSec", GLOBAL_BATCH * 1e3 / stepMs).put("meanSamplesPerSec", examples * 1e3 / wallMs)
-                .put("stepMs", stepMs).put("computeMs", median(rounds, "computeMs"))
-                .put("updateMs", median(rounds, "updateMs")).put("overheadMs", median(rounds, "overheadMs"))
-                .put("bytesToWorker", last.get("bytesToWorker").asLong())
-                .put("bytesFromWorker", last.get("bytesFromWorker").asLong()).put("workers", last.get("workers").asInt())
-                .put("trainSeconds", trainSeconds).put("peakRssMb", ProcessMemory.peakResidentMb());
-    }
-
-    private static double median(List<JsonNode> rounds, String field) {
-        double[] v = rounds.stream().mapToDouble(n -> n.get(field).asDouble()).sorted().toArray();
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        node.put("samplesPerSec", GLOBAL_BATCH * 1e3 / rounds.median("roundMs"))
+                .put("meanSamplesPerSec", rounds.meanSamplesPerSec());
+        return rounds.putSplit(node).put("trainSeconds", trainSeconds).put("peakRssMb", ProcessMemory.peakResidentMb());
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.sparkft.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkft.spark.config.ConfigLoader;
 import dev.sparkft.spark.config.TrainConfig;
@@ -9,9 +8,7 @@ import dev.sparkft.spark.driver.TrainingService;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
 
@@ -45,31 +42,9 @@ final class TextTrainerRun {
         writeData(config, data, GLOBAL_BATCH * (warmup + steps));
         TrainingService.train(config, false, QUIET);
 
-        List<JsonNode> rounds = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of(config.logging().metricsFile()))) {
-            JsonNode n = FoundationBench.JSON.readTree(line);
-            if (n.has("roundMs") && n.get("step").asLong() >= warmup) {
-                rounds.add(n);
-            }
-        }
-        if (rounds.size() != steps) {
-            throw new IllegalStateException(config.logging().metricsFile() + " has " + rounds.size()
-                    + " timed rounds, expected " + steps);
-        }
-        double wallMs = rounds.stream().mapToDouble(n -> n.get("roundMs").asDouble()).sum();
-        long examples = rounds.stream().mapToLong(n -> n.get("examples").asLong()).sum();
-        JsonNode last = rounds.get(rounds.size() - 1);
-        return FoundationBench.JSON.createObjectNode().put("samplesPerSec", examples * 1e3 / wallMs)
-                .put("stepMs", median(rounds, "roundMs")).put("computeMs", median(rounds, "computeMs"))
-                .put("updateMs", median(rounds, "updateMs")).put("overheadMs", median(rounds, "overheadMs"))
-                .put("bytesToWorker", last.get("bytesToWorker").asLong())
-                .put("bytesFromWorker", last.get("bytesFromWorker").asLong()).put("workers", last.get("workers").asInt())
+        TrainerRounds rounds = TrainerRounds.read(config, warmup, steps);
+        return rounds.putSplit(FoundationBench.JSON.createObjectNode().put("samplesPerSec", rounds.meanSamplesPerSec()))
                 .put("peakRssMb", ProcessMemory.peakResidentMb());
-    }
-
-    private static double median(List<JsonNode> rounds, String field) {
-        double[] v = rounds.stream().mapToDouble(n -> n.get(field).asDouble()).sorted().toArray();
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     /**
