@@ -11,11 +11,11 @@ as torch.autocast does in mixed-precision fine-tuning.
 import argparse
 import json
 import resource
-import statistics
-import time
 
 import torch
 import transformers
+
+import step_timing
 
 
 def main():
@@ -58,14 +58,7 @@ def main():
         optimizer.zero_grad(set_to_none=True)
         return out.loss.item()
 
-    for _ in range(a.warmup):
-        step()
-    times = []
-    for _ in range(a.steps):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    median = statistics.median(times)
+    times, median = step_timing.time_steps(step, a.warmup, a.steps)
     print(json.dumps({
         "model": "BertForSequenceClassification", "layers": a.layers, "hidden": a.hidden, "heads": a.heads,
         "ffn": a.ffn, "dropout": a.dropout, "batch": a.batch, "seq": a.seq, "threads": a.threads, "dtype": a.dtype,

@@ -16,16 +16,15 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 import cnn_models
+import step_timing
 
 
 def one_case(a):
@@ -55,14 +54,7 @@ def one_case(a):
         optimizer.zero_grad(set_to_none=True)
         return loss.item()
 
-    for _ in range(a.warmup):
-        step()
-    times = []
-    for _ in range(a.steps):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    median = statistics.median(times)
+    times, median = step_timing.time_steps(step, a.warmup, a.steps)
     print(json.dumps({
         "model": arch, "input": [3, size, size], "batch": a.batch, "classes": a.classes, "dtype": a.dtype,
         "bn": a.bn, "channels_last": a.channels_last, "threads": a.threads, "warmup": a.warmup,
