@@ -15,6 +15,7 @@ import dev.sparkft.spark.config.TrainConfig.Augment;
 import dev.sparkft.spark.config.TrainConfig.Averaging;
 import dev.sparkft.spark.config.TrainConfig.Checkpointing;
 import dev.sparkft.spark.config.TrainConfig.Clipping;
+import dev.sparkft.spark.config.TrainConfig.Communication;
 import dev.sparkft.spark.config.TrainConfig.Data;
 import dev.sparkft.spark.config.TrainConfig.EvaluateSettings;
 import dev.sparkft.spark.config.TrainConfig.Evaluation;
@@ -28,6 +29,7 @@ import dev.sparkft.spark.config.TrainConfig.Run;
 import dev.sparkft.spark.config.TrainConfig.SkipLimits;
 import dev.sparkft.spark.config.TrainConfig.TextData;
 import dev.sparkft.spark.config.TrainConfig.Training;
+import dev.sparkft.spark.executor.WirePrecision;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -180,9 +182,14 @@ public final class ConfigLoader {
         outer.rejectUnknown();
         Averaging averaging = new Averaging(a.integer("localSteps", 1), outerConfig);
         a.rejectUnknown();
+        ConfigNode w = t.section("communication");
+        Communication communication = new Communication(WirePrecision.parse(w.string("precision", "fp32"),
+                "training.communication.precision"), w.longValue("chunkBytes", Communication.DEFAULT_CHUNK_BYTES));
+        w.rejectUnknown();
         int globalBatch = t.integer("globalBatch", null);
         Training training = new Training(Mode.parse(t.string("mode", "sync"), "training.mode"), globalBatch,
-                t.integer("microBatch", globalBatch), t.longValue("steps", 0L), t.integer("epochs", 0), averaging);
+                t.integer("microBatch", globalBatch), t.longValue("steps", 0L), t.integer("epochs", 0), averaging,
+                communication);
         t.rejectUnknown();
 
         OptimizerConfig optimizer = optimizer(root.section("optimizer"));
@@ -310,6 +317,11 @@ public final class ConfigLoader {
         OptimizerConfig outer = c.training().averaging().outer();
         averaging.putObject("outer").put("type", outer.type()).put("learningRate", outer.learningRate())
                 .put("momentum", outer.momentum());
+        // bf16 on the wire changes the trajectory (the chunk size does not); only when set, so checkpoints written
+        // before it existed still resume under the same config.
+        if (c.training().communication().precision() != WirePrecision.FP32) {
+            training.putObject("communication").put("precision", c.training().communication().precision().key());
+        }
         OptimizerConfig o = c.optimizer();
         ObjectNode opt = root.putObject("optimizer");
         opt.put("type", o.type()).put("learningRate", o.learningRate()).put("momentum", o.momentum())

@@ -2,6 +2,7 @@ package dev.sparkft.spark.config;
 
 import dev.sparkft.model.ModelSpec;
 import dev.sparkft.optim.OptimizerConfig;
+import dev.sparkft.spark.executor.WirePrecision;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.List;
@@ -242,11 +243,12 @@ public record TrainConfig(
      * at most {@code microBatch} per forward/backward on an executor; {@code steps} or {@code epochs}
      * (exactly one of them positive).
      */
-    public record Training(Mode mode, int globalBatch, int microBatch, long steps, int epochs, Averaging averaging)
-            implements Serializable {
+    public record Training(Mode mode, int globalBatch, int microBatch, long steps, int epochs, Averaging averaging,
+            Communication communication) implements Serializable {
         public Training {
             Objects.requireNonNull(mode, "training.mode");
             Objects.requireNonNull(averaging, "training.averaging");
+            Objects.requireNonNull(communication, "training.communication");
             require(globalBatch >= 1, "training.globalBatch must be >= 1, got " + globalBatch);
             require(microBatch >= 1, "training.microBatch must be >= 1, got " + microBatch);
             require(microBatch <= globalBatch, "training.microBatch (" + microBatch
@@ -270,6 +272,28 @@ public record TrainConfig(
             Objects.requireNonNull(outer, "training.averaging.outer");
             require(OUTER_TYPES.contains(outer.type()), "training.averaging.outer.type must be one of "
                     + OUTER_TYPES + ", got '" + outer.type() + "'");
+        }
+    }
+
+    /**
+     * How a round's vectors travel on a cluster: {@code precision} fp32, or bf16 (half the bytes; the driver keeps
+     * fp32 master weights and sums in fp32), and {@code chunkBytes}, the most bytes of one broadcast block, shuffle
+     * record or task result, below the 2 GB limits of Java arrays and Spark blocks and the 1 GB Kryo buffer of
+     * cluster-config/spark-defaults.conf. The chunk size never changes the result.
+     */
+    public record Communication(WirePrecision precision, long chunkBytes) implements Serializable {
+        public static final long DEFAULT_CHUNK_BYTES = 128L << 20;
+        public static final long MAX_CHUNK_BYTES = 512L << 20;
+
+        public Communication {
+            Objects.requireNonNull(precision, "training.communication.precision");
+            require(chunkBytes >= 16 && chunkBytes <= MAX_CHUNK_BYTES, "training.communication.chunkBytes must be in"
+                    + " [16, " + MAX_CHUNK_BYTES + "] (default " + DEFAULT_CHUNK_BYTES + "), got " + chunkBytes);
+        }
+
+        /** Values per chunk at this precision. */
+        public int chunkValues() {
+            return (int) (chunkBytes / precision.bytes());
         }
     }
 

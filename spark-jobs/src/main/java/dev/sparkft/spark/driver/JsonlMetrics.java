@@ -90,7 +90,8 @@ public final class JsonlMetrics implements TrainingListener {
                 .put("samplesPerSec", r.samplesPerSecond()).put("roundMs", r.wallNanos() / 1e6)
                 .put("computeMs", r.computeNanos() / 1e6).put("updateMs", r.updateNanos() / 1e6)
                 .put("overheadMs", r.overheadNanos() / 1e6).put("bytesToWorker", r.bytesToWorker())
-                .put("bytesFromWorker", r.bytesFromWorker()).put("workers", r.workers())
+                .put("bytesFromWorker", r.bytesFromWorker())
+                .put("bytesIntoDriver", r.bytesIntoDriver()).put("workers", r.workers())
                 .put("skippedTotal", state.skippedSteps());
         write(line);
     }

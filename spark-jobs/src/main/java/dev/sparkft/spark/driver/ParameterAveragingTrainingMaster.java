@@ -1,15 +1,11 @@
 package dev.sparkft.spark.driver;
 
-import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ModelArchitecture;
 import dev.sparkft.optim.FlatParameters;
 import dev.sparkft.optim.LearningRateSchedule;
 import dev.sparkft.optim.Schedules;
 import dev.sparkft.spark.config.TrainConfig;
-import dev.sparkft.spark.config.TrainConfig.NonFinitePolicy;
-import dev.sparkft.spark.executor.FloatVectors;
 import dev.sparkft.spark.executor.LocalStepsWorker;
-import dev.sparkft.spark.executor.PartialSum;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /**
@@ -43,7 +39,6 @@ public final class ParameterAveragingTrainingMaster implements TrainingMaster {
 
     @Override
     public RoundReport round(FlatParameters params, long step, int steps) {
-        long start = System.nanoTime();
         long[][] batches = new long[steps][];
         long[] epochs = new long[steps];
         for (int k = 0; k < steps; k++) {
@@ -51,27 +46,10 @@ public final class ParameterAveragingTrainingMaster implements TrainingMaster {
             epochs[k] = plan.epochOf(step + k);
         }
         IndexedDataset data = rows.forStep(step);
-        float[] flat = params.toArray();
-        PartialSum sum = RoundRunner.run(sc, data, flat, broadcast -> new LocalStepsWorker(architecture,
-                data.assembler(), data.key(), broadcast, step, batches, config.training().microBatch(),
-                config.optimizer(), config.clipping().maxGradNorm(), epochs));
-        long reduced = System.nanoTime();
-
-        LossSum loss = sum.lossSum();
-        float[] outerGradient = sum.vector();
-        // Workers sent weight * (local - start); minus the weighted mean delta is the outer "gradient".
-        boolean finite = sum.firstNonFinite() < 0 && Double.isFinite(loss.loss())
-                && FloatVectors.scaleIfFinite(outerGradient, -1.0 / loss.weight());
-        if (!finite && config.onNonFinite() == NonFinitePolicy.FAIL) {
-            throw new NonFiniteStepException(step, RoundRunner.nonFiniteMessage(step, steps, sum, config.data().train()));
-        }
-        double norm = Double.NaN;
-        if (finite) {
-            norm = params.step(outerGradient, 0);
-        }
-        long end = System.nanoTime();
-        long bytes = 4L * flat.length;
-        return new RoundReport(step, steps, loss.mean(), sum.examples(), norm, innerSchedule.at(step), !finite,
-                end - start, sum.computeNanos(), end - reduced, bytes, bytes, sum.contributors());
+        // Workers send weight * (local - start); minus the weighted mean delta is the outer "gradient".
+        return TrainingRound.run(sc, data, config, params, step, steps, -1.0, 0, innerSchedule.at(step),
+                broadcast -> new LocalStepsWorker(architecture, data.assembler(), data.key(), broadcast, step,
+                        batches, config.training().microBatch(), config.optimizer(), config.clipping().maxGradNorm(),
+                        epochs));
     }
 }

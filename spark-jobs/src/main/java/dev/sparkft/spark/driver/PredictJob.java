@@ -12,7 +12,6 @@ import dev.sparkft.onnx.BundledMiniLm;
 import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.config.TrainConfig.PredictSettings;
 import dev.sparkft.spark.config.TrainConfig.TextData;
-import dev.sparkft.spark.executor.BroadcastParameters;
 import dev.sparkft.spark.executor.PredictionWorker;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,7 +31,6 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -128,11 +126,11 @@ public final class PredictJob {
             List<StructField> keyFields = keys.stream().map(k -> schema.apply(k)).toList();
             StructType outSchema = PredictionWorker.schema(keyFields, model.perToken(), text && stride != null);
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            Broadcast<float[]> params = sc.broadcast(model.params());
+            ParameterBroadcast params = ParameterBroadcast.of(sc, model.params());
             console.printf("sparkft: predicting %s with %s (%d input partitions) into %s%n", p.input(),
                     model.description(), input.rdd().getNumPartitions(), output);
             try {
-                PredictionWorker worker = new PredictionWorker(model.architecture(), new BroadcastParameters(params),
+                PredictionWorker worker = new PredictionWorker(model.architecture(), params.parameters(),
                         p.batchSize(), keyIndices, encoding, model.labels(), model.perToken(), p.input());
                 Dataset<Row> scored = input.mapPartitions(worker, Encoders.row(outSchema))
                         .persist(StorageLevel.MEMORY_AND_DISK());
@@ -142,7 +140,7 @@ public final class PredictJob {
                     scored.unpersist();
                 }
             } finally {
-                params.destroy();
+                params.close();
             }
         } finally {
             if (tokenizerFile != null && !folder && textData != null

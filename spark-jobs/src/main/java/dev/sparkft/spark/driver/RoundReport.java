@@ -4,8 +4,9 @@ package dev.sparkft.spark.driver;
  * What one round did: steps {@code [step, step + steps)}, the mean loss over its examples, the gradient's
  * global norm before clipping (in averaging mode: the norm of the outer gradient, minus the mean delta),
  * the learning rate used, whether it was skipped as non-finite, and its cost: wall time, the slowest
- * partition's compute time, the driver's update time and the payload bytes sent to and from each worker
- * (in local mode the payload passes by reference and is not copied: {@link RoundRunner}).
+ * partition's compute time, the driver's update time, the payload bytes sent to and from each worker (in
+ * the wire's precision; in local mode they pass by reference and are not copied: {@link RoundRunner}) and the
+ * vector bytes the driver received (on a cluster one sum of each slice: about 1 × |θ|; 0 in local mode).
  */
 public record RoundReport(
         long step,
@@ -20,6 +21,7 @@ public record RoundReport(
         long updateNanos,
         long bytesToWorker,
         long bytesFromWorker,
+        long bytesIntoDriver,
         int workers) {
 
     /** The step after this round. */

@@ -1,15 +1,11 @@
 package dev.sparkft.spark.driver;
 
-import dev.sparkft.model.LossSum;
 import dev.sparkft.model.ModelArchitecture;
 import dev.sparkft.optim.FlatParameters;
 import dev.sparkft.optim.LearningRateSchedule;
 import dev.sparkft.optim.Schedules;
 import dev.sparkft.spark.config.TrainConfig;
-import dev.sparkft.spark.config.TrainConfig.NonFinitePolicy;
-import dev.sparkft.spark.executor.FloatVectors;
 import dev.sparkft.spark.executor.GradientWorker;
-import dev.sparkft.spark.executor.PartialSum;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /**
@@ -42,30 +38,11 @@ public final class SynchronousTrainingMaster implements TrainingMaster {
 
     @Override
     public RoundReport round(FlatParameters params, long step, int steps) {
-        long start = System.nanoTime();
         long[] batch = plan.batch(step);
         IndexedDataset data = rows.forStep(step);
-        float[] flat = params.toArray();
-        PartialSum sum = RoundRunner.run(sc, data, flat, broadcast -> new GradientWorker(architecture,
-                data.assembler(), data.key(), broadcast, step, batch, config.training().microBatch(),
-                plan.epochOf(step)));
-        long reduced = System.nanoTime();
-
-        LossSum loss = sum.lossSum();
-        float[] gradient = sum.vector();
-        double lr = schedule.at(params.optimizer().stepCount());
-        boolean finite = sum.firstNonFinite() < 0 && Double.isFinite(loss.loss())
-                && FloatVectors.scaleIfFinite(gradient, 1.0 / loss.weight());
-        if (!finite && config.onNonFinite() == NonFinitePolicy.FAIL) {
-            throw new NonFiniteStepException(step, RoundRunner.nonFiniteMessage(step, 1, sum, config.data().train()));
-        }
-        double norm = Double.NaN;
-        if (finite) {
-            norm = params.step(gradient, config.clipping().maxGradNorm());
-        }
-        long end = System.nanoTime();
-        long bytes = 4L * flat.length;
-        return new RoundReport(step, 1, loss.mean(), sum.examples(), norm, lr, !finite, end - start,
-                sum.computeNanos(), end - reduced, bytes, bytes, sum.contributors());
+        return TrainingRound.run(sc, data, config, params, step, 1, 1.0, config.clipping().maxGradNorm(),
+                schedule.at(params.optimizer().stepCount()), broadcast -> new GradientWorker(architecture,
+                        data.assembler(), data.key(), broadcast, step, batch, config.training().microBatch(),
+                        plan.epochOf(step)));
     }
 }

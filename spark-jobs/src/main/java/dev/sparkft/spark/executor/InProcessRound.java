@@ -2,7 +2,6 @@ package dev.sparkft.spark.executor;
 
 import java.util.Iterator;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.TaskContext;
@@ -15,9 +14,8 @@ import org.apache.spark.api.java.function.VoidFunction;
  * their results the driver, by reference. Through a broadcast and serialised task results the same vectors
  * would be copied about eight times per round (for MiniLM, 91 MB each; docs/benchmarks.md §5).
  *
- * <p>Results are folded as they arrive, in the order the driver's ordered sum uses on a cluster: partitions in
- * index order within groups of {@code groupSize} consecutive partitions, then the group sums in group order.
- * So a local run has the same bits as a cluster run, whatever order its tasks finish in, and holds only the
+ * <p>Results are folded as they arrive by the {@link PartitionOrderFold} a cluster round uses for each slice, so
+ * a local run has the same bits as a cluster run, whatever order its tasks finish in, and holds only the
  * results that arrived ahead of their turn.
  *
  * <p>Driver: {@link #open}, run {@link #parking} on every partition, take {@link #sum}, {@link #close} (which also
@@ -29,36 +27,16 @@ public final class InProcessRound<T> implements AutoCloseable {
 
     private final long id = IDS.incrementAndGet();
     private final float[] parameters;
-    private final Function2<T, T, T> merge;
-    private final int partitions;
-    private final int groupSize;
-    private final TreeMap<Integer, T> waiting = new TreeMap<>();
-    private final Object[] groupSums;
-    private final int[] nextInGroup;
-    private int nextGroup;
-    private T total;
+    private final PartitionOrderFold<T> fold;
 
-    private InProcessRound(float[] parameters, int partitions, int groupSize, Function2<T, T, T> merge) {
+    private InProcessRound(float[] parameters, PartitionOrderFold<T> fold) {
         this.parameters = parameters;
-        this.partitions = partitions;
-        this.groupSize = groupSize;
-        this.merge = merge;
-        int groups = (partitions + groupSize - 1) / groupSize;
-        this.groupSums = new Object[groups];
-        this.nextInGroup = new int[groups];
-        for (int g = 0; g < groups; g++) {
-            nextInGroup[g] = g * groupSize;
-        }
+        this.fold = fold;
     }
 
     /** Driver: opens a round over {@code partitions} partitions whose results {@code merge} adds up. */
-    public static <T> InProcessRound<T> open(float[] parameters, int partitions, int groupSize,
-            Function2<T, T, T> merge) {
-        if (partitions < 1 || groupSize < 1) {
-            throw new IllegalArgumentException("partitions and groupSize must be positive: " + partitions + ", "
-                    + groupSize);
-        }
-        InProcessRound<T> round = new InProcessRound<>(parameters, partitions, groupSize, merge);
+    public static <T> InProcessRound<T> open(float[] parameters, int partitions, Function2<T, T, T> merge) {
+        InProcessRound<T> round = new InProcessRound<>(parameters, new PartitionOrderFold<>(partitions, merge));
         OPEN.put(round.id, round);
         return round;
     }
@@ -75,12 +53,11 @@ public final class InProcessRound<T> implements AutoCloseable {
 
     /** Driver, after the job: the ordered sum of every partition's result. */
     public synchronized T sum() {
-        if (nextGroup < groupSums.length) {
-            int missing = nextInGroup[nextGroup];
-            throw new IllegalStateException("partition " + missing + " of " + partitions
-                    + " handed no result to in-process round " + id);
+        try {
+            return fold.result();
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage() + " in in-process round " + id, e);
         }
-        return total;
     }
 
     @Override
@@ -90,23 +67,7 @@ public final class InProcessRound<T> implements AutoCloseable {
 
     @SuppressWarnings("unchecked")
     private synchronized void park(int partition, Object result) throws Exception {
-        int g = partition / groupSize;
-        if (partition >= partitions || partition < nextInGroup[g] || waiting.containsKey(partition)) {
-            throw new IllegalStateException("partition " + partition + " handed a second result to in-process round "
-                    + id + " (" + partitions + " partitions); a partition's worker must return exactly one");
-        }
-        waiting.put(partition, (T) result);
-        int end = Math.min((g + 1) * groupSize, partitions);
-        while (nextInGroup[g] < end && waiting.containsKey(nextInGroup[g])) {
-            T next = waiting.remove(nextInGroup[g]++);
-            groupSums[g] = groupSums[g] == null ? next : merge.call((T) groupSums[g], next);
-        }
-        while (nextGroup < groupSums.length
-                && nextInGroup[nextGroup] == Math.min((nextGroup + 1) * groupSize, partitions)) {
-            T groupSum = (T) groupSums[nextGroup];
-            groupSums[nextGroup++] = null;
-            total = total == null ? groupSum : merge.call(total, groupSum);
-        }
+        fold.add(partition, (T) result);
     }
 
     private static InProcessRound<?> find(long id) {

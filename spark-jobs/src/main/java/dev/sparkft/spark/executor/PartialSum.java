@@ -1,18 +1,32 @@
 package dev.sparkft.spark.executor;
 
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoSerializable;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import dev.sparkft.hf.HalfFloats;
 import dev.sparkft.model.LossSum;
 import java.io.Serializable;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * What a partition sends back from a round, and what {@link #merge} folds them into: a summed vector
  * (gradient sum, or example-weighted parameter delta), the summed loss and its weight, example count, the
  * slowest partition's compute time and the first example whose micro-batch gave a non-finite loss.
  * A partition with no examples in the round sends no vector.
+ *
+ * <p>On a cluster the vector travels in slices ({@link #slice}, summed slice by slice on the executors and
+ * put together on the driver by {@link #concat}); the scalars ride with slice 0. Kryo writes the vector in
+ * its {@link WirePrecision}: 2 bytes a value for bf16, whose values are already rounded ({@link #roundForWire}).
  */
-public final class PartialSum implements Serializable {
-    private static final long serialVersionUID = 1L;
+public final class PartialSum implements Serializable, KryoSerializable {
+    private static final long serialVersionUID = 2L;
+    /** No slice holds more values than the largest chunk of {@code training.communication.chunkBytes}. */
+    private static final int MAX_WIRE_VALUES = 1 << 28;
 
     private float[] vector;
+    private WirePrecision wire = WirePrecision.FP32;
     private double loss;
     private double weight;
     private long examples;
@@ -61,9 +75,58 @@ public final class PartialSum implements Serializable {
         return a;
     }
 
+    /** Rounds the vector in place to {@code precision}, which Kryo then writes it in; returns this. */
+    public PartialSum roundForWire(WirePrecision precision) {
+        if (vector != null) {
+            precision.round(vector);
+        }
+        wire = precision;
+        return this;
+    }
+
+    /**
+     * Values {@code [from, to)} of the vector as a sum of their own, in this sum's wire precision; slice 0
+     * ({@code withScalars}) carries the loss, counts and times, the others zeros, so adding up each slice over
+     * the partitions adds up the scalars once.
+     */
+    public PartialSum slice(int from, int to, boolean withScalars) {
+        PartialSum s = withScalars ? new PartialSum(null, lossSum(), examples, computeNanos, firstNonFinite)
+                : empty(0);
+        s.vector = vector == null ? null : Arrays.copyOfRange(vector, from, to);
+        s.contributors = withScalars ? contributors : 0;
+        s.wire = wire;
+        return s;
+    }
+
+    /** Driver: the slices of one summed vector, in order, as one sum (scalars from slice 0). */
+    public static PartialSum concat(List<PartialSum> slices, int length) {
+        PartialSum first = slices.get(0);
+        PartialSum whole = first.slice(0, 0, true);
+        if (first.vector == null) {
+            whole.vector = null;
+            return whole;
+        }
+        float[] v = new float[length];
+        int at = 0;
+        for (PartialSum s : slices) {
+            System.arraycopy(s.vector, 0, v, at, s.vector.length);
+            at += s.vector.length;
+        }
+        if (at != length) {
+            throw new IllegalStateException("slices of " + at + " values for a vector of " + length);
+        }
+        whole.vector = v;
+        return whole;
+    }
+
     /** The summed vector, or null when no partition contributed. */
     public float[] vector() {
         return vector;
+    }
+
+    /** Bytes the vector takes on the wire. */
+    public long wireBytes() {
+        return vector == null ? 0 : (long) vector.length * wire.bytes();
     }
 
     public LossSum lossSum() {
@@ -87,5 +150,54 @@ public final class PartialSum implements Serializable {
     /** Number of partitions that sent a vector. */
     public int contributors() {
         return contributors;
+    }
+
+    @Override
+    public void write(Kryo kryo, Output out) {
+        out.writeDouble(loss);
+        out.writeDouble(weight);
+        out.writeLong(examples);
+        out.writeLong(computeNanos);
+        out.writeLong(firstNonFinite);
+        out.writeInt(contributors);
+        out.writeByte(wire.ordinal());
+        out.writeInt(vector == null ? -1 : vector.length);
+        if (vector == null) {
+            return;
+        }
+        if (wire == WirePrecision.BF16) {
+            for (float x : vector) {
+                out.writeShort(HalfFloats.floatToBf16(x)); // exact: the values were rounded to bf16 before
+            }
+        } else {
+            out.writeFloats(vector);
+        }
+    }
+
+    @Override
+    public void read(Kryo kryo, Input in) {
+        loss = in.readDouble();
+        weight = in.readDouble();
+        examples = in.readLong();
+        computeNanos = in.readLong();
+        firstNonFinite = in.readLong();
+        contributors = in.readInt();
+        int precision = in.readByte();
+        int length = in.readInt();
+        if (precision < 0 || precision >= WirePrecision.values().length || length < -1 || length > MAX_WIRE_VALUES) {
+            throw new IllegalStateException("a partial sum from an executor declares precision " + precision
+                    + " and " + length + " values; executor and driver must run the same SparkFT build");
+        }
+        wire = WirePrecision.values()[precision];
+        if (length < 0) {
+            vector = null;
+        } else if (wire == WirePrecision.BF16) {
+            vector = new float[length];
+            for (int i = 0; i < length; i++) {
+                vector[i] = HalfFloats.bf16ToFloat(in.readShort());
+            }
+        } else {
+            vector = in.readFloats(length);
+        }
     }
 }

@@ -47,6 +47,7 @@ class SynchronousTrainingTest {
             assertEquals(16, r.examples());
             assertEquals(partitions, r.workers(), "each partition holds an equal share of every batch");
             assertEquals(4L * 18, r.bytesToWorker());
+            assertEquals(0, r.bytesIntoDriver(), "local mode passes the sum by reference");
         }
         double[] losses = result.losses();
         assertTrue(mean(losses, 15, 20) < 0.7 * mean(losses, 0, 5), "loss should drop: " + java.util.Arrays.toString(losses));
