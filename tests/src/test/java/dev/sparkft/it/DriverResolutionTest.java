@@ -19,6 +19,7 @@ import dev.sparkft.spark.executor.BroadcastParameters;
 import dev.sparkft.spark.executor.ClassificationWorker;
 import dev.sparkft.spark.executor.GradientWorker;
 import dev.sparkft.spark.executor.LocalStepsWorker;
+import dev.sparkft.spark.executor.WirePrecision;
 import dev.sparkft.spark.testing.TestSpark;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -112,9 +113,9 @@ class DriverResolutionTest {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         BatchAssembler assembler = new BatchAssembler(spark.read().parquet(train.toString()).schema(),
                 List.of("input_ids", "attention_mask", "token_type_ids", "label"), train.toString());
-        Broadcast<float[]> broadcast = sc.broadcast(new float[] {1f, 2f});
+        Broadcast<Object> broadcast = sc.broadcast(new float[] {1f, 2f});
         try {
-            BroadcastParameters params = new BroadcastParameters(broadcast);
+            BroadcastParameters params = new BroadcastParameters(List.of(broadcast), WirePrecision.FP32, 2);
             List<Serializable> shipped = List.of(
                     new GradientWorker(model.architecture(), assembler, "key", params, 0, new long[] {0, 1}, 4, 0),
                     new LocalStepsWorker(model.architecture(), assembler, "key", params, 0, new long[][] {{0, 1}}, 4,

@@ -44,8 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  * jar (dist module) as primary resource, so SparkFT, DL4J, DJL and their natives reach driver and executors in that
  * jar alone (natives extracted into cache folders empty at the start, with DJL offline). It trains a DL4J CNN on a slice of the real Fashion-MNIST sample with four
  * partitions on the two executors. Its final parameters must equal a local-mode run of the same config bit
- * for bit: the cluster changes where gradients are computed, not what they are, and partitions are summed in
- * partition order (docs/determinism.md). Also: a driver without the cluster's secret is refused, and a driver
+ * for bit, with its vectors in many chunks and one executor killed mid-run: the cluster changes where gradients
+ * are computed, not what they are, and partitions are summed in partition order (docs/determinism.md). Also: a driver without the cluster's secret is refused, and a driver
  * killed with SIGKILL after a checkpoint resumes to the uninterrupted run's bits.
  */
 class StandaloneClusterIT {
@@ -88,36 +88,81 @@ class StandaloneClusterIT {
         }
     }
 
+    /**
+     * The cluster run, with its vectors in many small chunks (4 KB: the CNN's 5,370 parameters as 6 broadcasts and
+     * 6 reduce-scatter slices per round) and one executor JVM killed with SIGKILL in the middle of the run: Spark reruns the lost
+     * tasks on the other executor (and on the one the worker starts in its place), and the final parameters equal
+     * the undisturbed, unchunked local-mode run's bit for bit.
+     */
     @Test
-    void clusterRunMatchesLocalModeBitForBit() throws Exception {
+    void clusterRunWithAnExecutorKilledMatchesLocalModeBitForBit() throws Exception {
+        int steps = 10;
         Blobs data = FashionSlice.write(TestSpark.session(), dir, 512);
-        String yaml = FashionSlice.config(data.path(), 4, STEPS);
+        String yaml = FashionSlice.config(data.path(), 4, steps);
 
         Path clusterYaml = dir.resolve("cluster.yaml");
-        Files.writeString(clusterYaml, yaml.replace("OUT", dir.resolve("cluster-run").toString())
-                .replace("MASTER", "spark://127.0.0.1:" + port));
+        Path out = dir.resolve("cluster-run");
+        Files.writeString(clusterYaml, yaml.replace("OUT", out.toString())
+                .replace("MASTER", "spark://127.0.0.1:" + port)
+                .replace("steps: " + steps + "}", "steps: " + steps + ", communication: {chunkBytes: 4096}}"));
         long start = System.nanoTime();
         try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, port, uiPort, 2)) {
-            String log = runDriver(cluster, clusterYaml, dir.resolve("driver.log"));
+            Path logFile = dir.resolve("driver.log");
+            Process driver = submit(clusterYaml, logFile, cluster.secretFile(), List.of());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (driver.isAlive() && System.nanoTime() < deadline
+                    && metricsSteps(out.resolve("metrics.jsonl")).stream().noneMatch(s -> s >= 2)) {
+                Thread.sleep(20);
+            }
+            assertTrue(driver.isAlive(), "the driver ended before an executor could be killed:\n"
+                    + tail(Files.readString(logFile), 40));
+            ProcessHandle executor = executors(home).get(0);
+            executor.destroyForcibly(); // SIGKILL
+            executor.onExit().get(30, TimeUnit.SECONDS);
+            System.out.printf("killed executor pid %d after steps %s%n", executor.pid(),
+                    metricsSteps(out.resolve("metrics.jsonl")));
+            boolean done = driver.waitFor(150, TimeUnit.SECONDS);
+            String log = Files.readString(logFile);
+            assertTrue(done && driver.exitValue() == 0, "driver " + (done ? "exited " + driver.exitValue()
+                    : "timed out") + ":\n" + tail(log, 60) + "\n" + cluster.logs());
             assertTrue(log.contains("spark://127.0.0.1:" + port), "the driver used the standalone master:\n" + tail(log, 30));
             assertTrue(log.contains("SecurityManager: authentication enabled"), "the driver authenticated:\n" + tail(log, 30));
-            assertTrue(cluster.logs().contains("Launching executor") || log.contains("Granted executor"),
-                    "executors ran on the workers:\n" + cluster.logs());
-            assertEquals(2, executorLogs(home).split("Spark Executor Command").length - 1, "two executors");
+            assertTrue(log.contains("Lost executor"), "the driver saw the executor go:\n" + tail(log, 60));
+            System.out.printf("driver log after the kill: %d lost tasks, %d executors started in all%n",
+                    log.split("Lost task").length - 1, executorLogs(home).split("Spark Executor Command").length - 1);
             // ND4J's natives: JavaCPP extracts them from the application jar on the executors.
             assertExtracted("javacpp", "libjnind4jcpu.so", true, executorLogs(home));
         }
-        System.out.printf("cluster run (start, submit, %d steps, stop): %.1f s%n", STEPS, (System.nanoTime() - start) / 1e9);
+        System.out.printf("cluster run (start, submit, %d steps with an executor killed, stop): %.1f s%n", steps,
+                (System.nanoTime() - start) / 1e9);
 
         TrainConfig local = ConfigLoader.parse(yaml.replace("OUT", dir.resolve("local-run").toString())
                 .replace("MASTER", "local[2]"), false, List.of());
         TrainingResult expected = TestRuns.train(local, false);
         TrainConfig clusterConfig = ConfigLoader.load(clusterYaml, List.of());
+        assertEquals(4096, clusterConfig.training().communication().chunkBytes());
         Checkpoint end = new CheckpointStore(clusterConfig.checkpoint().dir(), new Configuration(), 1).latest()
                 .orElseThrow(() -> new AssertionError("the cluster run wrote no checkpoint"));
-        assertEquals(STEPS, end.step());
-        assertBitEqual(expected.params(), end.params(), "standalone cluster (4 partitions, 2 executors) vs local[2]");
-        assertTrue(expected.losses()[STEPS - 1] < expected.losses()[0], "the model trains");
+        assertEquals(steps, end.step());
+        assertBitEqual(expected.params(), end.params(),
+                "standalone cluster (4 partitions, 2 executors, 4 KB chunks, one executor killed) vs local[2]");
+        assertTrue(expected.losses()[steps - 1] < expected.losses()[0], "the model trains");
+    }
+
+    /** The executor JVMs of the cluster in {@code home} (their working folders are under its run/ folder). */
+    private static List<ProcessHandle> executors(Path home) {
+        Path run = home.resolve("run").toAbsolutePath().normalize();
+        List<ProcessHandle> found = ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+                .filter(p -> {
+                    try {
+                        return Path.of("/proc", Long.toString(p.pid()), "cwd").toRealPath().startsWith(run.toRealPath());
+                    } catch (IOException e) {
+                        return false; // gone, or another user's
+                    }
+                }).toList();
+        assertFalse(found.isEmpty(), "no executor JVM runs in " + run);
+        return found;
     }
 
     /**
