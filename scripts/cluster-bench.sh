@@ -9,6 +9,8 @@
 #   scripts/cluster-bench.sh [steps] [workers...]          # default: 12 steps, workers 1 2 4
 #   JAR=path/to/other/sparkft.jar scripts/cluster-bench.sh  # another build (e.g. an older commit), same settings
 #   PRECISION=bf16 scripts/cluster-bench.sh                 # bf16 on the wire
+#   SLOW=300:100 scripts/cluster-bench.sh 12 2              # one executor made slow: SIGSTOP 300 ms, run 100 ms, ...
+#   SPECULATION=true SLOW=300:100 scripts/cluster-bench.sh 12 2   # the same with spark.speculation on
 # Writes runs/cluster-bench/<label>/w<N>/ (config, driver log, metrics.jsonl, event log) and prints one table.
 # Needs: mvn -B package -DskipTests (the application jar), python3. About 2 minutes per worker count.
 set -euo pipefail
@@ -19,6 +21,8 @@ shift || true
 WORKERS=${*:-1 2 4}
 JAR=${JAR:-$(ls dist/target/sparkft-*.jar | grep -v original | head -1)}
 PRECISION=${PRECISION:-fp32}
+SLOW=${SLOW:-}
+SPECULATION=${SPECULATION:-false}
 LABEL=${LABEL:-$(basename "$JAR" .jar)-$PRECISION}
 WORK=$ROOT/runs/cluster-bench/$LABEL
 HOME_DIR=$ROOT/target/spark-home
@@ -69,15 +73,31 @@ YAML
       sleep 1
     done ) &
   sampler=$!
+  # A deliberately slow executor (a noisy neighbour): the first executor JVM of the run stopped and continued in turns.
+  throttle=""
+  if [[ -n $SLOW ]]; then
+    ( stop_ms=${SLOW%%:*}; run_ms=${SLOW##*:}; victim=""
+      while [[ -z $victim ]]; do
+        victim=$(pgrep -f "CoarseGrainedExecutorBackend.*app-" | head -1 || true); sleep 0.2
+      done
+      echo "slowing executor pid $victim: stopped ${stop_ms} ms of every $((stop_ms + run_ms)) ms" > "$dir/slow.txt"
+      while kill -0 "$victim" 2>/dev/null; do
+        kill -STOP "$victim" 2>/dev/null; sleep "$(bc -l <<< "$stop_ms / 1000")"
+        kill -CONT "$victim" 2>/dev/null; sleep "$(bc -l <<< "$run_ms / 1000")"
+      done ) &
+    throttle=$!
+  fi
   set +e
   SPARK_HOME=$HOME_DIR SPARK_LOCAL_IP=127.0.0.1 "$HOME_DIR/bin/spark-submit" --master "spark://127.0.0.1:$PORT" \
     --properties-file cluster-config/spark-defaults.conf --driver-memory 3g \
     --conf spark.executor.memory=2g --conf spark.ui.enabled=false \
     --conf spark.eventLog.enabled=true --conf "spark.eventLog.dir=file://$dir/events" \
+    --conf spark.speculation="$SPECULATION" --conf spark.speculation.quantile=0.5 \
     --class dev.sparkft.spark.cli.SparkFtCli "$JAR" train --config "$dir/config.yaml" > "$dir/driver.log" 2>&1
   rc=$?
   set -e
   kill $sampler 2>/dev/null || true
+  if [[ -n $throttle ]]; then kill "$throttle" 2>/dev/null || true; pkill -CONT -f CoarseGrainedExecutorBackend || true; fi
   cluster-config/sparkft-cluster.sh stop --home "$HOME_DIR" >/dev/null
   [[ $rc == 0 ]] || { tail -30 "$dir/driver.log"; echo "cluster-bench: the run with $w workers failed ($rc)" >&2; exit 1; }
 done

@@ -1,6 +1,5 @@
 package dev.sparkft.spark.driver;
 
-import dev.sparkft.hf.HalfFloats;
 import dev.sparkft.spark.config.TrainConfig.Communication;
 import dev.sparkft.spark.executor.BroadcastParameters;
 import dev.sparkft.spark.executor.RoundParameters;
@@ -31,7 +30,10 @@ final class ParameterBroadcast implements AutoCloseable {
         return of(sc, params, WirePrecision.FP32, (int) (Communication.DEFAULT_CHUNK_BYTES / 4));
     }
 
-    /** {@code params}, whose values {@code wire} carries exactly, in chunks of at most {@code chunkValues}. */
+    /**
+     * {@code params}, whose values {@code wire} carries exactly (bf16: rounded by {@link WirePrecision#round}), in
+     * chunks of at most {@code chunkValues}.
+     */
     static ParameterBroadcast of(JavaSparkContext sc, float[] params, WirePrecision wire, int chunkValues) {
         Slices slices = Slices.of(params.length, 1, chunkValues);
         List<Broadcast<Object>> chunks = new ArrayList<>(slices.count());
@@ -44,7 +46,7 @@ final class ParameterBroadcast implements AutoCloseable {
                 } else {
                     short[] bits = new short[slices.to(c) - from];
                     for (int i = 0; i < bits.length; i++) {
-                        bits[i] = HalfFloats.floatToBf16(params[from + i]);
+                        bits[i] = (short) (Float.floatToRawIntBits(params[from + i]) >>> 16); // rounded already
                     }
                     values = bits;
                 }

@@ -19,7 +19,7 @@ final class ResumeCheck {
     private static final ObjectMapper JSON = new ObjectMapper();
     // data.train is not here: the data fingerprint identifies the examples wherever they are stored.
     private static final List<String> TRAJECTORY = List.of("run.seed", "model", "training.mode",
-            "training.globalBatch", "training.averaging", "optimizer", "clipping", "onNonFinite");
+            "training.globalBatch", "training.averaging", "training.communication", "optimizer", "clipping", "onNonFinite");
 
     private ResumeCheck() {
     }

@@ -4,7 +4,6 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.KryoSerializable;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
-import dev.sparkft.hf.HalfFloats;
 import dev.sparkft.model.LossSum;
 import java.io.Serializable;
 import java.util.Arrays;
@@ -166,9 +165,14 @@ public final class PartialSum implements Serializable, KryoSerializable {
             return;
         }
         if (wire == WirePrecision.BF16) {
-            for (float x : vector) {
-                out.writeShort(HalfFloats.floatToBf16(x)); // exact: the values were rounded to bf16 before
+            // The top half of each float, exact: the values were rounded to bf16 before. One bulk write.
+            byte[] bytes = new byte[2 * vector.length];
+            for (int i = 0; i < vector.length; i++) {
+                int bits = Float.floatToRawIntBits(vector[i]);
+                bytes[2 * i] = (byte) (bits >>> 24);
+                bytes[2 * i + 1] = (byte) (bits >>> 16);
             }
+            out.writeBytes(bytes);
         } else {
             out.writeFloats(vector);
         }
@@ -192,9 +196,10 @@ public final class PartialSum implements Serializable, KryoSerializable {
         if (length < 0) {
             vector = null;
         } else if (wire == WirePrecision.BF16) {
+            byte[] bytes = in.readBytes(2 * length);
             vector = new float[length];
             for (int i = 0; i < length; i++) {
-                vector[i] = HalfFloats.bf16ToFloat(in.readShort());
+                vector[i] = Float.intBitsToFloat((bytes[2 * i] & 0xFF) << 24 | (bytes[2 * i + 1] & 0xFF) << 16);
             }
         } else {
             vector = in.readFloats(length);

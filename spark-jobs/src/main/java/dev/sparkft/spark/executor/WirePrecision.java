@@ -43,8 +43,20 @@ public enum WirePrecision {
     public void round(float[] v) {
         if (this == BF16) {
             for (int i = 0; i < v.length; i++) {
-                v[i] = HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(v[i]));
+                v[i] = Float.intBitsToFloat(bf16Bits(v[i]) << 16);
             }
         }
+    }
+
+    /**
+     * The bf16 bits nearest to {@code x} (ties to even), as {@link HalfFloats#floatToBf16} gives them; a branch-free
+     * add for every value but NaN, because this runs over whole parameter vectors several times a round.
+     */
+    static int bf16Bits(float x) {
+        int bits = Float.floatToRawIntBits(x);
+        if ((bits & 0x7F800000) == 0x7F800000 && (bits & 0x7FFFFF) != 0) {
+            return HalfFloats.floatToBf16(x) & 0xFFFF;
+        }
+        return (bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16;
     }
 }

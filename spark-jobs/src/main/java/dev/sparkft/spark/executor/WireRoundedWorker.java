@@ -1,5 +1,6 @@
 package dev.sparkft.spark.executor;
 
+import dev.sparkft.data.text.PartitionIterators;
 import java.util.Iterator;
 import org.apache.spark.api.java.function.FlatMapFunction;
 
@@ -19,17 +20,6 @@ public final class WireRoundedWorker<R> implements FlatMapFunction<Iterator<R>, 
 
     @Override
     public Iterator<PartialSum> call(Iterator<R> partition) throws Exception {
-        Iterator<PartialSum> results = worker.call(partition);
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return results.hasNext();
-            }
-
-            @Override
-            public PartialSum next() {
-                return results.next().roundForWire(precision);
-            }
-        };
+        return PartitionIterators.map(worker.call(partition), sum -> sum.roundForWire(precision));
     }
 }

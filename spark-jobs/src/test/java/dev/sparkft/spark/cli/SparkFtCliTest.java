@@ -123,6 +123,14 @@ class SparkFtCliTest {
         assertEquals(2, otherRun.code());
         assertTrue(otherRun.err().startsWith("sparkft: cannot resume from "), otherRun.err());
         assertEquals(1, otherRun.err().lines().count());
+        // bf16 on the wire changes the trajectory; the chunk size does not.
+        CliRun bf16 = run("train", "--config", config.toString(), "--set", "training.communication.precision=bf16",
+                "--set", "run.outputDir=" + dir.resolve("other"), "--resume");
+        assertEquals(2, bf16.code(), bf16.err());
+        assertTrue(bf16.err().contains("'training.communication"), bf16.err());
+        CliRun chunks = run("train", "--config", config.toString(), "--set", "training.communication.chunkBytes=64",
+                "--set", "run.outputDir=" + dir.resolve("other"), "--resume");
+        assertEquals(0, chunks.code(), chunks.err());
 
         CliRun again = run("train", "--config", config.toString(), "--set", "run.outputDir=" + dir.resolve("other"));
         assertEquals(2, again.code());

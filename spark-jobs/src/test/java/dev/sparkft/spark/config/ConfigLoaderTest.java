@@ -78,6 +78,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void communicationSettingsAreCheckedAndOnlyThePrecisionIsPartOfTheRun() {
+        TrainConfig c = ConfigLoader.parse(MINIMAL, false, List.of());
+        assertEquals(new TrainConfig.Communication(dev.sparkft.spark.executor.WirePrecision.FP32, 128L << 20),
+                c.training().communication());
+        assertTrue(!ConfigLoader.toTree(c).get("training").has("communication"), "fp32: nothing in the tree");
+        TrainConfig bf16 = ConfigLoader.parse(MINIMAL, false, List.of("training.communication.precision=BF16",
+                "training.communication.chunkBytes=4096"));
+        assertEquals(dev.sparkft.spark.executor.WirePrecision.BF16, bf16.training().communication().precision());
+        assertEquals(2048, bf16.training().communication().chunkValues());
+        // bf16 changes the trajectory, so the checkpoint's config carries it; the chunk size changes no bit.
+        assertEquals("{\"precision\":\"bf16\"}", ConfigLoader.toTree(bf16).get("training").get("communication").toString());
+        IllegalArgumentException e = fails(MINIMAL, "training.communication.precision=fp16");
+        assertEquals("training.communication.precision must be fp32 or bf16, got 'fp16'", e.getMessage());
+        e = fails(MINIMAL, "training.communication.chunkBytes=8");
+        assertTrue(e.getMessage().startsWith("training.communication.chunkBytes must be in [16, 536870912]"),
+                e.getMessage());
+        e = fails(MINIMAL, "training.communication.chunk=8");
+        assertTrue(e.getMessage().startsWith("unknown key 'training.communication.chunk'"), e.getMessage());
+    }
+
+    @Test
     void illTypedValuesAreNamed() {
         IllegalArgumentException e = fails(MINIMAL, "training.globalBatch=lots");
         assertEquals("key 'training.globalBatch' must be an integer, got \"lots\"", e.getMessage());
