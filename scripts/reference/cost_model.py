@@ -11,6 +11,7 @@ fitted on W = 1 and 4 and checked on W = 2. On a real cluster each executor has 
 per-executor work b happens once per round in parallel (scaled with the vector), the driver's work a likewise,
 and the wire adds three transfers of the vector at link speed (broadcast out, the all-to-all shuffle, slice sums
 in) against ring all-reduce's 2 (P - 1) / P. Task scheduling: 2 P tasks at an assumed 1 ms each on the driver.
+The bf16 column halves the CPU term with the bytes: an upper bound on the gain (measured on one host: 10-23 %).
 """
 import sys
 
