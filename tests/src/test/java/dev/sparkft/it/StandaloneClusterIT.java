@@ -288,14 +288,14 @@ class StandaloneClusterIT {
         try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, port, uiPort, 0)) {
             String plain = refusedDriver(cluster, submit(yaml, dir.resolve("plain.log"), null, List.of(),
                     "--conf", "spark.authenticate=false", "--conf", "spark.network.crypto.enabled=false"),
-                    dir.resolve("plain.log"));
+                    dir.resolve("plain.log"), "Unknown challenge message");
             assertTrue(plain.contains("Unknown challenge message"), "refused for not authenticating:\n" + tail(plain, 40));
 
             Path wrong = dir.resolve("wrong-secret");
             Files.writeString(wrong, "0123456789abcdef\n");
             Files.setPosixFilePermissions(wrong, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             String mismatched = refusedDriver(cluster, submit(yaml, dir.resolve("wrong.log"), wrong, List.of()),
-                    dir.resolve("wrong.log"));
+                    dir.resolve("wrong.log"), "Authentication failed");
             assertTrue(mismatched.contains("Authentication failed"), "refused for a wrong secret:\n" + tail(mismatched, 40));
             assertFalse(cluster.logs().contains("Registering app"), "the master registered no application:\n"
                     + cluster.logs());
@@ -303,14 +303,23 @@ class StandaloneClusterIT {
         System.out.printf("two refused drivers (start, 2 submits, stop): %.1f s%n", (System.nanoTime() - start) / 1e9);
     }
 
-    /** Waits up to 60 s for {@code driver}'s failed registration with the master, kills it, returns its log. */
-    private String refusedDriver(StandaloneCluster cluster, Process driver, Path log) throws Exception {
+    /**
+     * Waits up to 70 s for {@code driver}'s failed registration with the master, with {@code cause} in its log, kills
+     * it, returns its log. Spark's client tries to register three times, 20 s apart; one attempt may see the master
+     * close the connection ("Outbox is stopped") before the authentication error arrives, so a later attempt may be
+     * the one that shows the cause.
+     */
+    private String refusedDriver(StandaloneCluster cluster, Process driver, Path log, String cause) throws Exception {
         String refused = "Failed to connect to master 127.0.0.1:" + port;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline && driver.isAlive() && !Files.readString(log).contains(refused)) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(70);
+        while (System.nanoTime() < deadline && driver.isAlive()) {
+            String text = Files.readString(log);
+            if (text.contains(refused) && text.contains(cause)) {
+                break;
+            }
             Thread.sleep(200);
         }
-        Thread.sleep(500); // the cause's stack trace follows the line
+        Thread.sleep(500); // the rest of the stack trace follows the line
         driver.destroyForcibly().waitFor();
         String text = Files.readString(log);
         assertTrue(text.contains(refused), "the master refused the driver:\n" + tail(text, 60) + "\n" + cluster.logs());
