@@ -24,6 +24,11 @@ public final class FlatParameters {
         return optimizer;
     }
 
+    /** The number of parameters. */
+    public int size() {
+        return (int) params.length();
+    }
+
     /**
      * Whether every parameter is finite, from one native sum: NaN and infinities propagate into it, and a
      * finite vector cannot overflow a float sum unless its values are themselves near the float range, which
@@ -36,6 +41,11 @@ public final class FlatParameters {
     /** A copy of the current parameters. */
     public float[] toArray() {
         return HostCopies.toArray(params);
+    }
+
+    /** Copies the current parameters into {@code out} (of the vector's length), for a caller that reuses it. */
+    public void copyTo(float[] out) {
+        HostCopies.copyTo(params, out);
     }
 
     /**

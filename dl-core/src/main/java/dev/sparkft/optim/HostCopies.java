@@ -34,8 +34,15 @@ final class HostCopies {
 
     static float[] toArray(INDArray vector) {
         float[] out = new float[(int) vector.length()];
-        host(vector).get(out);
+        copyTo(vector, out);
         return out;
+    }
+
+    static void copyTo(INDArray vector, float[] out) {
+        if (out.length != vector.length()) {
+            throw new IllegalArgumentException("copying a vector of " + vector.length() + " values into " + out.length);
+        }
+        host(vector).get(out);
     }
 
     static void copy(float[] from, INDArray to) {

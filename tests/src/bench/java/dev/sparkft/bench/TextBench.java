@@ -32,6 +32,9 @@ public final class TextBench {
     private static final int BATCH = 32;
     private static final int WARMUP = 1;
     private static final int STEPS = 3;
+    /** The trainer section's rounds per run: enough for the distribution of the round time, not just a median. */
+    private static final int ROUND_WARMUP = 2;
+    private static final int ROUNDS = 20;
     private static final int RSS_STEPS = 1000;
     private static final int RSS_EVERY = 50;
     private static final int RSS_BATCH = 2;
@@ -56,9 +59,13 @@ public final class TextBench {
                     args.length > 2 ? List.of(args[2].split(",")) : SECTIONS);
             case "engine" -> result(TextEngineLoop.steps(TextShape.of(args[1]), args.length > 2 ? args[2] : "fp32",
                     BATCH, WARMUP, STEPS));
+            // The trainer section's three: as many rounds each.
+            case "engine-rounds" -> result(TextEngineLoop.steps(TextShape.of(args[1]), "fp32", BATCH, ROUND_WARMUP,
+                    ROUNDS));
             case "trainer" -> result(TextTrainerRun.throughput(TextShape.of(args[1]),
-                    Files.createTempDirectory("sparkft-textbench"), WARMUP, STEPS));
-            case "parallel" -> result(TextEngineLoop.parallelModels(TextShape.of(args[1]), 2, BATCH, WARMUP, STEPS));
+                    Files.createTempDirectory("sparkft-textbench"), ROUND_WARMUP, ROUNDS));
+            case "parallel" -> result(TextEngineLoop.parallelModels(TextShape.of(args[1]), 2, BATCH, ROUND_WARMUP,
+                    ROUNDS));
             case "rss" -> result(TextEngineLoop.residentMemory(TextShape.BERT_MINI, RSS_BATCH, RSS_STEPS, RSS_EVERY));
             case "evaluate" -> result(TextEngineLoop.evaluation(TextShape.MINILM, BATCH, WARMUP, STEPS));
             default -> {
@@ -155,14 +162,15 @@ public final class TextBench {
         List<JsonNode> parallel = new ArrayList<>();
         List<JsonNode> spark = new ArrayList<>();
         for (int r = 0; r < repeats; r++) {
-            bare.add(java(2, "engine", shape.name()));
+            bare.add(java(2, "engine-rounds", shape.name()));
             parallel.add(java(1, "parallel", shape.name()));
             spark.add(java(1, "trainer", shape.name()));
         }
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "Trainer vs bare engine loop, %s, global"
                 + " batch %d, %d steps after %d warm-up%n%n| | samples/s | ms/step | compute ms | update ms |"
                 + " overhead ms | peak RSS MB | runs (samples/s) | load avg (1 min) per run |%n"
-                + "|---|---|---|---|---|---|---|---|---|%n", shape.label(), TextTrainerRun.GLOBAL_BATCH, STEPS, WARMUP));
+                + "|---|---|---|---|---|---|---|---|---|%n", shape.label(), TextTrainerRun.GLOBAL_BATCH, ROUNDS,
+                ROUND_WARMUP));
         md.append(String.format(Locale.ROOT, "| bare engine loop (1 JVM, 2 threads) | %.2f | %.0f | %.0f | %.0f | - |"
                 + " %.0f | %s | %s |%n", median(bare, n -> n.get("samplesPerSec").asDouble()),
                 median(bare, n -> n.get("stepMs").asDouble()),
@@ -192,6 +200,15 @@ public final class TextBench {
                 + " parameters %,d bytes; %d workers%n%n",
                 ratio, 100 * (1 / ratio - 1), s.get("bytesToWorker").asLong(), s.get("bytesFromWorker").asLong(),
                 paramBytes, s.get("workers").asInt()));
+        md.append(String.format(Locale.ROOT, "Step time over the %d timed steps of each of the %d runs,"
+                + " pooled (ms):%n%n| | p10 | median | p90 | max |%n|---|---|---|---|---|%n%s%s%s%n", ROUNDS, repeats, quantiles("bare engine loop", bare),
+                quantiles("2 models x 1 thread, no Spark", parallel), quantiles("SparkFT sync, local[2]", spark)));
+        List<String> perRun = new ArrayList<>();
+        for (int r = 0; r < repeats; r++) {
+            perRun.add(String.format(Locale.ROOT, "%.3f", spark.get(r).get("samplesPerSec").asDouble()
+                    / bare.get(r).get("samplesPerSec").asDouble()));
+        }
+        md.append(String.format(Locale.ROOT, "Trainer / bare per run (side by side, in run order): %s%n%n", perRun));
         return md.toString();
     }
 
@@ -228,6 +245,14 @@ public final class TextBench {
                 TextShape.BERT_MINI.label(), RSS_BATCH, TextShape.SEQ, RSS_EVERY, r.get("seconds").asDouble(),
                 RSS_EVERY, v[1], v[2], v[v.length - 1], max, r.get("peakRssMb").asDouble(), RSS_EVERY,
                 Arrays.stream(v).mapToObj(x -> String.format(Locale.ROOT, "%.0f", x)).toList(), r.get("load").asText());
+    }
+
+    /** A table row: p10, median, p90 and max of the per-step times of all {@code runs} together. */
+    private static String quantiles(String name, List<JsonNode> runs) {
+        double[] v = runs.stream().flatMap(n -> java.util.stream.StreamSupport.stream(n.get("stepsMs").spliterator(),
+                false)).mapToDouble(JsonNode::asDouble).sorted().toArray();
+        return String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f | %.0f |%n", name, v[(int) (0.1 * (v.length - 1))],
+                v[(v.length - 1) / 2], v[(int) Math.ceil(0.9 * (v.length - 1))], v[v.length - 1]);
     }
 
     private static List<String> runs(List<JsonNode> runs) {

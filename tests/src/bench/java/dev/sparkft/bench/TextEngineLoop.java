@@ -3,6 +3,7 @@ package dev.sparkft.bench;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkft.model.Batch;
 import dev.sparkft.model.LossSum;
@@ -16,6 +17,7 @@ import dev.sparkft.optim.Optimizers;
 import dev.sparkft.optim.ScheduleConfig;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -45,11 +47,15 @@ final class TextEngineLoop {
             long[] load = new long[steps];
             long[] fwdBwd = new long[steps];
             long[] optimizer = new long[steps];
+            // Reused like the trainer's round vectors, so that neither side pays fresh 91 MB arrays per step.
+            float[] sent = new float[params.size()];
+            float[] gradient = new float[params.size()];
             for (int t = -warmup; t < steps; t++) {
                 long t0 = System.nanoTime();
-                model.setParameters(params.toArray());
+                params.copyTo(sent);
+                model.setParameters(sent);
                 long t1 = System.nanoTime();
-                float[] gradient = new float[model.layout().size()];
+                Arrays.fill(gradient, 0f);
                 LossSum loss = model.accumulateGradient(batch, gradient);
                 long t2 = System.nanoTime();
                 scale(gradient, loss);
@@ -68,8 +74,18 @@ final class TextEngineLoop {
                     .put("fwdBwdExportMs", TextBench.median(fwdBwd) / 1e6)
                     .put("exportMs", exportMs(model))
                     .put("optimizerMs", TextBench.median(optimizer) / 1e6)
-                    .put("peakRssMb", ProcessMemory.peakResidentMb()).put("parameters", model.layout().size());
+                    .put("peakRssMb", ProcessMemory.peakResidentMb()).put("parameters", model.layout().size())
+                    .set("stepsMs", millis(step));
         }
+    }
+
+    /** Per-step times in ms, for the distribution. */
+    static ArrayNode millis(long[] nanos) {
+        ArrayNode a = FoundationBench.JSON.createArrayNode();
+        for (long n : nanos) {
+            a.add(n / 1e6);
+        }
+        return a;
     }
 
     /**
@@ -127,15 +143,21 @@ final class TextEngineLoop {
                 batches.add(TextShape.randomBatch(batchSize / models, m + 1));
             }
             long[] step = new long[steps];
+            List<float[]> gradients = new ArrayList<>();
+            for (int m = 0; m < models; m++) {
+                gradients.add(new float[params.length]);
+            }
             for (int t = -warmup; t < steps; t++) {
                 long t0 = System.nanoTime();
                 List<Future<?>> running = new ArrayList<>();
                 for (int m = 0; m < models; m++) {
                     TrainableModel model = all.get(m);
                     Batch batch = batches.get(m);
+                    float[] gradient = gradients.get(m);
                     running.add(pool.submit(() -> {
                         model.setParameters(params);
-                        model.accumulateGradient(batch, new float[model.layout().size()]);
+                        Arrays.fill(gradient, 0f);
+                        model.accumulateGradient(batch, gradient);
                     }));
                 }
                 for (Future<?> f : running) {
@@ -147,7 +169,7 @@ final class TextEngineLoop {
             }
             double stepMs = TextBench.median(step) / 1e6;
             return FoundationBench.JSON.createObjectNode().put("samplesPerSec", batchSize * 1e3 / stepMs)
-                    .put("stepMs", stepMs).put("peakRssMb", ProcessMemory.peakResidentMb());
+                    .put("stepMs", stepMs).put("peakRssMb", ProcessMemory.peakResidentMb()).set("stepsMs", millis(step));
         } finally {
             pool.shutdownNow();
             for (TrainableModel model : all) {

@@ -51,6 +51,8 @@ final class TrainerRounds {
         return node.put("stepMs", median("roundMs")).put("computeMs", median("computeMs"))
                 .put("updateMs", median("updateMs")).put("overheadMs", median("overheadMs"))
                 .put("bytesToWorker", last.get("bytesToWorker").asLong())
-                .put("bytesFromWorker", last.get("bytesFromWorker").asLong()).put("workers", last.get("workers").asInt());
+                .put("bytesFromWorker", last.get("bytesFromWorker").asLong()).put("workers", last.get("workers").asInt())
+                .set("stepsMs", FoundationBench.JSON.valueToTree(rounds.stream().map(n -> n.get("roundMs").asDouble())
+                        .toList()));
     }
 }

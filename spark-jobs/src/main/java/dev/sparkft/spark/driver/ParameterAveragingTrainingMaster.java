@@ -15,7 +15,7 @@ import org.apache.spark.api.java.JavaSparkContext;
  * mean delta. With K = 1, inner SGD and outer SGD at learning rate 1 this is synchronous SGD.
  */
 public final class ParameterAveragingTrainingMaster implements TrainingMaster {
-    private final JavaSparkContext sc;
+    private final TrainingRound round;
     private final BatchAlignedRows rows;
     private final GlobalBatchPlan plan;
     private final TrainConfig config;
@@ -24,7 +24,7 @@ public final class ParameterAveragingTrainingMaster implements TrainingMaster {
 
     ParameterAveragingTrainingMaster(JavaSparkContext sc, BatchAlignedRows rows, GlobalBatchPlan plan,
             TrainConfig config, ModelArchitecture architecture) {
-        this.sc = sc;
+        this.round = new TrainingRound(sc, config);
         this.architecture = architecture;
         this.rows = rows;
         this.plan = plan;
@@ -47,7 +47,7 @@ public final class ParameterAveragingTrainingMaster implements TrainingMaster {
         }
         IndexedDataset data = rows.forStep(step);
         // Workers send weight * (local - start); minus the weighted mean delta is the outer "gradient".
-        return TrainingRound.run(sc, data, config, params, step, steps, -1.0, 0, innerSchedule.at(step),
+        return round.run(data, params, step, steps, -1.0, 0, innerSchedule.at(step),
                 broadcast -> new LocalStepsWorker(architecture, data.assembler(), data.key(), broadcast, step,
                         batches, config.training().microBatch(), config.optimizer(), config.clipping().maxGradNorm(),
                         epochs));

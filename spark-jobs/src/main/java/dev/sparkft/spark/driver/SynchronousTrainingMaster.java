@@ -14,7 +14,7 @@ import org.apache.spark.api.java.JavaSparkContext;
  * applies the optimizer. The result equals a single-process step on the whole global batch.
  */
 public final class SynchronousTrainingMaster implements TrainingMaster {
-    private final JavaSparkContext sc;
+    private final TrainingRound round;
     private final BatchAlignedRows rows;
     private final GlobalBatchPlan plan;
     private final TrainConfig config;
@@ -23,7 +23,7 @@ public final class SynchronousTrainingMaster implements TrainingMaster {
 
     SynchronousTrainingMaster(JavaSparkContext sc, BatchAlignedRows rows, GlobalBatchPlan plan,
             TrainConfig config, ModelArchitecture architecture) {
-        this.sc = sc;
+        this.round = new TrainingRound(sc, config);
         this.architecture = architecture;
         this.rows = rows;
         this.plan = plan;
@@ -40,7 +40,7 @@ public final class SynchronousTrainingMaster implements TrainingMaster {
     public RoundReport round(FlatParameters params, long step, int steps) {
         long[] batch = plan.batch(step);
         IndexedDataset data = rows.forStep(step);
-        return TrainingRound.run(sc, data, config, params, step, 1, 1.0, config.clipping().maxGradNorm(),
+        return round.run(data, params, step, 1, 1.0, config.clipping().maxGradNorm(),
                 schedule.at(params.optimizer().stepCount()), broadcast -> new GradientWorker(architecture,
                         data.assembler(), data.key(), broadcast, step, batch, config.training().microBatch(),
                         plan.epochOf(step)));

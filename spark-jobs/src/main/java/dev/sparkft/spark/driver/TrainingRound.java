@@ -20,22 +20,35 @@ import scala.Tuple2;
  * its vector (a gradient sum, or an example-weighted parameter delta), sum those in partition order
  * ({@link RoundRunner}), divide by the total loss weight (with the master's sign), fail or skip on a non-finite
  * value, step the driver's optimizer, and report what it cost.
+ *
+ * <p>The round's large vectors are reused from round to round: the parameter copy sent out is this object's, and
+ * the summed vector goes back to {@link dev.sparkft.spark.executor.RoundVectors} after the step.
  */
 final class TrainingRound {
-    private TrainingRound() {
+    private final JavaSparkContext sc;
+    private final TrainConfig config;
+    /** The parameters as this round sends them (rounded to the wire's precision in place). */
+    private float[] sent;
+
+    TrainingRound(JavaSparkContext sc, TrainConfig config) {
+        this.sc = sc;
+        this.config = config;
     }
 
     /**
      * Steps {@code [step, step + steps)}. {@code sign} turns the summed vector into the optimizer's gradient: +1
      * for a gradient sum, -1 for a delta; {@code maxGradNorm} clips it (0 = off); {@code learningRate} is reported.
      */
-    static RoundReport run(JavaSparkContext sc, IndexedDataset data, TrainConfig config, FlatParameters params,
-            long step, int steps, double sign, double maxGradNorm, double learningRate,
+    RoundReport run(IndexedDataset data, FlatParameters params, long step, int steps, double sign,
+            double maxGradNorm, double learningRate,
             Function<RoundParameters, FlatMapFunction<Iterator<Tuple2<Long, Row>>, PartialSum>> workerFor) {
         long start = System.nanoTime();
         Communication communication = config.training().communication();
-        float[] flat = params.toArray();
-        PartialSum sum = RoundRunner.sum(sc, data, flat, communication, workerFor);
+        if (sent == null || sent.length != params.size()) {
+            sent = new float[params.size()];
+        }
+        params.copyTo(sent);
+        PartialSum sum = RoundRunner.sum(sc, data, sent, communication, workerFor);
         long reduced = System.nanoTime();
 
         LossSum loss = sum.lossSum();
@@ -49,8 +62,9 @@ final class TrainingRound {
         if (finite) {
             norm = params.step(vector, maxGradNorm);
         }
+        sum.release();
         long end = System.nanoTime();
-        long payload = (long) communication.precision().bytes() * flat.length;
+        long payload = (long) communication.precision().bytes() * sent.length;
         // Local mode passes both by reference; on a cluster the driver receives each slice sum once.
         long intoDriver = sc.isLocal() ? 0 : payload;
         return new RoundReport(step, steps, loss.mean(), sum.examples(), norm, learningRate, !finite, end - start,

@@ -49,7 +49,7 @@ public final class GradientWorker implements FlatMapFunction<Iterator<Tuple2<Lon
         }
         PartialSum result = ExecutorModels.withModel(architecture, lease -> {
             lease.ensureParameters(params);
-            float[] gradientSum = new float[lease.model().layout().size()];
+            float[] gradientSum = RoundVectors.take(lease.model().layout().size());
             MicroBatches.Sum sum = MicroBatches.accumulate(lease.model(), assembler, share, microBatch, gradientSum,
                     epoch);
             long firstNonFinite = sum.firstNonFinite();
@@ -59,7 +59,8 @@ public final class GradientWorker implements FlatMapFunction<Iterator<Tuple2<Lon
             if (firstNonFinite < 0) {
                 lease.checkFirstGradient(gradientSum, step);
             }
-            return new PartialSum(gradientSum, sum.loss(), share.size(), System.nanoTime() - start, firstNonFinite);
+            return new PartialSum(gradientSum, sum.loss(), share.size(), System.nanoTime() - start, firstNonFinite)
+                    .pooledVector();
         });
         return List.of(result).iterator();
     }

@@ -77,7 +77,7 @@ public final class LocalStepsWorker implements FlatMapFunction<Iterator<Tuple2<L
                     continue;
                 }
                 lease.setLocalParameters(k == 0 ? startParams : local.toArray());
-                float[] gradient = new float[startParams.length];
+                float[] gradient = RoundVectors.take(startParams.length);
                 MicroBatches.Sum sum = MicroBatches.accumulate(lease.model(), assembler, share, microBatch, gradient,
                         epochs[k]);
                 total = total.plus(sum.loss());
@@ -90,16 +90,18 @@ public final class LocalStepsWorker implements FlatMapFunction<Iterator<Tuple2<L
                 lease.checkFirstGradient(gradient, firstStep + k);
                 FloatVectors.scale(gradient, 1.0 / sum.loss().weight());
                 local.step(gradient, maxGradNorm);
+                RoundVectors.giveBack(gradient);
             }
             if (examples == 0) {
                 return PartialSum.empty(System.nanoTime() - start);
             }
-            float[] delta = local.toArray();
+            float[] delta = RoundVectors.take(startParams.length);
+            local.copyTo(delta);
             double weight = total.weight();
             for (int i = 0; i < delta.length; i++) {
                 delta[i] = (float) ((delta[i] - startParams[i]) * weight);
             }
-            return new PartialSum(delta, total, examples, System.nanoTime() - start, firstNonFinite);
+            return new PartialSum(delta, total, examples, System.nanoTime() - start, firstNonFinite).pooledVector();
         });
         return List.of(result).iterator();
     }

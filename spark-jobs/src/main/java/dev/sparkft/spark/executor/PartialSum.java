@@ -25,6 +25,8 @@ public final class PartialSum implements Serializable, KryoSerializable {
     private static final int MAX_WIRE_VALUES = 1 << 28;
 
     private float[] vector;
+    /** Whether {@link #vector} came from {@link RoundVectors} (never after crossing the wire). */
+    private transient boolean pooled;
     private WirePrecision wire = WirePrecision.FP32;
     private double loss;
     private double weight;
@@ -48,10 +50,23 @@ public final class PartialSum implements Serializable, KryoSerializable {
         return new PartialSum(null, LossSum.ZERO, 0, computeNanos, -1);
     }
 
-    /** Adds {@code b} into {@code a} (in place: both are fresh results of tasks) and returns {@code a}. */
+    /**
+     * Marks the vector as taken from {@link RoundVectors}: whoever reads it last ({@link #merge}, {@link #release})
+     * gives it back. Returns this.
+     */
+    public PartialSum pooledVector() {
+        pooled = vector != null;
+        return this;
+    }
+
+    /**
+     * Adds {@code b} into {@code a} (in place: both are fresh results of tasks) and returns {@code a}; {@code b}'s
+     * vector is given back to {@link RoundVectors} if it came from there.
+     */
     public static PartialSum merge(PartialSum a, PartialSum b) {
         if (a.vector == null) {
             a.vector = b.vector;
+            a.pooled = b.pooled;
         } else if (b.vector != null) {
             if (a.vector.length != b.vector.length) {
                 throw new IllegalStateException("partial sums of different lengths: " + a.vector.length
@@ -62,6 +77,7 @@ public final class PartialSum implements Serializable, KryoSerializable {
             for (int i = 0; i < x.length; i++) {
                 x[i] += y[i];
             }
+            b.release();
         }
         a.loss += b.loss;
         a.weight += b.weight;
@@ -105,7 +121,7 @@ public final class PartialSum implements Serializable, KryoSerializable {
             whole.vector = null;
             return whole;
         }
-        float[] v = new float[length];
+        float[] v = RoundVectors.take(length);
         int at = 0;
         for (PartialSum s : slices) {
             System.arraycopy(s.vector, 0, v, at, s.vector.length);
@@ -115,7 +131,16 @@ public final class PartialSum implements Serializable, KryoSerializable {
             throw new IllegalStateException("slices of " + at + " values for a vector of " + length);
         }
         whole.vector = v;
-        return whole;
+        return whole.pooledVector();
+    }
+
+    /** Gives the vector back to {@link RoundVectors} if it came from there; this sum has no vector afterwards. */
+    public void release() {
+        if (pooled) {
+            RoundVectors.giveBack(vector);
+        }
+        vector = null;
+        pooled = false;
     }
 
     /** The summed vector, or null when no partition contributed. */

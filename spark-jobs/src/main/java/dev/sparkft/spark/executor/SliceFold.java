@@ -40,7 +40,11 @@ public final class SliceFold {
 
                 @Override
                 public boolean hasNext() {
-                    return s < slices.count();
+                    if (s < slices.count()) {
+                        return true;
+                    }
+                    sum.release(); // every slice is a copy by now
+                    return false;
                 }
 
                 @Override

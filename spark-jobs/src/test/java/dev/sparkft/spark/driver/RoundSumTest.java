@@ -13,11 +13,14 @@ import dev.sparkft.spark.executor.InProcessRound;
 import dev.sparkft.spark.executor.PartialSum;
 import dev.sparkft.spark.executor.PartitionOrderFold;
 import dev.sparkft.spark.executor.RoundParameters;
+import dev.sparkft.spark.executor.RoundVectors;
 import dev.sparkft.spark.executor.WirePrecision;
 import dev.sparkft.spark.testing.TestSpark;
 import java.nio.ByteBuffer;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -58,7 +61,13 @@ class RoundSumTest {
         return p;
     }
 
-    /** Runs a round over {@code partitions} partitions whose later partitions finish first. */
+    /** The identities of the vectors the tasks of {@link #round} took (tasks run in this JVM). */
+    private static final Set<Integer> TAKEN = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Runs a round over {@code partitions} partitions whose later partitions finish first; each task fills a
+     * vector from {@link RoundVectors}, as the real workers do.
+     */
     private static PartialSum round(int partitions, Communication communication, boolean inProcess) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
         JavaPairRDD<Long, Integer> rows = sc.parallelizePairs(IntStream.range(0, partitions)
@@ -67,11 +76,12 @@ class RoundSumTest {
             int p = it.next()._2();
             Thread.sleep((partitions - p) * 20L);
             float[] received = params.value();
-            float[] v = new float[received.length];
+            float[] v = RoundVectors.take(received.length);
+            TAKEN.add(System.identityHashCode(v));
             for (int i = 0; i < v.length; i++) {
-                v[i] = value(p, i, received[i]);
+                v[i] += value(p, i, received[i]); // += : a reused vector must arrive zeroed
             }
-            return List.of(new PartialSum(v, new LossSum(p + 1, 2), 2, 1000L * p, -1)).iterator();
+            return List.of(new PartialSum(v, new LossSum(p + 1, 2), 2, 1000L * p, -1).pooledVector()).iterator();
         }, inProcess);
     }
 
@@ -101,6 +111,7 @@ class RoundSumTest {
             float[] expected = expected(partitions, wire);
             PartialSum local = round(partitions, new Communication(wire, Communication.DEFAULT_CHUNK_BYTES), true);
             assertBits(expected, local.vector(), wire + ", in process");
+            local.release();
             // One slice per partition; then 16-byte chunks: 10 (fp32) or 19 (bf16) slices and parameter broadcasts.
             for (long chunk : new long[] {Communication.DEFAULT_CHUNK_BYTES, 16}) {
                 PartialSum cluster = round(partitions, new Communication(wire, chunk), false);
@@ -109,6 +120,7 @@ class RoundSumTest {
                 assertEquals(2L * partitions, cluster.examples());
                 assertEquals(partitions, cluster.contributors());
                 assertEquals(1000L * (partitions - 1), cluster.computeNanos());
+                cluster.release();
             }
         }
         // The checks can fail: another order, or no rounding, gives other bits.
@@ -122,6 +134,33 @@ class RoundSumTest {
             assertNotEquals(bits(expected(partitions, WirePrecision.FP32)), bits(reversed));
         }
         assertNotEquals(bits(expected(partitions, WirePrecision.FP32)), bits(expected(partitions, WirePrecision.BF16)));
+    }
+
+    /**
+     * The round's vectors are reused: after a first round has given its vectors back (the fold the one it added,
+     * the slicer its own, the caller the sum), a second round of the same shape takes no new one, on both paths,
+     * and its sum still has the right bits (the vectors arrive zeroed and are not shared between partitions).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void laterRoundsReuseTheFirstRoundsVectors(boolean inProcess) {
+        Communication communication = new Communication(WirePrecision.FP32, Communication.DEFAULT_CHUNK_BYTES);
+        TAKEN.clear();
+        PartialSum firstSum = round(2, communication, inProcess);
+        TAKEN.add(System.identityHashCode(firstSum.vector()));
+        firstSum.release();
+        Set<Integer> first = Set.copyOf(TAKEN);
+        TAKEN.clear();
+        for (int r = 0; r < 3; r++) {
+            PartialSum sum = round(2, communication, inProcess);
+            assertBits(expected(2, WirePrecision.FP32), sum.vector(), "round " + r);
+            TAKEN.add(System.identityHashCode(sum.vector()));
+            sum.release();
+        }
+        // In process the sum is partition 0's vector; the reduce-scatter's driver assembles the sum in a third
+        // (fewer when a task takes a vector another gave back earlier in the round).
+        assertTrue(TAKEN.size() <= (inProcess ? 2 : 3), "vectors used by three rounds: " + TAKEN);
+        assertTrue(first.containsAll(TAKEN), "later rounds took the first round's vectors: " + first + " vs " + TAKEN);
     }
 
     @Test
