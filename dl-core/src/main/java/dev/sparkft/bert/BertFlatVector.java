@@ -35,18 +35,24 @@ public final class BertFlatVector {
      * of another size is refused: its labels cannot be this model's.
      */
     public static float[] flatten(ParameterLayout layout, HuggingFaceBert model, long seed) {
-        ParameterSegment headWeight = layout.segment(CLASSIFIER_WEIGHT);
         ClassifierHead head = model.classifier();
-        if (head != null && !Arrays.equals(head.weight().shape(), headWeight.shape())) {
+        boolean withHead = layout.segments().stream().anyMatch(s -> s.name().equals(CLASSIFIER_WEIGHT));
+        ParameterSegment headWeight = withHead ? layout.segment(CLASSIFIER_WEIGHT) : null;
+        if (head != null && withHead && !Arrays.equals(head.weight().shape(), headWeight.shape())) {
             throw new IllegalArgumentException("the weights hold a classifier for " + head.labels().size()
                     + " labels " + head.labels() + " but option 'model.options.numLabels' is " + headWeight.shape()[0]
                     + "; set numLabels to " + head.labels().size() + " or start from the encoder without the head");
         }
         float[] flat = new float[layout.size()];
         List<String> initialised = new ArrayList<>();
+        int adapters = 0;
         for (ParameterSegment s : layout.segments()) {
-            Tensor t = find(model, s.name());
-            if (t == null) {
+            boolean adapter = s.name().contains(".lora_");
+            Tensor t = adapter ? null : find(model, s.name());
+            if (adapter) {
+                t = LoraOptions.initial(s.name(), s.shape(), seed);
+                adapters++;
+            } else if (t == null) {
                 t = RandomBertWeights.tensor(s.name(), s.shape(), seed);
                 initialised.add(s.name());
             } else if (!Arrays.equals(t.shape(), s.shape())) {
@@ -58,7 +64,12 @@ public final class BertFlatVector {
         if (!initialised.isEmpty()) {
             LOG.info("not in the weights, initialised with seed {}: {}", seed, initialised);
         }
-        if (model.encoder().hasPooler() && layout.segments().stream().noneMatch(s -> s.name().contains("pooler."))) {
+        if (adapters > 0) {
+            LOG.info("{} LoRA adapter matrices initialised as PEFT does (A uniform, B zero) with seed {}", adapters, seed);
+        }
+        boolean wholeEncoder = layout.segments().stream().anyMatch(s -> s.name().contains(".word_embeddings."));
+        if (wholeEncoder && model.encoder().hasPooler()
+                && layout.segments().stream().noneMatch(s -> s.name().contains("pooler."))) {
             LOG.info("the weights' pooler is not used by this head (token classification or mean pooling)");
         }
         return flat;

@@ -5,7 +5,9 @@ import dev.sparkft.hf.BertConfigFile;
 import dev.sparkft.hf.BertConfigJson;
 import dev.sparkft.model.EngineArchitecture;
 import dev.sparkft.model.ModelFiles;
+import dev.sparkft.hf.HuggingFaceBert;
 import dev.sparkft.model.ParameterLayout;
+import dev.sparkft.model.ParameterSegment;
 import dev.sparkft.model.SpecOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,9 +27,10 @@ import java.util.function.Function;
  * @param seed    seeds random weights and a new classifier head
  * @param freeze  parameter name prefixes (e.g. {@code bert.embeddings}) whose segments are not trained
  * @param precision what the executors compute in (option {@code precision}, default fp32)
+ * @param lora    LoRA adapters (option {@code lora}), or null to fine-tune every parameter
  */
 public record BertModelOptions(BertConfig config, BertHead head, long seed, List<String> freeze,
-        Precision precision) implements EngineArchitecture {
+        Precision precision, LoraOptions lora) implements EngineArchitecture {
 
     /** config.json names and getters, to name the field where two configs differ. */
     private static final Map<String, Function<BertConfig, Object>> FIELDS = fields();
@@ -40,11 +43,42 @@ public record BertModelOptions(BertConfig config, BertHead head, long seed, List
     }
 
     /** The architecture and where its starting weights come from, as the driver resolved them. */
-    public record Resolved(BertModelOptions architecture, BertWeightsSource weights) {
+    public static final class Resolved {
+        private final BertModelOptions architecture;
+        private final BertWeightsSource weights;
+        private final float[] frozen;
+        /** With LoRA the weights are read once for both vectors, and kept until the starting vector is taken. */
+        private HuggingFaceBert loaded;
+
+        Resolved(BertModelOptions architecture, BertWeightsSource weights) {
+            this.architecture = architecture;
+            this.weights = weights;
+            if (architecture.lora() != null) {
+                loaded = weights.load(architecture.config(), architecture.seed());
+                frozen = BertFlatVector.flatten(architecture.frozenLayout(), loaded, architecture.seed());
+            } else {
+                frozen = null;
+            }
+        }
+
+        public BertModelOptions architecture() {
+            return architecture;
+        }
+
+        public BertWeightsSource weights() {
+            return weights;
+        }
+
+        /** A LoRA model's frozen encoder weights (flat, in {@link #frozenLayout()}); null without LoRA. */
+        public float[] frozenParameters() {
+            return frozen;
+        }
 
         /** Reads the starting weights as the flat vector of the architecture's layout (a fresh array). */
         public float[] initialParameters() {
-            return BertFlatVector.flatten(architecture.layout(), weights.load(architecture.config(), architecture.seed()), architecture.seed());
+            HuggingFaceBert model = loaded != null ? loaded : weights.load(architecture.config(), architecture.seed());
+            loaded = null;
+            return BertFlatVector.flatten(architecture.layout(), model, architecture.seed());
         }
     }
 
@@ -67,17 +101,30 @@ public record BertModelOptions(BertConfig config, BertHead head, long seed, List
         List<String> freeze = o.list("freeze", List.of()).stream().map(String::valueOf).toList();
         Integer numLayers = rest.containsKey("numLayers") ? o.integer("numLayers", null) : null;
         Precision precision = o.choice("precision", Precision.FP32, Precision.values(), Precision::optionName);
+        Map<String, Object> loraOptions = o.map("lora");
+        LoraOptions lora = loraOptions == null ? null : lora(loraOptions);
         o.rejectUnknown();
+        if (lora != null && !freeze.isEmpty()) {
+            throw new IllegalArgumentException("options 'model.options.freeze' and 'model.options.lora' together:"
+                    + " LoRA already keeps every encoder weight frozen and trains the adapters and the head; drop"
+                    + " freeze");
+        }
         BertHead head = new BertHead(task, numLabels, pooling);
         BertConfig config = resolveConfig(configValue, weights, head, files);
         BertModelOptions architecture = new BertModelOptions(numLayers == null ? config : firstLayers(config,
-                numLayers), head, seed, freeze, precision);
+                numLayers), head, seed, freeze, precision, lora);
         architecture.layout(); // a freeze prefix that matches nothing fails here, on the driver
         return new Resolved(architecture, weights);
     }
 
-    /** The flat vector's layout, the segments under a {@link #freeze} prefix marked not trainable. */
+    /**
+     * The flat vector's layout: with LoRA the adapters and the head ({@link LoraOptions#layout}); without, every
+     * parameter, the segments under a {@link #freeze} prefix marked not trainable.
+     */
     public ParameterLayout layout() {
+        if (lora != null) {
+            return lora.layout(config, head);
+        }
         ParameterLayout layout = BertParameterNames.layout(config, head);
         for (String p : freeze) {
             if (layout.segments().stream().noneMatch(s -> s.name().startsWith(p))) {
@@ -87,6 +134,40 @@ public record BertModelOptions(BertConfig config, BertHead head, long seed, List
             }
         }
         return layout.freeze(name -> freeze.stream().anyMatch(name::startsWith));
+    }
+
+    /**
+     * The weights a LoRA model computes with but does not train: every parameter but the classifier head, all
+     * frozen. Empty without LoRA.
+     */
+    public ParameterLayout frozenLayout() {
+        if (lora == null) {
+            return ParameterLayout.builder().build();
+        }
+        ParameterLayout.Builder b = ParameterLayout.builder();
+        for (ParameterSegment s : BertParameterNames.layout(config, head).segments()) {
+            if (!s.name().startsWith("classifier.")) {
+                b.add(s.name(), s.shape(), s.decay());
+            }
+        }
+        return b.build().freeze(name -> true);
+    }
+
+    /** Option {@code lora}: rank (8), alpha (8), dropout (0 only), targets ([query, value]): PEFT's defaults. */
+    private static LoraOptions lora(Map<String, Object> map) {
+        SpecOptions o = new SpecOptions("model.options.lora.", map);
+        LoraOptions d = LoraOptions.defaults();
+        int rank = o.integer("rank", d.rank());
+        double alpha = o.number("alpha", d.alpha());
+        double dropout = o.number("dropout", 0.0);
+        List<String> targets = o.list("targets", List.of("query", "value")).stream().map(String::valueOf).toList();
+        o.rejectUnknown();
+        if (dropout != 0) {
+            throw new IllegalArgumentException("option 'model.options.lora.dropout' = " + dropout + ": the engine"
+                    + " trains without dropout (deterministic, bit-identical gradients on recomputation); set it to 0"
+                    + " (PEFT's default)");
+        }
+        return new LoraOptions(rank, alpha, targets);
     }
 
     /**

@@ -29,11 +29,25 @@ public final class ModelEngines {
         return find(spec.engine()).resolve(spec, files);
     }
 
+    /** Builds the model on the CPU, its frozen parameters (if any) loaded. */
     public static TrainableModel create(ModelArchitecture architecture) {
-        return find(architecture.engine()).create(architecture);
+        return withFrozen(find(architecture.engine()).create(architecture), architecture);
     }
 
+    /** Builds the model on {@code device}, its frozen parameters (if any) loaded. */
     public static TrainableModel create(ModelArchitecture architecture, ComputeDevice device) {
-        return find(architecture.engine()).create(architecture, device);
+        return withFrozen(find(architecture.engine()).create(architecture, device), architecture);
+    }
+
+    private static TrainableModel withFrozen(TrainableModel model, ModelArchitecture architecture) {
+        if (architecture.frozen() != null) {
+            try {
+                model.setFrozenParameters(architecture.frozen().values());
+            } catch (RuntimeException e) {
+                model.close();
+                throw e;
+            }
+        }
+        return model;
     }
 }

@@ -106,6 +106,19 @@ public final class SpecOptions {
         return (List<Object>) l;
     }
 
+    /** A nested map of options ({@code lora: {rank: 8}}), or null when the key is absent. */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> map(String key) {
+        Object v = raw(key);
+        if (v == null) {
+            return null;
+        }
+        if (!(v instanceof Map<?, ?> m)) {
+            throw typeError(key, "a map of options", v);
+        }
+        return (Map<String, Object>) m;
+    }
+
     /** Fails naming every option key that no read asked for. */
     public void rejectUnknown() {
         for (String k : options.keySet()) {

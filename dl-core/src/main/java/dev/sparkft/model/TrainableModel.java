@@ -33,6 +33,25 @@ public interface TrainableModel extends AutoCloseable {
         return List.of();
     }
 
+    /**
+     * The layout of the values the model computes with but never trains (LoRA's base weights), which are not in
+     * the flat vector; empty for most models.
+     */
+    default ParameterLayout frozenLayout() {
+        return ParameterLayout.builder().build();
+    }
+
+    /**
+     * Loads the frozen values (length {@code frozenLayout().size()}), once, before computing: {@link ModelEngines}
+     * does it when it builds a model whose architecture carries them.
+     */
+    default void setFrozenParameters(float[] values) {
+        if (values.length != frozenLayout().size()) {
+            throw new IllegalArgumentException(values.length + " frozen values for a model that has "
+                    + frozenLayout().size());
+        }
+    }
+
     /** Loads {@code flat} (length {@code layout().size()}) as the current parameters. */
     void setParameters(float[] flat);
 

@@ -1,11 +1,14 @@
 package dev.sparkft.it;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparkft.bert.BertModelOptions;
 import dev.sparkft.model.Batch;
 import dev.sparkft.model.ModelArchitecture;
 import dev.sparkft.model.ModelEngines;
+import dev.sparkft.model.ParameterSegment;
 import dev.sparkft.model.ResolvedModel;
 import dev.sparkft.model.Tensor;
 import dev.sparkft.model.TrainableModel;
@@ -17,6 +20,7 @@ import dev.sparkft.spark.testing.TestRuns;
 import dev.sparkft.spark.testing.TestSpark;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -65,6 +69,45 @@ class DjlBertExactnessTest {
         assertTrue(diff <= 1e-5, partitions + " partitions: relative difference " + diff);
         assertTrue(result.losses()[STEPS - 1] < result.losses()[0] - 0.05, "the model trains: first loss "
                 + result.losses()[0] + ", last " + result.losses()[STEPS - 1]);
+    }
+
+    /**
+     * LoRA (rank 4 on query, value and the FFN's first layer) through the trainer on 2 partitions is the
+     * single-process loop too; the flat vector that travels and is stepped holds only the adapters and the head;
+     * and 10 steps, then --resume to 20, equal 20 straight, bit for bit (the base is re-read from the weights, the
+     * adapters, head and AdamW state from the checkpoint).
+     */
+    @Test
+    void loraTrainsOnlyAdaptersAndEqualsSingleProcess() {
+        float[] single = SingleProcessLoop.train(loraConfig("lora-single", 1, STEPS), ROWS, STEPS,
+                members -> batch(rows, members));
+        TrainingResult straight = TestRuns.train(loraConfig("lora-straight", 2, STEPS), false);
+        long full = ModelEngines.find("djl-pytorch").parameterCount(ModelEngines.resolve(config(1).model())
+                .architecture());
+        // 2 layers x 3 modules x (A 4x32 + B 32x4, or B 64x4 for the FFN) + head 2x32 + 2
+        assertEquals(2 * (2 * (4 * 32 + 32 * 4) + (4 * 32 + 64 * 4)) + 2 * 32 + 2, straight.params().length);
+        double diff = ReferenceTrainer.relativeDifference(straight.params(), single);
+        System.out.printf("DJL BERT LoRA, 2 partitions vs single process after %d steps: relative difference %.2e;"
+                + " %d trained values of %d%n", STEPS, diff, straight.params().length, full);
+        assertTrue(diff <= 1e-5, "relative difference " + diff);
+        // B starts at zero (PEFT's start: the adapted model is the base); training moves every B.
+        ModelArchitecture lora = ModelEngines.resolve(loraConfig("lora-single", 1, STEPS).model()).architecture();
+        for (ParameterSegment s : lora.details(BertModelOptions.class).layout().segments()) {
+            if (s.name().endsWith("lora_B.weight")) {
+                float[] b = Arrays.copyOfRange(straight.params(), (int) s.offset(), (int) s.end());
+                assertTrue(IntStream.range(0, b.length).anyMatch(i -> b[i] != 0f), s.name() + " never moved");
+            }
+        }
+
+        TestRuns.train(loraConfig("lora-resumed", 2, STEPS / 2), false);
+        TrainingResult resumed = TestRuns.train(loraConfig("lora-resumed", 2, STEPS), true);
+        assertArrayEquals(straight.params(), resumed.params(), "10 steps + --resume to 20 must equal 20 straight");
+    }
+
+    private static TrainConfig loraConfig(String name, int partitions, int steps) {
+        String yaml = TinyBertSlice.config(name, null, dir.resolve(name), Path.of(trainPath), partitions, steps)
+                .replace("seed: 7,", "seed: 7, lora: {rank: 4, alpha: 8, targets: [query, value, intermediate.dense]},");
+        return ConfigLoader.parse(yaml, false, List.of());
     }
 
     /** Eight fixed micro-batches' gradients on Spark task threads (1, 2, 4 partitions) and on the driver: equal bits. */

@@ -6,6 +6,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.sparkft.bert.BertHead;
 import dev.sparkft.bert.BertTask;
+import dev.sparkft.bert.LoraOptions;
 import dev.sparkft.bert.Pooling;
 import dev.sparkft.hf.BertConfig;
 import java.util.function.Function;
@@ -22,8 +23,9 @@ public final class BertClassifier {
     private final BertEncoder encoder;
     private final BertHead head;
 
-    public BertClassifier(BertConfig config, BertHead head) {
-        this.encoder = new BertEncoder(config);
+    /** @param lora LoRA adapters on the encoder, or null */
+    public BertClassifier(BertConfig config, BertHead head, LoraOptions lora) {
+        this.encoder = new BertEncoder(config, lora);
         this.head = head;
     }
 

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.sparkft.bert.BertParameterNames;
+import dev.sparkft.bert.LoraOptions;
 import dev.sparkft.hf.BertConfig;
 import java.util.function.Function;
 
@@ -23,9 +24,12 @@ import java.util.function.Function;
  */
 public final class BertEncoder {
     private final BertConfig config;
+    private final LoraOptions lora;
 
-    public BertEncoder(BertConfig config) {
+    /** @param lora adapters on the layers' linear modules, or null for none */
+    public BertEncoder(BertConfig config, LoraOptions lora) {
         this.config = config;
+        this.lora = lora;
     }
 
     public BertConfig config() {
@@ -51,8 +55,10 @@ public final class BertEncoder {
         NDArray maskBias = in.attentionMask().toType(compute, false).neg().add(1).mul(lowest(compute))
                 .reshape(n, 1, 1, seq);
         NDArray scale = torchOwnedScalar(in.inputIds().getManager(), 1.0 / Math.sqrt(config.headSize()), compute);
+        NDArray scaling = lora == null ? null : torchOwnedScalar(in.inputIds().getManager(), lora.scaling(), compute);
+        Linear linear = (input, name) -> adapted(input, params, name, scaling);
         for (int i = 0; i < config.numLayers(); i++) {
-            x = layer(x, maskBias, scale, params, BertParameterNames.layer(i), n, seq);
+            x = layer(x, maskBias, scale, params, linear, BertParameterNames.layer(i), n, seq);
         }
         NDArray pooled = null;
         if (withPooler) {
@@ -67,20 +73,41 @@ public final class BertEncoder {
      * autocast, where a bf16 product added to an fp32 residual gives fp32); the products and GELU run in the
      * compute dtype.
      */
-    private NDArray layer(NDArray x, NDArray maskBias, NDArray scale, Function<String, NDArray> params, String l,
-            int n, int seq) {
+    private NDArray layer(NDArray x, NDArray maskBias, NDArray scale, Function<String, NDArray> params,
+            Linear linear, String l, int n, int seq) {
         int heads = config.numHeads();
         int d = config.headSize();
         NDArray in = castFor(x, params.apply(l + "attention.self.query.weight"));
-        NDArray q = heads(linear(in, params, l + "attention.self.query"), n, seq, heads, d);
-        NDArray k = heads(linear(in, params, l + "attention.self.key"), n, seq, heads, d);
-        NDArray v = heads(linear(in, params, l + "attention.self.value"), n, seq, heads, d);
+        NDArray q = heads(linear.apply(in, l + "attention.self.query"), n, seq, heads, d);
+        NDArray k = heads(linear.apply(in, l + "attention.self.key"), n, seq, heads, d);
+        NDArray v = heads(linear.apply(in, l + "attention.self.value"), n, seq, heads, d);
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(maskBias);
         NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(n, seq, (long) heads * d);
-        NDArray attended = layerNorm(linear(context, params, l + "attention.output.dense").add(x),
+        NDArray attended = layerNorm(linear.apply(context, l + "attention.output.dense").add(x),
                 params, l + "attention.output.LayerNorm");
-        NDArray inner = JniUtils.gelu(pt(linear(attended, params, l + "intermediate.dense")));
-        return layerNorm(linear(inner, params, l + "output.dense").add(attended), params, l + "output.LayerNorm");
+        NDArray inner = JniUtils.gelu(pt(linear.apply(attended, l + "intermediate.dense")));
+        return layerNorm(linear.apply(inner, l + "output.dense").add(attended), params, l + "output.LayerNorm");
+    }
+
+    /** A layer's linear module by name: plain, or with its LoRA adapter. */
+    @FunctionalInterface
+    private interface Linear {
+        NDArray apply(NDArray x, String module);
+    }
+
+    /**
+     * {@code x W^T + b}, plus {@code (x A^T) B^T · scaling} when {@code module} has a LoRA adapter: PEFT's
+     * {@code result + lora_B(lora_A(x)) * scaling}, in that order.
+     */
+    private NDArray adapted(NDArray x, Function<String, NDArray> params, String module, NDArray scaling) {
+        NDArray out = linear(x, params, module);
+        if (lora == null || !lora.adapts(module)) {
+            return out;
+        }
+        NDArray a = params.apply(LoraOptions.a(module));
+        NDArray b = params.apply(LoraOptions.b(module));
+        NDArray down = castFor(x, a).matMul(a.transpose());
+        return out.add(castFor(down, b).matMul(b.transpose()).mul(scaling));
     }
 
     /** {@code x W^T + b}, with {@code x} first cast to the weight's dtype if it differs. */

@@ -28,8 +28,11 @@ public final class DjlBertModel implements TrainableModel {
     private final BertClassifier classifier;
     private final NDManager manager;
     private final ParameterArrays params;
+    /** LoRA's frozen encoder weights, loaded once; null without LoRA. */
+    private final ParameterArrays frozen;
     private final FlatGradient export = new FlatGradient();
     private boolean loaded;
+    private boolean frozenLoaded;
 
     /** @param manager a PyTorch manager the model owns and closes */
     public DjlBertModel(BertModelOptions options, NDManager manager) {
@@ -38,9 +41,13 @@ public final class DjlBertModel implements TrainableModel {
         }
         this.options = options;
         this.layout = options.layout();
-        this.classifier = new BertClassifier(options.config(), options.head());
+        this.classifier = new BertClassifier(options.config(), options.head(), options.lora());
         this.manager = manager;
         this.params = new ParameterArrays(manager, layout, DataType.FLOAT32);
+        ParameterLayout frozenLayout = options.frozenLayout();
+        this.frozen = frozenLayout.segments().isEmpty() ? null
+                : new ParameterArrays(manager, frozenLayout, DataType.FLOAT32);
+        this.frozenLoaded = frozen == null;
     }
 
     @Override
@@ -77,6 +84,21 @@ public final class DjlBertModel implements TrainableModel {
     }
 
     @Override
+    public ParameterLayout frozenLayout() {
+        return options.frozenLayout();
+    }
+
+    @Override
+    public void setFrozenParameters(float[] values) {
+        if (frozen == null) {
+            TrainableModel.super.setFrozenParameters(values);
+            return;
+        }
+        frozen.set(values);
+        frozenLoaded = true;
+    }
+
+    @Override
     public void setParameters(float[] flat) {
         params.set(flat);
         loaded = true;
@@ -93,7 +115,7 @@ public final class DjlBertModel implements TrainableModel {
         try (NDManager step = manager.newSubManager()) {
             BertInputs in = BatchArrays.inputs(step, batch, options.config());
             NDArray labels = BatchArrays.labels(step, batch, options.head());
-            double loss = BertBackward.run(step, classifier, params, options.precision(), in, labels,
+            double loss = BertBackward.run(step, classifier, params, frozen, options.precision(), in, labels,
                     (segment, grad) -> export.addInto(segment, grad, gradientSum));
             return new LossSum(loss, weight);
         }
@@ -103,7 +125,7 @@ public final class DjlBertModel implements TrainableModel {
     public Tensor predict(Batch batch) {
         requireLoaded();
         try (NDManager step = manager.newSubManager()) {
-            NDArray logits = BertBackward.logits(step, classifier, params, options.precision(),
+            NDArray logits = BertBackward.logits(step, classifier, params, frozen, options.precision(),
                     BatchArrays.inputs(step, batch, options.config()));
             return Tensor.ofFloats(logits.toFloatArray(), logits.getShape().getShape());
         }
@@ -115,7 +137,7 @@ public final class DjlBertModel implements TrainableModel {
         requireLoaded();
         long weight = BatchArrays.lossWeight(batch, options.head());
         try (NDManager step = manager.newSubManager()) {
-            BertBackward.Evaluated out = BertBackward.evaluate(step, classifier, params, options.precision(),
+            BertBackward.Evaluated out = BertBackward.evaluate(step, classifier, params, frozen, options.precision(),
                     BatchArrays.inputs(step, batch, options.config()), BatchArrays.labels(step, batch, options.head()));
             return new Evaluation(new LossSum(out.lossSum(), weight),
                     Tensor.ofFloats(out.logits().toFloatArray(), out.logits().getShape().getShape()));
@@ -129,7 +151,8 @@ public final class DjlBertModel implements TrainableModel {
     public Tensor encode(Batch batch) {
         requireLoaded();
         try (NDManager step = manager.newSubManager()) {
-            NDArray hidden = BertBackward.lastHiddenState(step, classifier, params, options.precision(),
+            NDArray hidden = BertBackward.lastHiddenState(step, classifier, params, frozen,
+                    options.precision(),
                     BatchArrays.inputs(step, batch, options.config()));
             return Tensor.ofFloats(hidden.toFloatArray(), hidden.getShape().getShape());
         }
@@ -143,6 +166,10 @@ public final class DjlBertModel implements TrainableModel {
     private void requireLoaded() {
         if (!loaded) {
             throw new IllegalStateException("setParameters must be called before computing with the model");
+        }
+        if (!frozenLoaded) {
+            throw new IllegalStateException("setFrozenParameters must be called before computing with a LoRA model"
+                    + " (ModelEngines.create does it when the architecture carries them)");
         }
     }
 }

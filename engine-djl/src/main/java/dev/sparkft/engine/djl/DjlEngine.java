@@ -4,12 +4,12 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.sparkft.bert.BertExporter;
 import dev.sparkft.bert.BertModelOptions;
-import dev.sparkft.bert.BertParameterNames;
 import dev.sparkft.cnn.CnnExporter;
 import dev.sparkft.cnn.CnnModelOptions;
 import dev.sparkft.engine.djl.cnn.DjlCnnModel;
 import dev.sparkft.model.ComputeDevice;
 import dev.sparkft.model.ExportRequest;
+import dev.sparkft.model.FrozenParameters;
 import dev.sparkft.model.ModelArchitecture;
 import dev.sparkft.model.ModelEngine;
 import dev.sparkft.model.ModelExporter;
@@ -48,7 +48,11 @@ public final class DjlEngine implements ModelEngine {
             return new ResolvedModel(new ModelArchitecture(NAME, cnn.architecture()), cnn::initialParameters);
         }
         BertModelOptions.Resolved resolved = BertModelOptions.resolve(spec.options(), files);
-        return new ResolvedModel(new ModelArchitecture(NAME, resolved.architecture()), resolved::initialParameters);
+        ModelArchitecture architecture = new ModelArchitecture(NAME, resolved.architecture());
+        if (resolved.frozenParameters() != null) {
+            architecture = architecture.withFrozen(FrozenParameters.of(resolved.frozenParameters()));
+        }
+        return new ResolvedModel(architecture, resolved::initialParameters);
     }
 
     @Override
@@ -95,8 +99,7 @@ public final class DjlEngine implements ModelEngine {
         if (architecture.details() instanceof CnnModelOptions cnn) {
             return cnn.layout().size();
         }
-        BertModelOptions options = architecture.details(BertModelOptions.class);
-        return BertParameterNames.layout(options.config(), options.head()).size();
+        return architecture.details(BertModelOptions.class).layout().size();
     }
 
     private static void requireOwn(String engine) {

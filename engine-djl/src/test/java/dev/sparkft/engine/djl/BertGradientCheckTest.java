@@ -4,14 +4,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.sparkft.bert.BertHead;
-import dev.sparkft.bert.BertParameterNames;
+import dev.sparkft.bert.BertModelOptions;
+import dev.sparkft.bert.LoraOptions;
 import dev.sparkft.bert.BertTask;
 import dev.sparkft.bert.Precision;
 import dev.sparkft.bert.Pooling;
 import dev.sparkft.model.Batch;
 import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.ParameterSegment;
+import java.util.List;
 import java.util.Random;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,19 +60,35 @@ class BertGradientCheckTest {
         check(new BertHead(BertTask.TOKEN_CLASSIFICATION, 3, Pooling.CLS));
     }
 
+    /** LoRA adapters on all six module kinds, rank 2, alpha 3 (scaling 1.5), over a frozen encoder. */
+    @Test
+    void loraAdaptersOnEveryModuleKind() {
+        check(new BertHead(BertTask.SEQUENCE_CLASSIFICATION, 3, Pooling.CLS), new LoraOptions(2, 3, LoraOptions.MODULES));
+    }
+
     private void check(BertHead head) {
-        ParameterLayout layout = BertParameterNames.layout(TinyBert.CONFIG, head);
-        BertClassifier model = new BertClassifier(TinyBert.CONFIG, head);
+        check(head, null);
+    }
+
+    private void check(BertHead head, LoraOptions lora) {
+        BertModelOptions options = new BertModelOptions(TinyBert.CONFIG, head, 7, List.of(), Precision.FP32, lora);
+        ParameterLayout layout = options.layout();
+        BertClassifier model = new BertClassifier(TinyBert.CONFIG, head, lora);
         Batch batch = TinyBert.batch(3, 5, head.numLabels(), 11);
         double[] theta = randomParameters(layout, 5);
         try (NDManager scope = manager.newSubManager()) {
             ParameterArrays params = new ParameterArrays(scope, layout, DataType.FLOAT64);
             params.set(theta);
+            ParameterArrays frozen = null;
+            if (lora != null) {
+                frozen = new ParameterArrays(scope, options.frozenLayout(), DataType.FLOAT64);
+                frozen.set(randomParameters(options.frozenLayout(), 6));
+            }
             double[] analytic = new double[layout.size()];
             try (NDManager step = scope.newSubManager()) {
                 BertInputs in = BatchArrays.inputs(step, batch, TinyBert.CONFIG);
                 NDArray labels = BatchArrays.labels(step, batch, head);
-                BertBackward.run(step, model, params, Precision.FP32, in, labels, (s, g) ->
+                BertBackward.run(step, model, params, frozen, Precision.FP32, in, labels, (s, g) ->
                         System.arraycopy(g.toDoubleArray(), 0, analytic, (int) s.offset(), (int) s.length()));
             }
             int[] ids = batch.get(BatchArrays.INPUT_IDS).ints();
@@ -80,8 +99,8 @@ class BertGradientCheckTest {
             for (ParameterSegment s : layout.segments()) {
                 for (int k = 0; k < PROBES_PER_TENSOR; k++) {
                     int index = probe(s, ids, r);
-                    double numeric = (loss(scope, model, params, theta, batch, index, STEP)
-                            - loss(scope, model, params, theta, batch, index, -STEP)) / (2 * STEP);
+                    double numeric = (loss(scope, model, params, frozen, theta, batch, index, STEP)
+                            - loss(scope, model, params, frozen, theta, batch, index, -STEP)) / (2 * STEP);
                     double a = analytic[index];
                     double err = Math.abs(a - numeric) / Math.max(Math.max(Math.abs(a), Math.abs(numeric)), FLOOR);
                     if (err > worst) {
@@ -99,15 +118,17 @@ class BertGradientCheckTest {
     }
 
     /** The loss with one element moved; the forward's arrays live in the step manager (made from its inputs). */
-    private static double loss(NDManager scope, BertClassifier model, ParameterArrays params, double[] theta,
-            Batch batch, int index, double delta) {
+    private static double loss(NDManager scope, BertClassifier model, ParameterArrays params, ParameterArrays frozen,
+            double[] theta, Batch batch, int index, double delta) {
         double saved = theta[index];
         theta[index] = saved + delta;
         params.set(theta);
         theta[index] = saved;
         try (NDManager step = scope.newSubManager()) {
             BertInputs in = BatchArrays.inputs(step, batch, TinyBert.CONFIG);
-            return model.lossSum(params::get, in, BatchArrays.labels(step, batch, model.head())).getDouble();
+            Function<String, NDArray> lookup = name -> frozen != null && !name.contains(".lora_")
+                    && !name.startsWith("classifier.") ? frozen.get(name) : params.get(name);
+            return model.lossSum(lookup, in, BatchArrays.labels(step, batch, model.head())).getDouble();
         } finally {
             params.set(theta);
         }

@@ -25,12 +25,18 @@ final class HeapSize {
         // The architecture only: resolving as for --resume reads no starting weights.
         DriverModel model = DriverModel.resolve(config.model(), true, SparkSessions.hadoopConfiguration());
         long parameters = ModelEngines.find(config.model().engine()).parameterCount(model.architecture());
-        return megabytes(parameters, config.data().partitions());
+        long frozen = model.architecture().frozen() == null ? 0 : model.architecture().frozen().values().length;
+        return megabytes(parameters, frozen, config.data().partitions());
     }
 
-    static long megabytes(long parameters, int partitions) {
+    /**
+     * @param frozen values a model computes with but does not train (LoRA's base): on the heap once, and once
+     *               more as the broadcast's serialised blocks
+     */
+    static long megabytes(long parameters, long frozen, int partitions) {
         long arrays = (long) partitions + ARRAYS_BESIDES_PARTITIONS;
-        long mb = BASE_MB + (arrays * parameters * Float.BYTES + (1 << 20) - 1) / (1 << 20);
+        long bytes = (arrays * parameters + 2 * frozen) * Float.BYTES;
+        long mb = BASE_MB + (bytes + (1 << 20) - 1) / (1 << 20);
         return (mb + 255) / 256 * 256;
     }
 }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -93,8 +94,10 @@ public final class EvaluateJob {
             SparkSession spark = session.get();
             TrainConfig evaluated = tables(spark, config, data, out, console);
             ValidationResult result;
-            try (Validator validator = new Validator(spark, evaluated, resolved.architecture(), resolved.labels(),
-                    resolved.labelled(), resolved.expectations())) {
+            try (FrozenBroadcast frozen = FrozenBroadcast.of(JavaSparkContext.fromSparkContext(spark.sparkContext()),
+                    resolved.architecture());
+                    Validator validator = new Validator(spark, evaluated, frozen.architecture(), resolved.labels(),
+                            resolved.labelled(), resolved.expectations())) {
                 result = validator.evaluate(resolved.params(), resolved.step(), 0, true);
             }
             String header = String.format(Locale.ROOT, "evaluation of %s on %s, loss %.6f%n", resolved.description(),

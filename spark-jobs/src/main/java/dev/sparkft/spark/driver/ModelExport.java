@@ -78,7 +78,9 @@ final class ModelExport {
             Path absolute = target.toAbsolutePath();
             Files.createDirectories(absolute.getParent());
             Path tmp = absolute.resolveSibling("." + absolute.getFileName() + ".tmp-" + System.nanoTime());
-            exporter(config).write(new ExportRequest(architecture, params, in.labels(), in.tokenizer(), tmp));
+            // What a LoRA adapter names as its base: the weights the run started from, as the user gave them.
+            String base = config.model().options().get(ModelSource.WEIGHTS_OPTION) instanceof String w ? w : null;
+            exporter(config).write(new ExportRequest(architecture, params, in.labels(), in.tokenizer(), tmp, base));
             Files.writeString(tmp.resolve(MARKER), "{\"run\": \"" + config.run().name().replace("\"", "'")
                     + "\", \"step\": " + step + ", \"written\": \"" + Instant.now() + "\"}\n", StandardCharsets.UTF_8);
             replace(tmp, absolute);

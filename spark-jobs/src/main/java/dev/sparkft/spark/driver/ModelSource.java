@@ -134,6 +134,7 @@ public final class ModelSource {
         options.remove("config");
         options.remove("numLayers");
         options.remove("head");
+        options.remove("lora"); // the folder holds the adapters merged: a plain model
         options.put(WEIGHTS_OPTION, folder);
         if (!labels.isEmpty()) {
             options.put("numLabels", labels.size());
@@ -156,7 +157,7 @@ public final class ModelSource {
     }
 
     private static Built build(ModelArchitecture architecture) {
-        try (TrainableModel m = ModelEngines.create(architecture)) {
+        try (TrainableModel m = ModelEngines.create(architecture.withFrozen(null))) { // no compute: layout only
             return new Built(m.predictionColumns(), m.inputColumns(), m.expectations(),
                     Checkpoint.fingerprint(m.layout()));
         }

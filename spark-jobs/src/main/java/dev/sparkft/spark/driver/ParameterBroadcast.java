@@ -59,6 +59,11 @@ final class ParameterBroadcast implements AutoCloseable {
         return new ParameterBroadcast(chunks, wire, params.length);
     }
 
+    /** The broadcasts, in order. */
+    List<Broadcast<Object>> chunks() {
+        return chunks;
+    }
+
     /** What the executors' tasks read. */
     RoundParameters parameters() {
         return parameters;

@@ -126,11 +126,11 @@ public final class PredictJob {
             List<StructField> keyFields = keys.stream().map(k -> schema.apply(k)).toList();
             StructType outSchema = PredictionWorker.schema(keyFields, model.perToken(), text && stride != null);
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            ParameterBroadcast params = ParameterBroadcast.of(sc, model.params());
             console.printf("sparkft: predicting %s with %s (%d input partitions) into %s%n", p.input(),
                     model.description(), input.rdd().getNumPartitions(), output);
-            try {
-                PredictionWorker worker = new PredictionWorker(model.architecture(), params.parameters(),
+            try (ParameterBroadcast params = ParameterBroadcast.of(sc, model.params());
+                    FrozenBroadcast frozen = FrozenBroadcast.of(sc, model.architecture())) {
+                PredictionWorker worker = new PredictionWorker(frozen.architecture(), params.parameters(),
                         p.batchSize(), keyIndices, encoding, model.labels(), model.perToken(), p.input());
                 Dataset<Row> scored = input.mapPartitions(worker, Encoders.row(outSchema))
                         .persist(StorageLevel.MEMORY_AND_DISK());
@@ -139,8 +139,6 @@ public final class PredictJob {
                 } finally {
                     scored.unpersist();
                 }
-            } finally {
-                params.close();
             }
         } finally {
             if (tokenizerFile != null && !folder && textData != null

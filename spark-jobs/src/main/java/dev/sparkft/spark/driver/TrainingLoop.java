@@ -61,12 +61,12 @@ public final class TrainingLoop {
             throw new IllegalStateException("the model was resolved " + (model.forResume() ? "for" : "without")
                     + " --resume but the run " + (resume ? "resumes" : "starts afresh"));
         }
-        // The layout and the columns it reads, from a driver-side instance built as executors build theirs.
-        ModelArchitecture architecture = model.architecture();
+        // The layout and the columns it reads, from a driver-side instance built as executors build theirs (its
+        // frozen parameters, if any, are not needed for that).
         ParameterLayout layout;
         List<String> columns;
         List<ColumnExpectation> expectations;
-        try (TrainableModel instance = ModelEngines.create(architecture)) {
+        try (TrainableModel instance = ModelEngines.create(model.architecture().withFrozen(null))) {
             layout = instance.layout();
             columns = instance.inputColumns();
             expectations = instance.expectations();
@@ -93,9 +93,12 @@ public final class TrainingLoop {
                     + " (nothing was trained or deleted)");
         }
         store.sweepTemporaryFiles();
-        try (BatchAlignedRows rows = BatchAlignedRows.load(spark, config, columns, expectations);
+        try (FrozenBroadcast frozen = FrozenBroadcast.of(sc, model.architecture(),
+                config.training().communication().chunkValues());
+                BatchAlignedRows rows = BatchAlignedRows.load(spark, config, columns, expectations);
                 Validator validator = config.data().validation() == null ? null
-                        : new Validator(spark, config, architecture, columns, expectations)) {
+                        : new Validator(spark, config, frozen.architecture(), columns, expectations)) {
+            ModelArchitecture architecture = frozen.architecture(); // what tasks carry
             GlobalBatchPlan plan = rows.plan();
             long totalSteps = config.training().steps() > 0 ? config.training().steps()
                     : config.training().epochs() * plan.stepsPerEpoch();

@@ -108,8 +108,10 @@ class SparkFtCliTest {
         assertEquals(0, heap.code(), heap.err());
         assertEquals("1792m\n", heap.out(), "18 parameters: the fixed 1.5 GiB and a little, rounded up");
         // MiniLM with a 2-class head (22,713,986 parameters) on 2 partitions: 1.5 GiB + 10 x 86.6 MiB.
-        assertEquals(2560, HeapSize.megabytes(22_713_986, 2));
-        assertEquals(2816, HeapSize.megabytes(22_713_986, 4));
+        assertEquals(2560, HeapSize.megabytes(22_713_986, 0, 2));
+        assertEquals(2816, HeapSize.megabytes(22_713_986, 0, 4));
+        // LoRA r 8 on query/value: 74,498 trained values, the other 22,713,216 frozen (held twice): 1.5 GiB + 176 MiB.
+        assertEquals(1792, HeapSize.megabytes(74_498, 22_713_216, 2));
         CliRun bad = run("heap", "--config", config.toString(), "--set", "model.options.clases=3");
         assertEquals(2, bad.code());
     }
