@@ -3,6 +3,9 @@ folder's tokenizer.json) and prints its accuracy and confusion matrix on a raw-t
 text, label), to set beside the report SparkFT printed for the same split. A reference only.
 
   .venv/bin/python scripts/reference/predict_exported.py runs/spam-minilm/model examples/data/spam/test
+
+With --peft-base BASE (a LoRA run's export) the model is instead PEFT's: the Hugging Face folder BASE with the
+export's adapter/ folder loaded onto it (PeftModel.from_pretrained); the merged folder itself is the default.
 """
 import sys
 
@@ -13,11 +16,24 @@ import transformers
 
 
 def main():
-    folder, split = sys.argv[1], sys.argv[2]
-    max_length = int(sys.argv[3]) if len(sys.argv) > 3 else 128
+    args = sys.argv[1:]
+    base = None
+    if "--peft-base" in args:
+        at = args.index("--peft-base")
+        base = args[at + 1]
+        del args[at:at + 2]
+    folder, split = args[0], args[1]
+    max_length = int(args[2]) if len(args) > 2 else 128
     torch.set_num_threads(1)
     tokenizer = transformers.PreTrainedTokenizerFast(tokenizer_file=folder + "/tokenizer.json")
     model = transformers.AutoModelForSequenceClassification.from_pretrained(folder).eval()
+    if base is not None:
+        import peft
+        merged_config = model.config
+        model = transformers.AutoModelForSequenceClassification.from_pretrained(
+            base, num_labels=merged_config.num_labels, id2label=merged_config.id2label,
+            label2id=merged_config.label2id)
+        model = peft.PeftModel.from_pretrained(model, folder + "/adapter").eval()
     frame = pd.read_parquet(split)
     enc = tokenizer(list(frame["text"]), max_length=max_length, padding="max_length", truncation=True,
                     return_token_type_ids=True, return_tensors="pt")

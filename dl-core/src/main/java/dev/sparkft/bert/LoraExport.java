@@ -8,9 +8,7 @@ import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.ParameterSegment;
 import dev.sparkft.model.Tensor;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,31 +85,17 @@ public final class LoraExport {
         LoraOptions lora = requireLora(options);
         ParameterLayout layout = options.layout();
         requireLength("trained", flat, layout);
-        Path absolute = target.toAbsolutePath();
-        if (Files.exists(absolute)) {
-            throw new IllegalArgumentException("adapter target " + absolute + " already exists; choose a new folder");
-        }
-        Files.createDirectories(absolute.getParent());
-        Path temporary = Files.createTempDirectory(absolute.getParent(), "." + absolute.getFileName() + ".tmp");
-        boolean done = false;
-        try {
+        HuggingFaceFolder.writeNew(target, "adapter target", folder -> {
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             for (ParameterSegment s : layout.segments()) {
                 tensors.put(PEFT_PREFIX + s.name(), Tensor.ofFloats(
                         Arrays.copyOfRange(flat, (int) s.offset(), (int) s.end()), s.shape()));
             }
-            SafeTensors.write(temporary.resolve("adapter_model.safetensors"), tensors, Map.of("format", "pt"),
+            SafeTensors.write(folder.resolve("adapter_model.safetensors"), tensors, Map.of("format", "pt"),
                     SafeTensors.Dtype.F32);
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValue(temporary.resolve("adapter_config.json").toFile(), config(options, lora, baseModel));
-            HuggingFaceFolder.makeReadable(temporary);
-            Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE);
-            done = true;
-        } finally {
-            if (!done) {
-                HuggingFaceFolder.deleteRecursively(temporary);
-            }
-        }
+                    .writeValue(folder.resolve("adapter_config.json").toFile(), config(options, lora, baseModel));
+        });
     }
 
     /**

@@ -8,9 +8,7 @@ import dev.sparkft.model.ModelExporter;
 import dev.sparkft.model.ParameterSegment;
 import dev.sparkft.model.Tensor;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,24 +42,10 @@ public final class CnnExporter implements ModelExporter {
             float[] values = Arrays.copyOfRange(request.params(), (int) s.offset(), (int) s.end());
             tensors.put(s.name(), Tensor.ofFloats(values, s.shape()));
         }
-        Path target = request.target().toAbsolutePath();
-        if (Files.exists(target)) {
-            throw new IllegalArgumentException("export target " + target + " already exists; choose a new folder");
-        }
-        Files.createDirectories(target.getParent());
-        Path temporary = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".tmp");
-        boolean done = false;
-        try {
-            SafeTensors.write(temporary.resolve(HuggingFaceFolder.WEIGHTS), tensors, Map.of("format", "pt"),
+        HuggingFaceFolder.writeNew(request.target(), "export target", folder -> {
+            SafeTensors.write(folder.resolve(HuggingFaceFolder.WEIGHTS), tensors, Map.of("format", "pt"),
                     SafeTensors.Dtype.F32);
-            config.write(temporary.resolve(HuggingFaceFolder.CONFIG));
-            HuggingFaceFolder.makeReadable(temporary);
-            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
-            done = true;
-        } finally {
-            if (!done) {
-                HuggingFaceFolder.deleteRecursively(temporary);
-            }
-        }
+            config.write(folder.resolve(HuggingFaceFolder.CONFIG));
+        });
     }
 }

@@ -193,17 +193,10 @@ public final class HuggingFaceFolder {
      * {@code tokenizerJson}. Everything is written into a temporary sibling folder that is then renamed.
      */
     public static void export(HuggingFaceBert model, Path tokenizerJson, Path target) throws IOException {
-        Path absolute = target.toAbsolutePath();
-        if (Files.exists(absolute)) {
-            throw new IllegalArgumentException("export target " + absolute + " already exists; choose a new folder");
-        }
         if (!Files.isRegularFile(tokenizerJson)) {
             throw new IllegalArgumentException("tokenizer " + tokenizerJson + " is not a file");
         }
-        Files.createDirectories(absolute.getParent());
-        Path temporary = Files.createTempDirectory(absolute.getParent(), "." + absolute.getFileName() + ".tmp");
-        boolean done = false;
-        try {
+        writeNew(target, "export target", temporary -> {
             String prefix = model.architecture() == BertArchitecture.BERT_MODEL ? "" : PREFIX;
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             model.encoder().tensors().forEach((k, v) -> tensors.put(prefix + k, v));
@@ -215,6 +208,30 @@ public final class HuggingFaceFolder {
             SafeTensors.write(temporary.resolve(WEIGHTS), tensors, Map.of("format", "pt"), SafeTensors.Dtype.F32);
             BertConfigJson.write(temporary.resolve(CONFIG), model.configFile());
             Files.copy(tokenizerJson, temporary.resolve(TOKENIZER));
+        });
+    }
+
+    /** Fills a new folder's files. */
+    @FunctionalInterface
+    public interface FolderWriter {
+        void write(Path folder) throws IOException;
+    }
+
+    /**
+     * Writes the new folder {@code target} (refused, naming it as {@code what}, if it exists): {@code files} fills a
+     * temporary sibling, which is made readable and renamed to {@code target}; on failure it is deleted, so a
+     * reader never sees a half-written folder.
+     */
+    public static void writeNew(Path target, String what, FolderWriter files) throws IOException {
+        Path absolute = target.toAbsolutePath();
+        if (Files.exists(absolute)) {
+            throw new IllegalArgumentException(what + " " + absolute + " already exists; choose a new folder");
+        }
+        Files.createDirectories(absolute.getParent());
+        Path temporary = Files.createTempDirectory(absolute.getParent(), "." + absolute.getFileName() + ".tmp");
+        boolean done = false;
+        try {
+            files.write(temporary);
             makeReadable(temporary);
             Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE);
             done = true;

@@ -1,5 +1,6 @@
 package dev.sparkft.spark.driver;
 
+import dev.sparkft.model.FrozenParameters;
 import dev.sparkft.model.ModelArchitecture;
 import dev.sparkft.model.ModelEngines;
 import dev.sparkft.model.ModelSpec;
@@ -42,9 +43,11 @@ public final class DriverModel {
             resolved = ModelEngines.resolve(spec, files);
             initial = resume ? null : resolved.initialParameters();
         }
-        LOG.info("{} in {} ms ({}, {}): executors receive its architecture only", RESOLVED,
+        FrozenParameters frozen = resolved.architecture().frozen();
+        LOG.info("{} in {} ms ({}, {}{}): executors receive its architecture only", RESOLVED,
                 (System.nanoTime() - start) / 1_000_000, spec.engine(),
-                resume ? "starting weights not read: resuming" : initial.length + " starting parameters read");
+                resume ? "starting weights not read: resuming" : initial.length + " starting parameters read",
+                frozen == null ? "" : ", " + frozen.values().length + " frozen values read (broadcast once per job)");
         return new DriverModel(resolved.architecture(), resume, initial);
     }
 
