@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.io.NotSerializableException;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
-import java.util.Arrays;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /**
  * Values a model computes with but never trains, in the layout of {@link TrainableModel#frozenLayout()}: the
@@ -23,9 +27,31 @@ public interface FrozenParameters extends Serializable {
     /** The values; read only. On an executor this may read them from where the driver put them. */
     float[] values();
 
-    /** The values held in memory, {@code values} not copied. */
+    /** The values held in memory, {@code values} not copied; named by a SHA-256 of their bits. */
     static FrozenParameters of(float[] values) {
-        return new InMemory(values, "frozen-" + values.length + "-" + Integer.toHexString(Arrays.hashCode(values)));
+        return new InMemory(values, "frozen-" + values.length + "-" + digest(values));
+    }
+
+    /**
+     * A SHA-256 of the values' bits, hex: models cached under one id must hold the same values, so a 32-bit hash
+     * (whose collisions would hand one run another's base weights) will not do.
+     */
+    private static String digest(float[] values) {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
+        }
+        ByteBuffer chunk = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        for (int at = 0; at < values.length; ) {
+            int n = Math.min(chunk.capacity() / Float.BYTES, values.length - at);
+            chunk.clear();
+            chunk.asFloatBuffer().put(values, at, n);
+            sha.update(chunk.array(), 0, n * Float.BYTES);
+            at += n;
+        }
+        return HexFormat.of().formatHex(sha.digest()).substring(0, 32);
     }
 
     /** Frozen values held in this JVM. */
