@@ -65,7 +65,8 @@ public final class BertFlatVector {
             LOG.info("not in the weights, initialised with seed {}: {}", seed, initialised);
         }
         if (adapters > 0) {
-            LOG.info("{} LoRA adapter matrices initialised as PEFT does (A uniform, B zero) with seed {}", adapters, seed);
+            LOG.info("{} LoRA adapter matrices initialised as PEFT does (A uniform, B zero) with seed {}", adapters,
+                    seed);
         }
         boolean wholeEncoder = layout.segments().stream().anyMatch(s -> s.name().contains(".word_embeddings."));
         if (wholeEncoder && model.encoder().hasPooler()

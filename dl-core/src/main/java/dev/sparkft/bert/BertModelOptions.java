@@ -69,7 +69,9 @@ public record BertModelOptions(BertConfig config, BertHead head, long seed, List
             return weights;
         }
 
-        /** A LoRA model's frozen encoder weights (flat, in {@link #frozenLayout()}); null without LoRA. */
+        /**
+         * A LoRA model's frozen encoder weights, flat in {@link BertModelOptions#frozenLayout()}; null without LoRA.
+         */
         public float[] frozenParameters() {
             return frozen;
         }

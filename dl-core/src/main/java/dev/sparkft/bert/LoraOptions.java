@@ -3,6 +3,7 @@ package dev.sparkft.bert;
 import dev.sparkft.hf.BertConfig;
 import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.Tensor;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,7 @@ import java.util.SplittableRandom;
  * @param alpha   lora_alpha; the update is scaled by alpha / rank
  * @param targets module names, in the encoder layer's order
  */
-public record LoraOptions(int rank, double alpha, List<String> targets) implements java.io.Serializable {
+public record LoraOptions(int rank, double alpha, List<String> targets) implements Serializable {
     /** The modules a target may name, in the order they appear in a layer (the flat vector's order). */
     public static final List<String> MODULES = List.of("attention.self.query", "attention.self.key",
             "attention.self.value", "attention.output.dense", "intermediate.dense", "output.dense");

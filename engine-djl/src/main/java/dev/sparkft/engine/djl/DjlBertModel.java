@@ -151,8 +151,7 @@ public final class DjlBertModel implements TrainableModel {
     public Tensor encode(Batch batch) {
         requireLoaded();
         try (NDManager step = manager.newSubManager()) {
-            NDArray hidden = BertBackward.lastHiddenState(step, classifier, params, frozen,
-                    options.precision(),
+            NDArray hidden = BertBackward.lastHiddenState(step, classifier, params, frozen, options.precision(),
                     BatchArrays.inputs(step, batch, options.config()));
             return Tensor.ofFloats(hidden.toFloatArray(), hidden.getShape().getShape());
         }
