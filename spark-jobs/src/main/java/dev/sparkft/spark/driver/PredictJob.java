@@ -106,7 +106,7 @@ public final class PredictJob {
             throw new IllegalArgumentException("predict: a token classifier labels the tokens of one window; drop"
                     + " data.text.windowStride");
         }
-        java.nio.file.Path tokenizerFile = text ? tokenizer(config, p, folder) : null;
+        TokenizerFile tokenizerFile = text ? tokenizer(config, p, folder, conf) : null;
         try (JobSession session = new JobSession(config.run())) {
             SparkSession spark = session.get();
             Dataset<Row> input = images
@@ -118,7 +118,8 @@ public final class PredictJob {
             StructType schema = input.schema();
             PredictionWorker.Encoding encoding = text
                     ? PredictionWorker.Encoding.text(textIndex(schema, textColumn, p),
-                            new TextTokenizer(tokenizerFile.toString(), textData == null ? 128 : textData.maxLength()),
+                            new TextTokenizer(tokenizerFile.path().toString(),
+                                    textData == null ? 128 : textData.maxLength()),
                             stride)
                     : images ? columns(schema, model.columns(), p.input()).withRejects(schema.fieldIndex(REJECT))
                     : columns(schema, model.columns(), p.input());
@@ -141,12 +142,11 @@ public final class PredictJob {
                 }
             }
         } finally {
-            if (tokenizerFile != null && !folder && textData != null
-                    && textData.tokenizer().equals(TextData.BUNDLED_MINILM)) {
+            if (tokenizerFile != null && tokenizerFile.temporary()) {
                 try {
-                    Files.deleteIfExists(tokenizerFile);
+                    Files.deleteIfExists(tokenizerFile.path());
                 } catch (IOException e) {
-                    tokenizerFile.toFile().deleteOnExit();
+                    tokenizerFile.path().toFile().deleteOnExit();
                 }
             }
         }
@@ -355,15 +355,28 @@ public final class PredictJob {
                 modelSchema);
     }
 
-    /** The tokenizer.json: the exported folder's, else data.text.tokenizer (the bundled one copied to a file). */
-    private static java.nio.file.Path tokenizer(TrainConfig config, PredictSettings p, boolean folder) {
+    /**
+     * The tokenizer.json: the exported folder's (any Hadoop FS URI; a remote one copied to a temporary file), else
+     * data.text.tokenizer (the bundled one copied to a temporary file). The driver reads it; executors get its content.
+     */
+    static TokenizerFile tokenizer(TrainConfig config, PredictSettings p, boolean folder, Configuration conf) {
         if (folder) {
-            java.nio.file.Path t = java.nio.file.Path.of(p.model(), "tokenizer.json");
-            if (!Files.isRegularFile(t)) {
-                throw new IllegalArgumentException("predict.model: " + p.model() + " has no tokenizer.json to"
-                        + " tokenise raw text with");
+            Path t = new Path(p.model(), "tokenizer.json");
+            try {
+                FileSystem fs = t.getFileSystem(conf);
+                if (!fs.isFile(t)) {
+                    throw new IllegalArgumentException("predict.model: " + p.model() + " has no tokenizer.json to"
+                            + " tokenise raw text with");
+                }
+                if (fs.getScheme().equals("file")) {
+                    return new TokenizerFile(java.nio.file.Path.of(t.toUri().getPath()), false);
+                }
+                try (InputStream in = fs.open(t)) {
+                    return temporaryCopy(in);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("predict.model: cannot read " + t + ": " + e.getMessage(), e);
             }
-            return t;
         }
         TextData text = config.data().text();
         if (text == null) {
@@ -371,16 +384,23 @@ public final class PredictJob {
                     + " and maxLength, as the run trained with)");
         }
         if (!text.tokenizer().equals(TextData.BUNDLED_MINILM)) {
-            return java.nio.file.Path.of(text.tokenizer());
+            return new TokenizerFile(java.nio.file.Path.of(text.tokenizer()), false);
         }
-        try {
-            java.nio.file.Path file = Files.createTempFile("sparkft-tokenizer", ".json");
-            try (InputStream in = BundledMiniLm.open(BundledMiniLm.TOKENIZER_RESOURCE)) {
-                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            return file;
+        try (InputStream in = BundledMiniLm.open(BundledMiniLm.TOKENIZER_RESOURCE)) {
+            return temporaryCopy(in);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot copy the bundled tokenizer: " + e.getMessage(), e);
         }
+    }
+
+    /** A temporary file holding {@code in}'s bytes, deleted when the job ends. */
+    private static TokenizerFile temporaryCopy(InputStream in) throws IOException {
+        java.nio.file.Path file = Files.createTempFile("sparkft-tokenizer", ".json");
+        Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+        return new TokenizerFile(file, true);
+    }
+
+    /** A tokenizer.json on the driver's disk; {@code temporary}: a copy this job deletes at its end. */
+    record TokenizerFile(java.nio.file.Path path, boolean temporary) {
     }
 }

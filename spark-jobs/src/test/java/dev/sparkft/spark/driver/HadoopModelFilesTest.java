@@ -54,6 +54,32 @@ class HadoopModelFilesTest {
         return folder;
     }
 
+    /** predict of raw text reads the exported folder's tokenizer.json through the same file systems. */
+    @Test
+    void predictReadsAFoldersTokenizerFromAnyFileSystem() throws Exception {
+        Path folder = folder();
+        Files.writeString(folder.resolve("tokenizer.json"), "{\"model\": {}}");
+        dev.sparkft.spark.config.TrainConfig.PredictSettings local = new dev.sparkft.spark.config.TrainConfig
+                .PredictSettings("in", "text", null, java.util.List.of(), "out", 8, folder.toString());
+        PredictJob.TokenizerFile inPlace = PredictJob.tokenizer(null, local, true, conf());
+        assertEquals(folder.resolve("tokenizer.json"), inPlace.path());
+        assertFalse(inPlace.temporary());
+
+        dev.sparkft.spark.config.TrainConfig.PredictSettings remote = new dev.sparkft.spark.config.TrainConfig
+                .PredictSettings("in", "text", null, java.util.List.of(), "out", 8, "copytest://" + folder);
+        PredictJob.TokenizerFile copy = PredictJob.tokenizer(null, remote, true, conf());
+        assertTrue(copy.temporary(), "a copy the job deletes");
+        assertNotEquals(folder.resolve("tokenizer.json"), copy.path());
+        assertEquals("{\"model\": {}}", Files.readString(copy.path()));
+        Files.delete(copy.path());
+
+        Files.delete(folder.resolve("tokenizer.json"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PredictJob.tokenizer(null, remote, true, conf()));
+        assertTrue(e.getMessage().startsWith("predict.model: copytest://" + folder + " has no tokenizer.json"),
+                e.getMessage());
+    }
+
     @Test
     void localPathsAndFileUrisAreUsedInPlace() throws Exception {
         Path folder = folder();
