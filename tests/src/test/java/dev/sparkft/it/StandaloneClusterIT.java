@@ -381,6 +381,70 @@ class StandaloneClusterIT {
                 "metrics.jsonl must hold every step once, in any order; steps of its lines: " + lines);
     }
 
+    /**
+     * DiLoCo-style averaging with int8 deltas on the cluster: the partitions' inner momentum and residuals live on
+     * the executors between rounds. An executor is killed after the step-4 checkpoint. Either the states the next
+     * rounds need survived on the other executor and the run goes on, or the run stops saying a partition's state
+     * was lost and {@code --resume} continues from the checkpoint; both must end on local mode's bits, states
+     * included.
+     */
+    @Test
+    void averagingWithCompressedDeltasSurvivesAnExecutorKillToLocalModesBits() throws Exception {
+        int steps = 12;
+        Blobs data = FashionSlice.write(TestSpark.session(), dir, 512);
+        String yaml = FashionSlice.config(data.path(), 4, steps).replace("training: {mode: sync,", "training: {mode:"
+                + " averaging, averaging: {localSteps: 2, outer: {type: nesterov, learningRate: 0.7, momentum: 0.9}},"
+                + " communication: {chunkBytes: 4096, compression: {type: int8, blockSize: 64}},")
+                + "checkpoint: {everySteps: 4, keepLast: 5}\n";
+        Path clusterYaml = dir.resolve("diloco.yaml");
+        Path out = dir.resolve("diloco-run");
+        Files.writeString(clusterYaml, yaml.replace("OUT", out.toString()).replace("MASTER", "spark://127.0.0.1:" + port));
+        Path checkpoint = out.resolve("checkpoints").resolve("step-000000000004.ckpt");
+        String outcome;
+        try (StandaloneCluster cluster = StandaloneCluster.start(repo, home, port, uiPort, 2)) {
+            Path log = dir.resolve("diloco.log");
+            Process driver = submit(clusterYaml, log, cluster.secretFile(), List.of());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (driver.isAlive() && System.nanoTime() < deadline && !Files.exists(checkpoint)) {
+                Thread.sleep(20);
+            }
+            assertTrue(driver.isAlive(), "the driver ended before an executor could be killed:\n"
+                    + tail(Files.readString(log), 40));
+            ProcessHandle executor = executors(home).get(0);
+            executor.destroyForcibly();
+            executor.onExit().get(30, TimeUnit.SECONDS);
+            assertTrue(driver.waitFor(150, TimeUnit.SECONDS), "the driver timed out");
+            String text = Files.readString(log);
+            if (driver.exitValue() == 0) {
+                outcome = "the run went on (the states it needed were on the other executor)";
+            } else {
+                assertTrue(text.contains("was lost with its executor") && text.contains("--resume"),
+                        "a failed run must say the state was lost and how to continue:\n" + tail(text, 40));
+                runDriver(cluster, clusterYaml, dir.resolve("diloco-resumed.log"), List.of("--resume"));
+                outcome = "the run stopped naming the lost state; --resume finished it";
+            }
+        }
+        System.out.println("executor killed during DiLoCo + int8: " + outcome);
+
+        TrainingResult expected = TestRuns.train(ConfigLoader.parse(yaml.replace("OUT",
+                dir.resolve("diloco-local").toString()).replace("MASTER", "local[2]"), false, List.of()), false);
+        CheckpointStore local = new CheckpointStore(dir.resolve("diloco-local/checkpoints").toString(),
+                new Configuration(), 1);
+        Checkpoint end = new CheckpointStore(out.resolve("checkpoints").toString(), new Configuration(), 1).latest()
+                .orElseThrow(() -> new AssertionError("the cluster run wrote no checkpoint"));
+        Checkpoint localEnd = local.latest().orElseThrow();
+        assertEquals(steps, end.step());
+        assertBitEqual(expected.params(), end.params(), "DiLoCo + int8 on the cluster (" + outcome + ") vs local[2]");
+        assertEquals(4, end.partitions().size());
+        for (int p = 0; p < 4; p++) {
+            for (String name : localEnd.partitions().get(p).arrays().keySet()) {
+                assertBitEqual(localEnd.partitions().get(p).arrays().get(name), end.partitions().get(p).arrays().get(name),
+                        "partition " + p + "'s " + name);
+            }
+        }
+        assertEquals(java.util.Set.of("inner.momentum_buffer", "residual"), end.partitions().get(0).arrays().keySet());
+    }
+
     /** The {@code step} of every round line (one with a loss) in a metrics.jsonl; empty if there is none yet. */
     private static List<Long> metricsSteps(Path file) throws IOException {
         if (!Files.exists(file)) {

@@ -26,7 +26,20 @@ final class HeapSize {
         DriverModel model = DriverModel.resolve(config.model(), true, SparkSessions.hadoopConfiguration());
         long parameters = ModelEngines.find(config.model().engine()).parameterCount(model.architecture());
         long frozen = model.architecture().frozen() == null ? 0 : model.architecture().frozen().values().length;
-        return megabytes(parameters, frozen, config.data().partitions());
+        return megabytes(parameters, frozen, config.data().partitions(), stateArrays(config));
+    }
+
+    /**
+     * Parameter-sized arrays each partition keeps between rounds: the inner optimizer's buffers in averaging mode
+     * (Adam's two moments, momentum's one), and the error-feedback residual with compression.
+     */
+    static int stateArrays(TrainConfig config) {
+        int arrays = config.training().communication().compression().enabled() ? 1 : 0;
+        if (config.training().mode() == TrainConfig.Mode.AVERAGING) {
+            String inner = config.optimizer().type();
+            arrays += inner.startsWith("adam") ? 2 : inner.equals("sgd") ? 0 : 1;
+        }
+        return arrays;
     }
 
     /**
@@ -34,7 +47,15 @@ final class HeapSize {
      *               more as the broadcast's serialised blocks
      */
     static long megabytes(long parameters, long frozen, int partitions) {
-        long arrays = (long) partitions + ARRAYS_BESIDES_PARTITIONS;
+        return megabytes(parameters, frozen, partitions, 0);
+    }
+
+    /**
+     * @param stateArrays parameter-sized arrays each partition keeps between rounds ({@link #stateArrays}): in a
+     *                    round the previous and the new state are both live
+     */
+    static long megabytes(long parameters, long frozen, int partitions, int stateArrays) {
+        long arrays = (long) partitions * (1 + 2L * stateArrays) + ARRAYS_BESIDES_PARTITIONS;
         long bytes = (arrays * parameters + 2 * frozen) * Float.BYTES;
         long mb = BASE_MB + (bytes + (1 << 20) - 1) / (1 << 20);
         return (mb + 255) / 256 * 256;

@@ -29,6 +29,7 @@ import dev.sparkft.spark.config.TrainConfig.Run;
 import dev.sparkft.spark.config.TrainConfig.SkipLimits;
 import dev.sparkft.spark.config.TrainConfig.TextData;
 import dev.sparkft.spark.config.TrainConfig.Training;
+import dev.sparkft.spark.executor.DeltaCompression;
 import dev.sparkft.spark.executor.WirePrecision;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -183,8 +184,15 @@ public final class ConfigLoader {
         Averaging averaging = new Averaging(a.integer("localSteps", 1), outerConfig);
         a.rejectUnknown();
         ConfigNode w = t.section("communication");
+        ConfigNode z = w.section("compression");
+        DeltaCompression compression = new DeltaCompression(
+                DeltaCompression.Kind.parse(z.string("type", "none"), "training.communication.compression.type"),
+                z.integer("blockSize", DeltaCompression.DEFAULT_BLOCK_SIZE),
+                z.number("fraction", DeltaCompression.DEFAULT_FRACTION));
+        z.rejectUnknown();
         Communication communication = new Communication(WirePrecision.parse(w.string("precision", "fp32"),
-                "training.communication.precision"), w.longValue("chunkBytes", Communication.DEFAULT_CHUNK_BYTES));
+                "training.communication.precision"), w.longValue("chunkBytes", Communication.DEFAULT_CHUNK_BYTES),
+                compression);
         w.rejectUnknown();
         int globalBatch = t.integer("globalBatch", null);
         Training training = new Training(Mode.parse(t.string("mode", "sync"), "training.mode"), globalBatch,
@@ -317,10 +325,23 @@ public final class ConfigLoader {
         OptimizerConfig outer = c.training().averaging().outer();
         averaging.putObject("outer").put("type", outer.type()).put("learningRate", outer.learningRate())
                 .put("momentum", outer.momentum());
-        // bf16 on the wire changes the trajectory (the chunk size does not); only when set, so checkpoints written
+        // bf16 and compression change the trajectory (the chunk size does not); only when set, so checkpoints written
         // before it existed still resume under the same config.
-        if (c.training().communication().precision() != WirePrecision.FP32) {
-            training.putObject("communication").put("precision", c.training().communication().precision().key());
+        Communication w = c.training().communication();
+        if (w.precision() != WirePrecision.FP32 || w.compression().enabled()) {
+            ObjectNode communication = training.putObject("communication");
+            if (w.precision() != WirePrecision.FP32) {
+                communication.put("precision", w.precision().key());
+            }
+            if (w.compression().enabled()) {
+                DeltaCompression z = w.compression();
+                ObjectNode compression = communication.putObject("compression").put("type", z.kind().key());
+                if (z.kind() == DeltaCompression.Kind.INT8) {
+                    compression.put("blockSize", z.blockSize());
+                } else {
+                    compression.put("fraction", z.fraction());
+                }
+            }
         }
         OptimizerConfig o = c.optimizer();
         ObjectNode opt = root.putObject("optimizer");

@@ -2,6 +2,7 @@ package dev.sparkft.spark.config;
 
 import dev.sparkft.model.ModelSpec;
 import dev.sparkft.optim.OptimizerConfig;
+import dev.sparkft.spark.executor.DeltaCompression;
 import dev.sparkft.spark.executor.WirePrecision;
 import java.io.Serializable;
 import java.util.Arrays;
@@ -277,16 +278,24 @@ public record TrainConfig(
 
     /**
      * How a round's vectors travel on a cluster: {@code precision} fp32, or bf16 (half the bytes; the driver keeps
-     * fp32 master weights and sums in fp32), and {@code chunkBytes}, the most bytes of one broadcast block, shuffle
+     * fp32 master weights and sums in fp32); {@code compression} of each partition's vector with error feedback
+     * (int8 blocks or top-k, {@link DeltaCompression}; off by default); and {@code chunkBytes}, the most bytes of one broadcast block, shuffle
      * record or task result, below the 2 GB limits of Java arrays and Spark blocks and the 1 GB Kryo buffer of
      * cluster-config/spark-defaults.conf. The chunk size never changes the result.
      */
-    public record Communication(WirePrecision precision, long chunkBytes) implements Serializable {
+    public record Communication(WirePrecision precision, long chunkBytes, DeltaCompression compression)
+            implements Serializable {
         public static final long DEFAULT_CHUNK_BYTES = 128L << 20;
         public static final long MAX_CHUNK_BYTES = 512L << 20;
 
+        /** Uncompressed. */
+        public Communication(WirePrecision precision, long chunkBytes) {
+            this(precision, chunkBytes, DeltaCompression.NONE);
+        }
+
         public Communication {
             Objects.requireNonNull(precision, "training.communication.precision");
+            Objects.requireNonNull(compression, "training.communication.compression");
             require(chunkBytes >= 16 && chunkBytes <= MAX_CHUNK_BYTES, "training.communication.chunkBytes must be in"
                     + " [16, " + MAX_CHUNK_BYTES + "] (default " + DEFAULT_CHUNK_BYTES + "), got " + chunkBytes);
         }

@@ -3,17 +3,21 @@ package dev.sparkft.spark.driver;
 import dev.sparkft.model.ParameterLayout;
 import dev.sparkft.model.ParameterSegment;
 import dev.sparkft.optim.OptimizerState;
+import dev.sparkft.spark.executor.PartitionState;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * Everything needed to continue a run exactly: the next step, the driver's parameters and optimizer state,
  * how many steps were skipped, the example count the data plan was built on and the training data's fingerprint
  * ({@link IndexedDataset#fingerprint()}; null in checkpoints written before it existed), the model layout's
- * fingerprint and the run's config (canonical JSON, data seed included). Stored by {@link CheckpointStore}.
+ * fingerprint, the run's config (canonical JSON, data seed included) and, when the partitions keep state between
+ * rounds (averaging's inner optimizer, compression's residuals), each partition's state in partition order (else
+ * empty). Stored by {@link CheckpointStore}.
  */
 public record Checkpoint(
         long step,
@@ -23,7 +27,12 @@ public record Checkpoint(
         String layoutFingerprint,
         String configJson,
         float[] params,
-        OptimizerState optimizer) {
+        OptimizerState optimizer,
+        List<PartitionState> partitions) {
+
+    public Checkpoint {
+        partitions = List.copyOf(partitions);
+    }
 
     /** Format of the file written by {@link CheckpointStore}; bumped on any incompatible change. */
     public static final int FORMAT_VERSION = 1;

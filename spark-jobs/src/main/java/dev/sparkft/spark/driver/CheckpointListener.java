@@ -1,5 +1,8 @@
 package dev.sparkft.spark.driver;
 
+import dev.sparkft.spark.executor.PartitionState;
+import java.util.List;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,11 +21,17 @@ public final class CheckpointListener implements TrainingListener {
     private final String layoutFingerprint;
     private final long examples;
     private final String dataFingerprint;
+    private final Supplier<List<PartitionState>> partitionStates;
     private long lastSaved = -1;
 
-    /** {@code everyEpochs} counts epochs of {@code stepsPerEpoch} steps. */
+    /**
+     * {@code everyEpochs} counts epochs of {@code stepsPerEpoch} steps; {@code partitionStates} gives the
+     * partitions' states at the time of a save.
+     */
     public CheckpointListener(CheckpointStore store, long everySteps, int everyEpochs, long stepsPerEpoch,
-            String configJson, String layoutFingerprint, long examples, String dataFingerprint) {
+            String configJson, String layoutFingerprint, long examples, String dataFingerprint,
+            Supplier<List<PartitionState>> partitionStates) {
+        this.partitionStates = partitionStates;
         this.store = store;
         this.everySteps = everySteps;
         this.stepsPerCheckpointEpoch = everyEpochs * stepsPerEpoch;
@@ -68,6 +77,6 @@ public final class CheckpointListener implements TrainingListener {
 
     private Checkpoint checkpointOf(TrainingState state) {
         return new Checkpoint(state.step(), state.skippedSteps(), examples, dataFingerprint, layoutFingerprint,
-                configJson, state.params().toArray(), state.params().optimizer().state());
+                configJson, state.params().toArray(), state.params().optimizer().state(), partitionStates.get());
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkft.optim.OptimizerState;
+import dev.sparkft.spark.executor.PartitionState;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -264,6 +265,11 @@ public final class CheckpointStore {
             for (JsonNode b : opt.path("buffers")) {
                 floats += b.path("length").asLong(-1);
             }
+            for (JsonNode partition : h.path("partitions")) {
+                for (JsonNode b : partition.path("arrays")) {
+                    floats += b.path("length").asLong(-1);
+                }
+            }
             if (floats < 0 || fixed + headerLength + 4 * floats != size) {
                 throw new IOException("the header's lengths do not match the file's " + size
                         + " bytes: the file is damaged");
@@ -272,6 +278,15 @@ public final class CheckpointStore {
             Map<String, float[]> buffers = new LinkedHashMap<>();
             for (JsonNode b : opt.get("buffers")) {
                 buffers.put(b.get("name").asText(), readFloats(in, b.get("length").asInt()));
+            }
+            List<PartitionState> partitions = new ArrayList<>();
+            for (JsonNode partition : h.path("partitions")) {
+                Map<String, float[]> arrays = new LinkedHashMap<>();
+                for (JsonNode b : partition.get("arrays")) {
+                    arrays.put(b.get("name").asText(), readFloats(in, b.get("length").asInt()));
+                }
+                partitions.add(new PartitionState(partition.hasNonNull("innerOptimizer")
+                        ? partition.get("innerOptimizer").asText() : null, arrays));
             }
             long crc = checked.getChecksum().getValue();
             DataInputStream trailer = new DataInputStream(buffered);
@@ -286,7 +301,7 @@ public final class CheckpointStore {
             return new Checkpoint(h.get("step").asLong(), h.get("skippedSteps").asLong(), h.get("examples").asLong(),
                     h.hasNonNull("dataFingerprint") ? h.get("dataFingerprint").asText() : null,
                     h.get("layoutFingerprint").asText(), JSON.writeValueAsString(h.get("config")), params,
-                    new OptimizerState(opt.get("type").asText(), opt.get("step").asLong(), buffers));
+                    new OptimizerState(opt.get("type").asText(), opt.get("step").asLong(), buffers), partitions);
         } catch (EOFException e) {
             throw new IOException("truncated: the write did not complete", e);
         }
@@ -308,6 +323,14 @@ public final class CheckpointStore {
         for (Map.Entry<String, float[]> b : c.optimizer().buffers().entrySet()) {
             names.addObject().put("name", b.getKey()).put("length", b.getValue().length);
         }
+        if (!c.partitions().isEmpty()) {
+            ArrayNode partitions = h.putArray("partitions");
+            for (PartitionState p : c.partitions()) {
+                ObjectNode entry = partitions.addObject().put("innerOptimizer", p.innerOptimizer());
+                ArrayNode arrays = entry.putArray("arrays");
+                p.arrays().forEach((name, values) -> arrays.addObject().put("name", name).put("length", values.length));
+            }
+        }
         byte[] header = JSON.writeValueAsBytes(h);
         out.write(MAGIC);
         out.writeInt(Checkpoint.FORMAT_VERSION);
@@ -316,6 +339,11 @@ public final class CheckpointStore {
         writeFloats(out, c.params());
         for (float[] b : c.optimizer().buffers().values()) {
             writeFloats(out, b);
+        }
+        for (PartitionState p : c.partitions()) {
+            for (float[] values : p.arrays().values()) {
+                writeFloats(out, values);
+            }
         }
         out.flush();
         DataOutputStream trailer = new DataOutputStream(buffered);

@@ -91,7 +91,8 @@ public final class JsonlMetrics implements TrainingListener {
                 .put("computeMs", r.computeNanos() / 1e6).put("updateMs", r.updateNanos() / 1e6)
                 .put("overheadMs", r.overheadNanos() / 1e6).put("bytesToWorker", r.bytesToWorker())
                 .put("bytesFromWorker", r.bytesFromWorker())
-                .put("bytesIntoDriver", r.bytesIntoDriver()).put("workers", r.workers())
+                .put("bytesIntoDriver", r.bytesIntoDriver()).put("compressionRatio", r.compressionRatio())
+                .put("residualNorm", r.residualNorm()).put("workers", r.workers())
                 .put("skippedTotal", state.skippedSteps());
         write(line);
     }

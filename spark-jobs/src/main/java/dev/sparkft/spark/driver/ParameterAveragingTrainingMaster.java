@@ -6,13 +6,14 @@ import dev.sparkft.optim.LearningRateSchedule;
 import dev.sparkft.optim.Schedules;
 import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.executor.LocalStepsWorker;
-import org.apache.spark.api.java.JavaSparkContext;
 
 /**
  * Parameter averaging (DiLoCo-style when the outer optimizer has momentum): each round covers K steps;
  * every partition takes K local steps of the inner optimizer on its share of those global batches and
  * returns its delta weighted by its examples; the driver applies the outer optimizer to minus the weighted
- * mean delta. With K = 1, inner SGD and outer SGD at learning rate 1 this is synchronous SGD.
+ * mean delta. Each partition's inner optimizer continues from its previous round (its state is kept on the
+ * executors by the {@link TrainingRound}). With K = 1, inner SGD and outer SGD at learning rate 1 this is
+ * synchronous SGD.
  */
 public final class ParameterAveragingTrainingMaster implements TrainingMaster {
     private final TrainingRound round;
@@ -22,9 +23,9 @@ public final class ParameterAveragingTrainingMaster implements TrainingMaster {
     private final ModelArchitecture architecture;
     private final LearningRateSchedule innerSchedule;
 
-    ParameterAveragingTrainingMaster(JavaSparkContext sc, BatchAlignedRows rows, GlobalBatchPlan plan,
+    ParameterAveragingTrainingMaster(TrainingRound round, BatchAlignedRows rows, GlobalBatchPlan plan,
             TrainConfig config, ModelArchitecture architecture) {
-        this.round = new TrainingRound(sc, config);
+        this.round = round;
         this.architecture = architecture;
         this.rows = rows;
         this.plan = plan;

@@ -13,7 +13,8 @@ import java.util.stream.Stream;
 /**
  * Refuses to resume from a checkpoint that would not continue the same trajectory: a different model
  * layout, dataset size or data (by fingerprint), or any setting that changes which updates are made.
- * Settings that do not (partitions, microBatch, steps, master, logging, checkpointing) may change between runs.
+ * Settings that do not (partitions, microBatch, steps, master, logging, checkpointing) may change between runs,
+ * except the partition count when the partitions kept state (averaging, compression).
  */
 final class ResumeCheck {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,6 +44,13 @@ final class ResumeCheck {
                     + dataFingerprint + ", the checkpoint's " + c.dataFingerprint() + "): its values or its files"
                     + " changed, so the same steps would see other examples; restore the data or use a new"
                     + " checkpoint.dir");
+        }
+        int partitions = config.data().partitions();
+        if (!c.partitions().isEmpty() && c.partitions().size() != partitions) {
+            throw new IllegalArgumentException("cannot resume from " + source + ": its partitions kept state (inner"
+                    + " optimizer moments or compression residuals) for " + c.partitions().size() + " partitions,"
+                    + " but data.partitions is " + partitions + "; set data.partitions: " + c.partitions().size()
+                    + " to continue exactly, or use a new checkpoint.dir");
         }
         JsonNode saved;
         try {

@@ -7,6 +7,8 @@ package dev.sparkft.spark.driver;
  * partition's compute time, the driver's update time, the payload bytes sent to and from each worker (in
  * the wire's precision; in local mode they pass by reference and are not copied: {@link RoundRunner}) and the
  * vector bytes the driver received (on a cluster one sum of each slice: about 1 × |θ|; 0 in local mode).
+ * With compression, {@code bytesFromWorker} is the mean size of a partition's encoded vector, and
+ * {@code residualNorm} the norm of all partitions' error-feedback residuals after the round (0 without).
  */
 public record RoundReport(
         long step,
@@ -22,7 +24,8 @@ public record RoundReport(
         long bytesToWorker,
         long bytesFromWorker,
         long bytesIntoDriver,
-        int workers) {
+        int workers,
+        double residualNorm) {
 
     /** The step after this round. */
     public long nextStep() {
@@ -31,6 +34,11 @@ public record RoundReport(
 
     public double samplesPerSecond() {
         return wallNanos == 0 ? 0 : examples * 1e9 / wallNanos;
+    }
+
+    /** How many times smaller a partition's vector was on the wire than uncompressed (1 without compression). */
+    public double compressionRatio() {
+        return bytesFromWorker == 0 ? 1 : (double) bytesToWorker / bytesFromWorker;
     }
 
     /** Round time not spent computing on the slowest worker or updating on the driver: the cost of Spark. */

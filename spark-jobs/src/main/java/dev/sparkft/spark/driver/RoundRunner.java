@@ -8,12 +8,13 @@ import dev.sparkft.spark.executor.RoundParameters;
 import dev.sparkft.spark.executor.SliceFold;
 import dev.sparkft.spark.executor.Slices;
 import dev.sparkft.spark.executor.WirePrecision;
-import dev.sparkft.spark.executor.WireRoundedWorker;
+import dev.sparkft.spark.executor.WireRounding;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Function;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.Function2;
@@ -47,19 +48,29 @@ final class RoundRunner {
             Communication communication,
             Function<RoundParameters, FlatMapFunction<Iterator<Tuple2<Long, R>>, PartialSum>> workerFor,
             boolean inProcess) {
+        return sum(sc, rows.getNumPartitions(), params, communication,
+                parameters -> rows.mapPartitions(workerFor.apply(parameters)), inProcess);
+    }
+
+    /**
+     * The sum of the partitions' results that {@code sumsFor} computes (one per partition, lazily: this method's
+     * job runs them) from the parameters it is given.
+     */
+    static PartialSum sum(JavaSparkContext sc, int partitions, float[] params, Communication communication,
+            Function<RoundParameters, JavaRDD<PartialSum>> sumsFor, boolean inProcess) {
         WirePrecision wire = communication.precision();
         wire.round(params); // the round's own copy: executors compute with what the wire carries
-        int partitions = rows.getNumPartitions();
         if (inProcess) {
             try (InProcessRound<PartialSum> round = InProcessRound.open(params, partitions, PartialSum::merge)) {
-                rows.foreachPartition(round.parking(new WireRoundedWorker<>(workerFor.apply(round.parameters()), wire)));
+                sumsFor.apply(round.parameters()).foreachPartition(round.parking(new WireRounding(wire)));
                 return round.sum().roundForWire(wire);
             }
         }
         try (ParameterBroadcast broadcast = ParameterBroadcast.of(sc, params, wire, communication.chunkValues())) {
-            Slices slices = Slices.of(params.length, partitions, communication.chunkValues());
-            List<PartialSum> sums = rows.mapPartitions(new WireRoundedWorker<>(workerFor.apply(broadcast.parameters()),
-                            wire))
+            Slices slices = Slices.of(params.length, partitions, communication.chunkValues(),
+                    communication.compression().alignment());
+            List<PartialSum> sums = sumsFor.apply(broadcast.parameters())
+                    .mapPartitions(new WireRounding(wire))
                     .flatMapToPair(new SliceFold.Out(slices))
                     .partitionBy(new ByKey(slices.count()))
                     .mapPartitions(new SliceFold.Sum(partitions, wire))

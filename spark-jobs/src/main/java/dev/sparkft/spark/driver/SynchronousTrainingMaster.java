@@ -6,7 +6,6 @@ import dev.sparkft.optim.LearningRateSchedule;
 import dev.sparkft.optim.Schedules;
 import dev.sparkft.spark.config.TrainConfig;
 import dev.sparkft.spark.executor.GradientWorker;
-import org.apache.spark.api.java.JavaSparkContext;
 
 /**
  * Synchronous data parallelism, one step per round: every partition returns the gradient sum over its
@@ -21,9 +20,9 @@ public final class SynchronousTrainingMaster implements TrainingMaster {
     private final ModelArchitecture architecture;
     private final LearningRateSchedule schedule;
 
-    SynchronousTrainingMaster(JavaSparkContext sc, BatchAlignedRows rows, GlobalBatchPlan plan,
+    SynchronousTrainingMaster(TrainingRound round, BatchAlignedRows rows, GlobalBatchPlan plan,
             TrainConfig config, ModelArchitecture architecture) {
-        this.round = new TrainingRound(sc, config);
+        this.round = round;
         this.architecture = architecture;
         this.rows = rows;
         this.plan = plan;

@@ -102,9 +102,11 @@ public final class TrainingLoop {
             GlobalBatchPlan plan = rows.plan();
             long totalSteps = config.training().steps() > 0 ? config.training().steps()
                     : config.training().epochs() * plan.stepsPerEpoch();
+            // The round, and the state partitions keep between rounds (averaging's inner optimizer, residuals).
+            TrainingRound trainingRound = new TrainingRound(sc, config, config.training().mode() == Mode.AVERAGING);
             TrainingMaster master = config.training().mode() == Mode.SYNC
-                    ? new SynchronousTrainingMaster(sc, rows, plan, config, architecture)
-                    : new ParameterAveragingTrainingMaster(sc, rows, plan, config, architecture);
+                    ? new SynchronousTrainingMaster(trainingRound, rows, plan, config, architecture)
+                    : new ParameterAveragingTrainingMaster(trainingRound, rows, plan, config, architecture);
 
             // The driver's optimizer: the step's optimizer, or the outer one when averaging.
             OptimizerConfig driverConfig = config.training().mode() == Mode.SYNC
@@ -123,13 +125,14 @@ public final class TrainingLoop {
                     Optimizers.create(driverConfig, layout));
             if (resumed != null) {
                 params.optimizer().restore(resumed.optimizer());
+                trainingRound.restore(resumed.partitions());
             }
             long step = resumed == null ? 0 : resumed.step();
             long skipped = resumed == null ? 0 : resumed.skippedSteps();
 
             CheckpointListener checkpoints = new CheckpointListener(store, config.checkpoint().everySteps(),
                     config.checkpoint().everyEpochs(), plan.stepsPerEpoch(), ConfigLoader.toTree(config).toString(),
-                    Checkpoint.fingerprint(layout), rows.count(), dataFingerprint);
+                    Checkpoint.fingerprint(layout), rows.count(), dataFingerprint, trainingRound::partitionStates);
             EarlyStopping stopping = new EarlyStopping(config.evaluation().metric(), config.evaluation().patience(),
                     checkpoints::saveBest, console);
             List<TrainingListener> listeners = List.of(
@@ -182,6 +185,7 @@ public final class TrainingLoop {
                         evaluations, stopping.bestStep(), stoppedEarly);
             } finally {
                 listeners.forEach(TrainingListener::close);
+                trainingRound.close();
             }
         }
     }

@@ -2,7 +2,10 @@ package dev.sparkft.spark.driver;
 
 import dev.sparkft.optim.FlatParameters;
 
-/** Runs one round of distributed training and updates the driver's parameters with the driver's optimizer. */
+/**
+ * Runs one round of distributed training and updates the driver's parameters with the driver's optimizer, through
+ * the {@link TrainingRound} the training loop gives it (which holds what partitions keep between rounds).
+ */
 public interface TrainingMaster {
 
     /** How many steps the round starting at {@code step} covers, for a run of {@code totalSteps}. */

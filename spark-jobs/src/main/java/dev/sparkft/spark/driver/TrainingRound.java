@@ -7,9 +7,13 @@ import dev.sparkft.spark.config.TrainConfig.Communication;
 import dev.sparkft.spark.config.TrainConfig.NonFinitePolicy;
 import dev.sparkft.spark.executor.FloatVectors;
 import dev.sparkft.spark.executor.PartialSum;
+import dev.sparkft.spark.executor.PartitionState;
+import dev.sparkft.spark.executor.PartitionWorker;
 import dev.sparkft.spark.executor.RoundParameters;
 import java.util.Iterator;
+import java.util.List;
 import java.util.function.Function;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
@@ -23,16 +27,24 @@ import scala.Tuple2;
  *
  * <p>The round's large vectors are reused from round to round: the parameter copy sent out is this object's, and
  * the summed vector goes back to {@link dev.sparkft.spark.executor.RoundVectors} after the step.
+ *
+ * <p>When partitions keep state from round to round (averaging's inner optimizer, compression's residuals), this
+ * object holds it ({@link PartitionStates}: on the executors); a round that fails or is skipped leaves it as it was.
  */
-final class TrainingRound {
+final class TrainingRound implements AutoCloseable {
     private final JavaSparkContext sc;
     private final TrainConfig config;
+    /** The partitions' round-to-round state, when the master keeps one or vectors are compressed; else null. */
+    private PartitionStates states;
+    private final boolean keepsState;
     /** The parameters as this round sends them (rounded to the wire's precision in place). */
     private float[] sent;
 
-    TrainingRound(JavaSparkContext sc, TrainConfig config) {
+    /** {@code keepsState}: the master's workers keep state between rounds (averaging's inner optimizer). */
+    TrainingRound(JavaSparkContext sc, TrainConfig config, boolean keepsState) {
         this.sc = sc;
         this.config = config;
+        this.keepsState = keepsState || config.training().communication().compression().enabled();
     }
 
     /**
@@ -40,21 +52,49 @@ final class TrainingRound {
      * for a gradient sum, -1 for a delta; {@code maxGradNorm} clips it (0 = off); {@code learningRate} is reported.
      */
     RoundReport run(IndexedDataset data, FlatParameters params, long step, int steps, double sign,
-            double maxGradNorm, double learningRate,
-            Function<RoundParameters, FlatMapFunction<Iterator<Tuple2<Long, Row>>, PartialSum>> workerFor) {
+            double maxGradNorm, double learningRate, Function<RoundParameters, PartitionWorker> workerFor) {
         long start = System.nanoTime();
         Communication communication = config.training().communication();
         if (sent == null || sent.length != params.size()) {
             sent = new float[params.size()];
         }
         params.copyTo(sent);
-        PartialSum sum = RoundRunner.sum(sc, data, sent, communication, workerFor);
+        JavaPairRDD<Long, Row> rows = data.rows();
+        PartialSum sum;
+        PartitionStates.Round[] round = new PartitionStates.Round[1];
+        if (!keepsState) {
+            sum = RoundRunner.sum(sc, rows.getNumPartitions(), sent, communication,
+                    parameters -> rows.mapPartitions(new Stateless(workerFor.apply(parameters))), sc.isLocal());
+        } else {
+            if (states == null) {
+                states = PartitionStates.fresh(sc, rows.getNumPartitions());
+            }
+            try {
+                sum = RoundRunner.sum(sc, rows.getNumPartitions(), sent, communication, parameters -> {
+                    round[0] = states.round(rows, workerFor.apply(parameters), communication.compression());
+                    return round[0].sums();
+                }, sc.isLocal());
+            } catch (Exception e) { // Spark's SparkException is checked, and thrown from unchecked signatures
+                if (round[0] != null) {
+                    states.discard(round[0]);
+                }
+                throw states.lost(e);
+            }
+        }
         long reduced = System.nanoTime();
 
         LossSum loss = sum.lossSum();
         float[] vector = sum.vector();
         boolean finite = sum.firstNonFinite() < 0 && Double.isFinite(loss.loss())
                 && FloatVectors.scaleIfFinite(vector, sign / loss.weight());
+        if (round[0] != null) {
+            // A skipped round leaves no trace: moments or residuals that saw a non-finite value are dropped.
+            if (finite) {
+                states.advance(round[0]);
+            } else {
+                states.discard(round[0]);
+            }
+        }
         if (!finite && config.onNonFinite() == NonFinitePolicy.FAIL) {
             throw new NonFiniteStepException(step, RoundRunner.nonFiniteMessage(step, steps, sum, config.data().train()));
         }
@@ -65,9 +105,49 @@ final class TrainingRound {
         sum.release();
         long end = System.nanoTime();
         long payload = (long) communication.precision().bytes() * sent.length;
+        // Compressed: the mean of what each contributing partition's encoding took.
+        long fromWorker = communication.compression().enabled() && sum.contributors() > 0
+                ? sum.compressedBytes() / sum.contributors() : payload;
         // Local mode passes both by reference; on a cluster the driver receives each slice sum once.
         long intoDriver = sc.isLocal() ? 0 : payload;
         return new RoundReport(step, steps, loss.mean(), sum.examples(), norm, learningRate, !finite, end - start,
-                sum.computeNanos(), end - reduced, payload, payload, intoDriver, sum.contributors());
+                sum.computeNanos(), end - reduced, payload, fromWorker, intoDriver, sum.contributors(),
+                Math.sqrt(sum.residualSquares()));
+    }
+
+    /** Every partition's state, for a checkpoint (empty when the master keeps none or no round ran yet). */
+    List<PartitionState> partitionStates() {
+        return states == null ? List.of() : states.collect(config.training().communication().chunkValues());
+    }
+
+    /** Continues from a checkpoint's partition states (none: every partition starts fresh). */
+    void restore(List<PartitionState> saved) {
+        if (keepsState && !saved.isEmpty()) {
+            close();
+            states = PartitionStates.restore(sc, saved, config.training().communication().chunkValues());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (states != null) {
+            states.close();
+            states = null;
+        }
+    }
+
+    /** A worker run without state: every partition starts from {@link PartitionState#EMPTY} and keeps nothing. */
+    private static final class Stateless implements FlatMapFunction<Iterator<Tuple2<Long, Row>>, PartialSum> {
+        private static final long serialVersionUID = 1L;
+        private final PartitionWorker worker;
+
+        Stateless(PartitionWorker worker) {
+            this.worker = worker;
+        }
+
+        @Override
+        public Iterator<PartialSum> call(Iterator<Tuple2<Long, Row>> rows) throws Exception {
+            return List.of(worker.call(rows, PartitionState.EMPTY).sum()).iterator();
+        }
     }
 }

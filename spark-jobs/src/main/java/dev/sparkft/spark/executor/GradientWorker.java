@@ -4,9 +4,7 @@ import dev.sparkft.model.ModelArchitecture;
 import dev.sparkft.spark.executor.PartitionMemo.IndexedRows;
 import dev.sparkft.spark.executor.PartitionMemo.Selection;
 import java.util.Iterator;
-import java.util.List;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
 import scala.Tuple2;
 
@@ -15,7 +13,7 @@ import scala.Tuple2;
  * the partition's members of the step's global batch and returns the gradient of their summed loss as ONE
  * {@link PartialSum}, computed in micro-batches of at most {@code microBatch} examples.
  */
-public final class GradientWorker implements FlatMapFunction<Iterator<Tuple2<Long, Row>>, PartialSum> {
+public final class GradientWorker implements PartitionWorker {
     private static final long serialVersionUID = 1L;
 
     private final ModelArchitecture architecture;
@@ -39,13 +37,14 @@ public final class GradientWorker implements FlatMapFunction<Iterator<Tuple2<Lon
         this.microBatch = microBatch;
     }
 
+    /** The gradient sum; a synchronous step keeps no state of its own ({@code previous} goes on as it is). */
     @Override
-    public Iterator<PartialSum> call(Iterator<Tuple2<Long, Row>> partition) {
+    public Output call(Iterator<Tuple2<Long, Row>> partition, PartitionState previous) {
         long start = System.nanoTime();
         IndexedRows rows = PartitionMemo.get(dataKey, TaskContext.getPartitionId(), partition);
         Selection share = rows.select(globalBatch);
         if (share.isEmpty()) {
-            return List.of(PartialSum.empty(System.nanoTime() - start)).iterator();
+            return new Output(PartialSum.empty(System.nanoTime() - start), previous);
         }
         PartialSum result = ExecutorModels.withModel(architecture, lease -> {
             lease.ensureParameters(params);
@@ -62,6 +61,6 @@ public final class GradientWorker implements FlatMapFunction<Iterator<Tuple2<Lon
             return new PartialSum(gradientSum, sum.loss(), share.size(), System.nanoTime() - start, firstNonFinite)
                     .pooledVector();
         });
-        return List.of(result).iterator();
+        return new Output(result, previous);
     }
 }

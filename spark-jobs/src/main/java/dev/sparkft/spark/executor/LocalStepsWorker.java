@@ -10,9 +10,7 @@ import dev.sparkft.optim.Optimizers;
 import dev.sparkft.spark.executor.PartitionMemo.IndexedRows;
 import dev.sparkft.spark.executor.PartitionMemo.Selection;
 import java.util.Iterator;
-import java.util.List;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
 import scala.Tuple2;
 
@@ -22,12 +20,12 @@ import scala.Tuple2;
  * gradient over that share, clipped like the driver's). Returns the parameter delta multiplied by the
  * partition's loss weight, so the driver's sum divided by the total weight is the weighted mean delta.
  *
- * <p>The inner optimizer starts fresh every round (its step count set to {@code firstStep}, so the schedule
- * follows the global step): its state lives in no executor, the result does not depend on where a partition
- * runs, and a checkpoint between rounds is exact. For Adam-type inner optimizers this means the moments
- * restart every round while the bias correction follows the global step.
+ * <p>The inner optimizer continues from the partition's previous round (DiLoCo): its buffers (Adam's moments) are
+ * the partition's {@link PartitionState}, kept on the executor between rounds, and its step count is set to
+ * {@code firstStep} each round, so the schedule and Adam's bias correction follow the global step. The first round
+ * starts from zero moments.
  */
-public final class LocalStepsWorker implements FlatMapFunction<Iterator<Tuple2<Long, Row>>, PartialSum> {
+public final class LocalStepsWorker implements PartitionWorker {
     private static final long serialVersionUID = 1L;
 
     private final ModelArchitecture architecture;
@@ -58,14 +56,18 @@ public final class LocalStepsWorker implements FlatMapFunction<Iterator<Tuple2<L
     }
 
     @Override
-    public Iterator<PartialSum> call(Iterator<Tuple2<Long, Row>> partition) {
+    public Output call(Iterator<Tuple2<Long, Row>> partition, PartitionState previous) {
         long start = System.nanoTime();
         IndexedRows rows = PartitionMemo.get(dataKey, TaskContext.getPartitionId(), partition);
-        PartialSum result = ExecutorModels.withModel(architecture, lease -> {
+        return ExecutorModels.withModel(architecture, lease -> {
             float[] startParams = params.value();
             Optimizer optimizer = Optimizers.create(inner, lease.model().layout());
-            OptimizerState fresh = optimizer.state();
-            optimizer.restore(new OptimizerState(fresh.optimizer(), firstStep, fresh.buffers()));
+            OptimizerState kept = previous.inner(firstStep);
+            if (kept == null) {
+                OptimizerState fresh = optimizer.state();
+                kept = new OptimizerState(fresh.optimizer(), firstStep, fresh.buffers());
+            }
+            optimizer.restore(kept);
             FlatParameters local = new FlatParameters(startParams, optimizer);
 
             LossSum total = LossSum.ZERO;
@@ -92,8 +94,10 @@ public final class LocalStepsWorker implements FlatMapFunction<Iterator<Tuple2<L
                 local.step(gradient, maxGradNorm);
                 RoundVectors.giveBack(gradient);
             }
+            // state() copies the buffers: the stored previous state is never written to.
+            PartitionState next = PartitionState.of(optimizer.state(), previous.residual());
             if (examples == 0) {
-                return PartialSum.empty(System.nanoTime() - start);
+                return new Output(PartialSum.empty(System.nanoTime() - start), next);
             }
             float[] delta = RoundVectors.take(startParams.length);
             local.copyTo(delta);
@@ -101,8 +105,8 @@ public final class LocalStepsWorker implements FlatMapFunction<Iterator<Tuple2<L
             for (int i = 0; i < delta.length; i++) {
                 delta[i] = (float) ((delta[i] - startParams[i]) * weight);
             }
-            return new PartialSum(delta, total, examples, System.nanoTime() - start, firstNonFinite).pooledVector();
+            return new Output(new PartialSum(delta, total, examples, System.nanoTime() - start, firstNonFinite)
+                    .pooledVector(), next);
         });
-        return List.of(result).iterator();
     }
 }

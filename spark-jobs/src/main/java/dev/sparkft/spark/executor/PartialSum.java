@@ -20,7 +20,7 @@ import java.util.List;
  * its {@link WirePrecision}: 2 bytes a value for bf16, whose values are already rounded ({@link #roundForWire}).
  */
 public final class PartialSum implements Serializable, KryoSerializable {
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
     /** No slice holds more values than the largest chunk of {@code training.communication.chunkBytes}. */
     private static final int MAX_WIRE_VALUES = 1 << 28;
 
@@ -34,6 +34,17 @@ public final class PartialSum implements Serializable, KryoSerializable {
     private long computeNanos;
     private long firstNonFinite;
     private int contributors;
+    /**
+     * How a partition's own, compressed vector is encoded on the wire ({@link DeltaCompression}); NONE for sums of
+     * several partitions and uncompressed vectors. {@link #scales}: int8's per-block scales.
+     */
+    private DeltaCompression.Kind coded = DeltaCompression.Kind.NONE;
+    private int blockSize;
+    private float[] scales;
+    /** Bytes the contributing partitions' compressed vectors took on the wire, summed. */
+    private long compressedBytes;
+    /** Sum of squares of the contributing partitions' error-feedback residuals. */
+    private double residualSquares;
 
     public PartialSum(float[] vector, LossSum lossSum, long examples, long computeNanos, long firstNonFinite) {
         this.vector = vector;
@@ -79,6 +90,11 @@ public final class PartialSum implements Serializable, KryoSerializable {
             }
             b.release();
         }
+        // A sum of partitions is a plain vector again.
+        a.coded = DeltaCompression.Kind.NONE;
+        a.scales = null;
+        a.compressedBytes += b.compressedBytes;
+        a.residualSquares += b.residualSquares;
         a.loss += b.loss;
         a.weight += b.weight;
         a.examples += b.examples;
@@ -90,9 +106,25 @@ public final class PartialSum implements Serializable, KryoSerializable {
         return a;
     }
 
-    /** Rounds the vector in place to {@code precision}, which Kryo then writes it in; returns this. */
+    /**
+     * Marks this partition's vector as compressed by {@code compression} (its values are already the decoded
+     * ones, {@link DeltaCompression#compress}), so the wire carries {@code result}'s encoding; returns this.
+     */
+    public PartialSum compressed(DeltaCompression compression, DeltaCompression.Result result) {
+        coded = compression.kind();
+        blockSize = compression.blockSize();
+        scales = result.scales();
+        compressedBytes = result.wireBytes();
+        residualSquares = result.residualSquares();
+        return this;
+    }
+
+    /**
+     * Rounds the vector in place to {@code precision}, which Kryo then writes it in; returns this. A compressed
+     * vector keeps its encoding, whose values the rounding would break.
+     */
     public PartialSum roundForWire(WirePrecision precision) {
-        if (vector != null) {
+        if (vector != null && coded == DeltaCompression.Kind.NONE) {
             precision.round(vector);
         }
         wire = precision;
@@ -109,7 +141,17 @@ public final class PartialSum implements Serializable, KryoSerializable {
                 : empty(0);
         s.vector = vector == null ? null : Arrays.copyOfRange(vector, from, to);
         s.contributors = withScalars ? contributors : 0;
+        s.compressedBytes = withScalars ? compressedBytes : 0;
+        s.residualSquares = withScalars ? residualSquares : 0;
         s.wire = wire;
+        s.coded = coded;
+        s.blockSize = blockSize;
+        if (scales != null && vector != null) {
+            if (from % blockSize != 0) {
+                throw new IllegalStateException("a slice from " + from + " cuts an int8 block of " + blockSize);
+            }
+            s.scales = Arrays.copyOfRange(scales, from / blockSize, (to + blockSize - 1) / blockSize);
+        }
         return s;
     }
 
@@ -148,9 +190,14 @@ public final class PartialSum implements Serializable, KryoSerializable {
         return vector;
     }
 
-    /** Bytes the vector takes on the wire. */
-    public long wireBytes() {
-        return vector == null ? 0 : (long) vector.length * wire.bytes();
+    /** Bytes the contributing partitions' compressed vectors took on the wire (0 without compression). */
+    public long compressedBytes() {
+        return compressedBytes;
+    }
+
+    /** Sum of squares of the contributing partitions' error-feedback residuals. */
+    public double residualSquares() {
+        return residualSquares;
     }
 
     public LossSum lossSum() {
@@ -184,12 +231,19 @@ public final class PartialSum implements Serializable, KryoSerializable {
         out.writeLong(computeNanos);
         out.writeLong(firstNonFinite);
         out.writeInt(contributors);
+        out.writeLong(compressedBytes);
+        out.writeDouble(residualSquares);
         out.writeByte(wire.ordinal());
+        out.writeByte(coded.ordinal());
         out.writeInt(vector == null ? -1 : vector.length);
         if (vector == null) {
             return;
         }
-        if (wire == WirePrecision.BF16) {
+        if (coded == DeltaCompression.Kind.INT8) {
+            writeInt8(out);
+        } else if (coded == DeltaCompression.Kind.TOPK) {
+            writeSparse(out);
+        } else if (wire == WirePrecision.BF16) {
             // The top half of each float, exact: the values were rounded to bf16 before. One bulk write.
             byte[] bytes = new byte[2 * vector.length];
             for (int i = 0; i < vector.length; i++) {
@@ -211,15 +265,25 @@ public final class PartialSum implements Serializable, KryoSerializable {
         computeNanos = in.readLong();
         firstNonFinite = in.readLong();
         contributors = in.readInt();
+        compressedBytes = in.readLong();
+        residualSquares = in.readDouble();
         int precision = in.readByte();
+        int coding = in.readByte();
         int length = in.readInt();
-        if (precision < 0 || precision >= WirePrecision.values().length || length < -1 || length > MAX_WIRE_VALUES) {
+        if (precision < 0 || precision >= WirePrecision.values().length || coding < 0
+                || coding >= DeltaCompression.Kind.values().length || length < -1 || length > MAX_WIRE_VALUES) {
             throw new IllegalStateException("a partial sum from an executor declares precision " + precision
-                    + " and " + length + " values; executor and driver must run the same SparkFT build");
+                    + ", coding " + coding + " and " + length + " values; executor and driver must run the same"
+                    + " SparkFT build");
         }
         wire = WirePrecision.values()[precision];
+        coded = DeltaCompression.Kind.values()[coding];
         if (length < 0) {
             vector = null;
+        } else if (coded == DeltaCompression.Kind.INT8) {
+            readInt8(in, length);
+        } else if (coded == DeltaCompression.Kind.TOPK) {
+            readSparse(in, length);
         } else if (wire == WirePrecision.BF16) {
             byte[] bytes = in.readBytes(2 * length);
             vector = new float[length];
@@ -228,6 +292,76 @@ public final class PartialSum implements Serializable, KryoSerializable {
             }
         } else {
             vector = in.readFloats(length);
+        }
+    }
+
+    /**
+     * int8: the block size, the scales, then one byte a value. The values are {@code q * scale} already, so the
+     * byte recomputed here is the one the compression chose, and the reader's {@code q * scale} the same float.
+     */
+    private void writeInt8(Output out) {
+        out.writeInt(blockSize);
+        out.writeInt(scales.length);
+        out.writeFloats(scales);
+        byte[] q = new byte[vector.length];
+        for (int i = 0; i < vector.length; i++) {
+            float scale = scales[i / blockSize];
+            q[i] = (byte) (scale == 0 ? 0 : DeltaCompression.quantize(vector[i], scale));
+        }
+        out.writeBytes(q);
+    }
+
+    private void readInt8(Input in, int length) {
+        blockSize = in.readInt();
+        int blocks = in.readInt();
+        if (blockSize < 1 || blocks != (length + (long) blockSize - 1) / blockSize) {
+            throw new IllegalStateException("an int8 slice of " + length + " values declares " + blocks
+                    + " blocks of " + blockSize);
+        }
+        scales = in.readFloats(blocks);
+        byte[] q = in.readBytes(length);
+        vector = new float[length];
+        for (int i = 0; i < length; i++) {
+            float scale = scales[i / blockSize];
+            vector[i] = scale == 0 ? 0f : q[i] * scale;
+        }
+    }
+
+    /** top-k: the count of non-zero values, their indices, their values; the rest of the slice is zero. */
+    private void writeSparse(Output out) {
+        int n = 0;
+        for (float x : vector) {
+            if (x != 0f) {
+                n++;
+            }
+        }
+        int[] index = new int[n];
+        float[] value = new float[n];
+        int j = 0;
+        for (int i = 0; i < vector.length; i++) {
+            if (vector[i] != 0f) {
+                index[j] = i;
+                value[j++] = vector[i];
+            }
+        }
+        out.writeInt(n);
+        out.writeInts(index);
+        out.writeFloats(value);
+    }
+
+    private void readSparse(Input in, int length) {
+        int n = in.readInt();
+        if (n < 0 || n > length) {
+            throw new IllegalStateException("a sparse slice of " + length + " values declares " + n + " non-zeros");
+        }
+        int[] index = in.readInts(n);
+        float[] value = in.readFloats(n);
+        vector = new float[length];
+        for (int j = 0; j < n; j++) {
+            if (index[j] < 0 || index[j] >= length) {
+                throw new IllegalStateException("a sparse slice of " + length + " values names index " + index[j]);
+            }
+            vector[index[j]] = value[j];
         }
     }
 }

@@ -96,6 +96,26 @@ class ConfigLoaderTest {
                 e.getMessage());
         e = fails(MINIMAL, "training.communication.chunk=8");
         assertTrue(e.getMessage().startsWith("unknown key 'training.communication.chunk'"), e.getMessage());
+
+        // Compression changes the trajectory too: its type and the setting that matters for it are in the tree.
+        TrainConfig int8 = ConfigLoader.parse(MINIMAL, false, List.of("training.communication.compression.type=INT8",
+                "training.communication.compression.blockSize=128"));
+        assertEquals(new dev.sparkft.spark.executor.DeltaCompression(
+                dev.sparkft.spark.executor.DeltaCompression.Kind.INT8, 128, 0.01), int8.training().communication()
+                .compression());
+        assertEquals("{\"compression\":{\"type\":\"int8\",\"blockSize\":128}}",
+                ConfigLoader.toTree(int8).get("training").get("communication").toString());
+        TrainConfig topk = ConfigLoader.parse(MINIMAL, false, List.of("training.communication.compression.type=topk",
+                "training.communication.compression.fraction=0.001"));
+        assertEquals("{\"compression\":{\"type\":\"topk\",\"fraction\":0.001}}",
+                ConfigLoader.toTree(topk).get("training").get("communication").toString());
+        e = fails(MINIMAL, "training.communication.compression.type=fp8");
+        assertEquals("training.communication.compression.type must be none, int8 or topk, got 'fp8'", e.getMessage());
+        e = fails(MINIMAL, "training.communication.compression.fraction=1.5");
+        assertTrue(e.getMessage().startsWith("training.communication.compression.fraction must be in (0, 1]"),
+                e.getMessage());
+        e = fails(MINIMAL, "training.communication.compression.ratio=8");
+        assertTrue(e.getMessage().startsWith("unknown key 'training.communication.compression.ratio'"), e.getMessage());
     }
 
     @Test

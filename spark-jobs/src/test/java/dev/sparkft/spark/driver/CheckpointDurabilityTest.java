@@ -50,7 +50,7 @@ class CheckpointDurabilityTest {
         java.util.Arrays.fill(params, value);
         Map<String, float[]> buffers = new LinkedHashMap<>();
         buffers.put("m", params.clone());
-        return new Checkpoint(step, 0, 64, "abc", "fp", "{}", params, new OptimizerState("sgd", step, buffers));
+        return new Checkpoint(step, 0, 64, "abc", "fp", "{}", params, new OptimizerState("sgd", step, buffers), List.of());
     }
 
     private static List<String> names(Path d) throws IOException {
