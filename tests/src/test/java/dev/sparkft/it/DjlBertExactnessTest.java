@@ -14,6 +14,7 @@ import dev.sparkft.model.Tensor;
 import dev.sparkft.model.TrainableModel;
 import dev.sparkft.spark.config.ConfigLoader;
 import dev.sparkft.spark.config.TrainConfig;
+import dev.sparkft.spark.driver.RoundReport;
 import dev.sparkft.spark.driver.TrainingResult;
 import dev.sparkft.spark.testing.ReferenceTrainer;
 import dev.sparkft.spark.testing.TestRuns;
@@ -104,10 +105,36 @@ class DjlBertExactnessTest {
         assertArrayEquals(straight.params(), resumed.params(), "10 steps + --resume to 20 must equal 20 straight");
     }
 
-    private static TrainConfig loraConfig(String name, int partitions, int steps) {
+    /**
+     * LoRA with DiLoCo-style averaging and top-k deltas: only the adapters and the head travel, compressed, and each
+     * partition's inner AdamW moments and residual (adapter-sized) are kept between rounds; a run repeats bit for bit
+     * and 10 steps + --resume to 20 equal 20 straight.
+     */
+    @Test
+    void loraWithAveragingAndTopkDeltasRepeatsAndResumesExactly() {
+        String[] diloco = {"training.mode=averaging", "training.averaging.localSteps=2",
+                "training.communication.compression.type=topk", "training.communication.compression.fraction=0.1"};
+        TrainingResult straight = TestRuns.train(loraConfig("lora-diloco", 2, STEPS, diloco), false);
+        TrainingResult again = TestRuns.train(loraConfig("lora-diloco-again", 2, STEPS, diloco), false);
+        assertArrayEquals(straight.params(), again.params(), "run to run");
+        int adapters = straight.params().length;
+        for (RoundReport r : straight.rounds()) {
+            assertEquals(4L * adapters, r.bytesToWorker(), "the adapters and the head go out");
+            assertEquals(8L * (long) Math.ceil(0.1 * adapters), r.bytesFromWorker(), "top-k 10 % comes back");
+        }
+        double[] losses = straight.losses();
+        assertTrue(losses[losses.length - 1] < losses[0], "trains: " + Arrays.toString(losses));
+
+        TestRuns.train(loraConfig("lora-diloco-resumed", 2, STEPS / 2, diloco), false);
+        TrainingResult resumed = TestRuns.train(loraConfig("lora-diloco-resumed", 2, STEPS, diloco),
+                true);
+        assertArrayEquals(straight.params(), resumed.params(), "10 steps + --resume to 20 must equal 20 straight");
+    }
+
+    private static TrainConfig loraConfig(String name, int partitions, int steps, String... overrides) {
         String yaml = TinyBertSlice.config(name, null, dir.resolve(name), Path.of(trainPath), partitions, steps)
                 .replace("seed: 7,", "seed: 7, lora: {rank: 4, alpha: 8, targets: [query, value, intermediate.dense]},");
-        return ConfigLoader.parse(yaml, false, List.of());
+        return ConfigLoader.parse(yaml, false, List.of(overrides));
     }
 
     /** Eight fixed micro-batches' gradients on Spark task threads (1, 2, 4 partitions) and on the driver: equal bits. */
