@@ -31,10 +31,13 @@ public final class ConsoleProgress implements TrainingListener {
         long elapsed = System.nanoTime() - startNanos;
         long done = state.step() - startStep;
         long etaSeconds = done == 0 ? 0 : (long) (elapsed / 1e9 * (state.totalSteps() - state.step()) / done);
+        // With compression: how much smaller each worker's vector was, and what error feedback holds back.
+        String compressed = r.compressionRatio() > 1 ? String.format(" | sent 1/%.1f, residual %.3g",
+                r.compressionRatio(), r.residualNorm()) : "";
         out.printf("step %d/%d | loss %.4f | lr %.3e | grad %.3f | %.1f samples/s | round %d ms (compute %d ms,"
-                        + " overhead %d ms) | %s%s%n",
+                        + " overhead %d ms)%s | %s%s%n",
                 state.step(), state.totalSteps(), r.loss(), r.learningRate(), r.gradNorm(), r.samplesPerSecond(),
-                r.wallNanos() / 1_000_000, r.computeNanos() / 1_000_000, r.overheadNanos() / 1_000_000,
+                r.wallNanos() / 1_000_000, r.computeNanos() / 1_000_000, r.overheadNanos() / 1_000_000, compressed,
                 last ? "done" : "ETA " + format(Duration.ofSeconds(etaSeconds)),
                 state.skippedSteps() > 0 ? " | skipped " + state.skippedSteps() : "");
     }
