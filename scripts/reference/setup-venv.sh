@@ -35,7 +35,8 @@ if [[ ! -f "$venv/.complete" ]] || ! "$venv/bin/python" -c pass 2>/dev/null; the
   # shellcheck disable=SC2086  # $pip_args is a list of flags
   "$venv/bin/python" -m pip install -q --no-input --disable-pip-version-check --only-binary=:all: \
     $pip_args -r "$req" 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; } >&2
-  "$venv/bin/python" -c 'import numpy, onnxruntime, pandas, pyarrow, safetensors, tokenizers, torch, transformers'
+  "$venv/bin/python" -c 'import numpy, onnxruntime, pandas, pyarrow, safetensors, tokenizers, torch, transformers
+import tensorboard, matplotlib, nbclient, ipykernel'
   touch "$venv/.complete"   # last: an interrupted build is rebuilt next time
 fi
 

@@ -218,7 +218,8 @@ public final class ConfigLoader {
 
         ConfigNode l = root.section("logging");
         Logging logging = new Logging(l.longValue("everySteps", 10L),
-                l.string("metricsFile", run.outputDir() + "/metrics.jsonl"));
+                l.string("metricsFile", run.outputDir() + "/metrics.jsonl"),
+                l.string("tensorboardDir", run.outputDir() + "/tensorboard"));
         l.rejectUnknown();
 
         ConfigNode e = root.section("evaluation");
@@ -365,7 +366,7 @@ public final class ConfigLoader {
         root.putObject("nonFiniteSkips").put("maxConsecutive", c.nonFiniteSkips().maxConsecutive())
                 .put("maxTotal", c.nonFiniteSkips().maxTotal());
         root.putObject("logging").put("everySteps", c.logging().everySteps())
-                .put("metricsFile", c.logging().metricsFile());
+                .put("metricsFile", c.logging().metricsFile()).put("tensorboardDir", c.logging().tensorboardDir());
         ObjectNode evaluation = root.putObject("evaluation");
         evaluation.put("everyEpochs", c.evaluation().everyEpochs()).put("metric", c.evaluation().metric().key())
                 .put("patience", c.evaluation().patience());

@@ -340,11 +340,15 @@ public record TrainConfig(
         }
     }
 
-    /** Console line every {@code everySteps}; one JSON line per round into {@code metricsFile}. */
-    public record Logging(long everySteps, String metricsFile) implements Serializable {
+    /**
+     * Console line every {@code everySteps}; one JSON line per round into {@code metricsFile}; the same figures as
+     * TensorBoard events into {@code tensorboardDir} (a folder on any Hadoop file system).
+     */
+    public record Logging(long everySteps, String metricsFile, String tensorboardDir) implements Serializable {
         public Logging {
             require(everySteps >= 1, "logging.everySteps must be >= 1, got " + everySteps);
             require(metricsFile != null && !metricsFile.isBlank(), "logging.metricsFile must not be empty");
+            require(tensorboardDir != null && !tensorboardDir.isBlank(), "logging.tensorboardDir must not be empty");
         }
     }
 

@@ -2,7 +2,7 @@ package dev.sparkft.spark.driver;
 
 import dev.sparkft.spark.executor.PartitionState;
 import java.util.List;
-import java.util.function.Supplier;
+import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +21,7 @@ public final class CheckpointListener implements TrainingListener {
     private final String layoutFingerprint;
     private final long examples;
     private final String dataFingerprint;
-    private final Supplier<List<PartitionState>> partitionStates;
+    private final LongFunction<List<PartitionState>> partitionStates;
     private long lastSaved = -1;
 
     /**
@@ -30,7 +30,7 @@ public final class CheckpointListener implements TrainingListener {
      */
     public CheckpointListener(CheckpointStore store, long everySteps, int everyEpochs, long stepsPerEpoch,
             String configJson, String layoutFingerprint, long examples, String dataFingerprint,
-            Supplier<List<PartitionState>> partitionStates) {
+            LongFunction<List<PartitionState>> partitionStates) {
         this.partitionStates = partitionStates;
         this.store = store;
         this.everySteps = everySteps;
@@ -77,6 +77,6 @@ public final class CheckpointListener implements TrainingListener {
 
     private Checkpoint checkpointOf(TrainingState state) {
         return new Checkpoint(state.step(), state.skippedSteps(), examples, dataFingerprint, layoutFingerprint,
-                configJson, state.params().toArray(), state.params().optimizer().state(), partitionStates.get());
+                configJson, state.params().toArray(), state.params().optimizer().state(), partitionStates.apply(state.step()));
     }
 }

@@ -107,6 +107,10 @@ public final class EvaluateJob {
             Path report = out.resolve(ReportFile.NAME);
             writeMarker(out, config);
             ReportFile.write(report, text);
+            Path heatmap = out.resolve(RunPlots.DIR).resolve("confusion-matrix.png");
+            RunPlots.drawing(heatmap.toString(), () -> RunPlots.writeConfusion(heatmap, result.report().matrix(),
+                    String.format(Locale.ROOT, "Confusion matrix of %s (accuracy %.4f)", resolved.description(),
+                            result.report().accuracy())));
             String line = metricsLine(config, resolved, data, result);
             appendLine(out.resolve(METRICS), line);
             console.println(line);

@@ -17,7 +17,7 @@ import java.util.List;
 /**
  * One JSON object per round appended to a local file, flushed at once so a crash loses nothing: losses,
  * learning rate, norms, throughput, round time split into compute / update / overhead, payload bytes per worker
- * each way; a line per validation evaluation. A run that starts at step s (0, or the step it resumed from)
+ * each way; a line per validation evaluation ({@link MetricsLines}). A run that starts at step s (0, or the step it resumed from)
  * first drops the lines an interrupted run wrote for steps from s on (they are redone), so every step
  * appears once.
  */
@@ -84,28 +84,12 @@ public final class JsonlMetrics implements TrainingListener {
 
     @Override
     public void onRound(RoundReport r, TrainingState state) {
-        ObjectNode line = JSON.createObjectNode();
-        line.put("step", r.step()).put("steps", r.steps()).put("loss", r.loss()).put("lr", r.learningRate())
-                .put("gradNorm", r.gradNorm()).put("examples", r.examples()).put("skipped", r.skipped())
-                .put("samplesPerSec", r.samplesPerSecond()).put("roundMs", r.wallNanos() / 1e6)
-                .put("computeMs", r.computeNanos() / 1e6).put("updateMs", r.updateNanos() / 1e6)
-                .put("overheadMs", r.overheadNanos() / 1e6).put("bytesToWorker", r.bytesToWorker())
-                .put("bytesFromWorker", r.bytesFromWorker())
-                .put("bytesIntoDriver", r.bytesIntoDriver()).put("compressionRatio", r.compressionRatio())
-                .put("residualNorm", r.residualNorm()).put("workers", r.workers())
-                .put("skippedTotal", state.skippedSteps());
-        write(line);
+        write(MetricsLines.round(r, state));
     }
 
     @Override
     public void onEvaluation(ValidationResult result, TrainingState state) {
-        ObjectNode line = JSON.createObjectNode().put("step", result.step()).put("epoch", result.epoch())
-                .put("end", result.end()).put("validationLoss", result.loss()).put("accuracy", result.report().accuracy())
-                .put("macroF1", result.report().macroAvg().f1());
-        if (result.windows() != null) {
-            line.put("windowAccuracy", result.windows().accuracy()).put("windowMacroF1", result.windows().macroAvg().f1());
-        }
-        write(line);
+        write(MetricsLines.evaluation(result));
     }
 
     @Override

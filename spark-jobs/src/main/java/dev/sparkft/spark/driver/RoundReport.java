@@ -9,6 +9,7 @@ package dev.sparkft.spark.driver;
  * vector bytes the driver received (on a cluster one sum of each slice: about 1 × |θ|; 0 in local mode).
  * With compression, {@code bytesFromWorker} is the mean size of a partition's encoded vector, and
  * {@code residualNorm} the norm of all partitions' error-feedback residuals after the round (0 without).
+ * {@code telemetry} is what Spark saw of the round: straggler skew, GC, peak memory ({@link RoundTelemetry}).
  */
 public record RoundReport(
         long step,
@@ -25,7 +26,8 @@ public record RoundReport(
         long bytesFromWorker,
         long bytesIntoDriver,
         int workers,
-        double residualNorm) {
+        double residualNorm,
+        RoundTelemetry.Round telemetry) {
 
     /** The step after this round. */
     public long nextStep() {

@@ -49,6 +49,14 @@ public final class SparkSessions {
                 .config("spark.broadcast.compress", "false")
                 .config("spark.kryoserializer.buffer.max", "2047m")
                 .config("spark.driver.maxResultSize", "0");
+        // Executor metrics for the round telemetry: the process tree's resident memory, polled often enough to
+        // catch a round's peak. A user's --conf of either wins.
+        if (System.getProperty("spark.executor.processTreeMetrics.enabled") == null) {
+            builder.config("spark.executor.processTreeMetrics.enabled", "true");
+        }
+        if (System.getProperty("spark.executor.metrics.pollingInterval") == null) {
+            builder.config("spark.executor.metrics.pollingInterval", "1s");
+        }
         securityDefaults(master, System.getenv(), System.getProperties()).forEach(builder::config);
         return builder;
     }

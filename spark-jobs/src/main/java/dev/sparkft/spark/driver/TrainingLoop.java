@@ -138,7 +138,10 @@ public final class TrainingLoop {
             List<TrainingListener> listeners = List.of(
                     new ConsoleProgress(console, config.logging().everySteps()),
                     new JsonlMetrics(Path.of(config.logging().metricsFile())),
+                    new TensorBoardMetrics(config.logging().tensorboardDir(), sc.hadoopConfiguration(),
+                            ConfigLoader.toTree(config)),
                     new ReportFile(Path.of(config.run().outputDir())),
+                    new RunPlots(Path.of(config.logging().metricsFile()), Path.of(config.run().outputDir())),
                     checkpoints, stopping);
             try {
                 long startStep = step;

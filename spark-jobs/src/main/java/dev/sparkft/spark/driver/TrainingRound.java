@@ -39,12 +39,14 @@ final class TrainingRound implements AutoCloseable {
     private final boolean keepsState;
     /** The parameters as this round sends them (rounded to the wire's precision in place). */
     private float[] sent;
+    private final RoundTelemetry telemetry;
 
     /** {@code keepsState}: the master's workers keep state between rounds (averaging's inner optimizer). */
     TrainingRound(JavaSparkContext sc, TrainConfig config, boolean keepsState) {
         this.sc = sc;
         this.config = config;
         this.keepsState = keepsState || config.training().communication().compression().enabled();
+        this.telemetry = RoundTelemetry.register(sc.sc());
     }
 
     /**
@@ -60,17 +62,19 @@ final class TrainingRound implements AutoCloseable {
         }
         params.copyTo(sent);
         JavaPairRDD<Long, Row> rows = data.rows();
-        PartialSum sum;
         PartitionStates.Round[] round = new PartitionStates.Round[1];
-        if (!keepsState) {
-            sum = RoundRunner.sum(sc, rows.getNumPartitions(), sent, communication,
-                    parameters -> rows.mapPartitions(new Stateless(workerFor.apply(parameters))), sc.isLocal());
-        } else {
+        String what = sign > 0 ? "gradients" : steps + " local steps, parameter deltas";
+        sc.setLocalProperty(RoundTelemetry.ROUND, Long.toString(step));
+        PartialSum sum = SparkJobDescription.run(sc, "round " + step + ": " + what, () -> {
+            if (!keepsState) {
+                return RoundRunner.sum(sc, rows.getNumPartitions(), sent, communication,
+                        parameters -> rows.mapPartitions(new Stateless(workerFor.apply(parameters))), sc.isLocal());
+            }
             if (states == null) {
                 states = PartitionStates.fresh(sc, rows.getNumPartitions());
             }
             try {
-                sum = RoundRunner.sum(sc, rows.getNumPartitions(), sent, communication, parameters -> {
+                return RoundRunner.sum(sc, rows.getNumPartitions(), sent, communication, parameters -> {
                     round[0] = states.round(rows, workerFor.apply(parameters), communication.compression());
                     return round[0].sums();
                 }, sc.isLocal());
@@ -80,7 +84,8 @@ final class TrainingRound implements AutoCloseable {
                 }
                 throw states.lost(e);
             }
-        }
+        });
+        sc.setLocalProperty(RoundTelemetry.ROUND, null);
         long reduced = System.nanoTime();
 
         LossSum loss = sum.lossSum();
@@ -112,24 +117,30 @@ final class TrainingRound implements AutoCloseable {
         long intoDriver = sc.isLocal() ? 0 : payload;
         return new RoundReport(step, steps, loss.mean(), sum.examples(), norm, learningRate, !finite, end - start,
                 sum.computeNanos(), end - reduced, payload, fromWorker, intoDriver, sum.contributors(),
-                Math.sqrt(sum.residualSquares()));
+                Math.sqrt(sum.residualSquares()), telemetry.round(step, rows.getNumPartitions()));
     }
 
     /** Every partition's state, for a checkpoint (empty when the master keeps none or no round ran yet). */
-    List<PartitionState> partitionStates() {
-        return states == null ? List.of() : states.collect(config.training().communication().chunkValues());
+    List<PartitionState> partitionStates(long step) {
+        return states == null ? List.of() : SparkJobDescription.run(sc, "checkpoint at step " + step
+                + ": partition states", () -> states.collect(config.training().communication().chunkValues()));
     }
 
     /** Continues from a checkpoint's partition states (none: every partition starts fresh). */
     void restore(List<PartitionState> saved) {
         if (keepsState && !saved.isEmpty()) {
-            close();
+            dropStates();
             states = PartitionStates.restore(sc, saved, config.training().communication().chunkValues());
         }
     }
 
     @Override
     public void close() {
+        telemetry.close();
+        dropStates();
+    }
+
+    private void dropStates() {
         if (states != null) {
             states.close();
             states = null;

@@ -52,9 +52,9 @@ final class Validator implements AutoCloseable {
 
     ValidationResult evaluate(float[] params, long step, double epoch, boolean end) {
         String path = config.data().validation();
-        ClassificationSum sum = RoundRunner.run(sc, data, params, broadcast -> new ClassificationWorker(
-                architecture, data.assembler(), broadcast, config.training().microBatch(), labelNames, path),
-                ClassificationSum::merge);
+        ClassificationSum sum = SparkJobDescription.run(sc, "validation at step " + step, () -> RoundRunner.run(sc,
+                data, params, broadcast -> new ClassificationWorker(architecture, data.assembler(), broadcast,
+                        config.training().microBatch(), labelNames, path), ClassificationSum::merge));
         if (sum.matrix() == null || sum.matrix().total() == 0) {
             throw new IllegalArgumentException("validation set " + path + " has no labelled examples to evaluate");
         }

@@ -73,6 +73,22 @@ class ModelJobsTest {
         return CliRun.of(args);
     }
 
+    /** A PNG file (by its signature) that decodes to {@code width × height} pixels and is not blank. */
+    private static void assertPng(Path file, int width, int height) throws Exception {
+        byte[] bytes = Files.readAllBytes(file);
+        assertTrue(bytes.length > 8 && (bytes[0] & 0xff) == 0x89 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G',
+                file + " is not a PNG");
+        java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(file.toFile());
+        assertEquals(List.of(width, height), List.of(image.getWidth(), image.getHeight()), file.toString());
+        java.util.Set<Integer> colours = new java.util.HashSet<>();
+        for (int y = 0; y < height; y += 3) {
+            for (int x = 0; x < width; x += 3) {
+                colours.add(image.getRGB(x, y));
+            }
+        }
+        assertTrue(colours.size() > 20, file + " has " + colours.size() + " colours: blank?");
+    }
+
     /** The text under a report file's first line. */
     private static String body(Path report) throws Exception {
         String text = Files.readString(report);
@@ -89,6 +105,12 @@ class ModelJobsTest {
         String lossText = trainReport.substring(trainReport.indexOf("validation loss ") + 16, trainReport.indexOf('\n'));
         assertTrue(Files.readString(evalDir.resolve("report.txt")).contains("loss " + lossText + "\n"),
                 Files.readString(evalDir.resolve("report.txt")));
+        // Training drew its plots, evaluate its own confusion matrix.
+        for (String plot : List.of("loss.png", "learning-rate.png", "throughput.png", "round-split.png")) {
+            assertPng(out.resolve("plots").resolve(plot), 800, 450);
+        }
+        assertPng(out.resolve("plots/confusion-matrix.png"), 480, 420);
+        assertPng(evalDir.resolve("plots/confusion-matrix.png"), 480, 420);
         JsonNode line = JSON.readTree(Files.readAllLines(evalDir.resolve("metrics.jsonl")).get(0));
         assertEquals(6, line.get("step").asLong());
         assertEquals(40, line.get("examples").asLong());
