@@ -32,6 +32,13 @@ import java.util.function.Function;
 public record BertModelOptions(BertConfig config, BertHead head, long seed, List<String> freeze,
         Precision precision, LoraOptions lora) implements EngineArchitecture {
 
+    /** {@link BertFlops#training} at the length of the token column ({@code input_ids}); NaN without one. */
+    @Override
+    public double trainingFlopsPerExample(Map<String, Integer> columnLengths) {
+        Integer tokens = columnLengths.get("input_ids");
+        return tokens == null || tokens < 1 ? Double.NaN : BertFlops.training(this, tokens);
+    }
+
     /** config.json names and getters, to name the field where two configs differ. */
     private static final Map<String, Function<BertConfig, Object>> FIELDS = fields();
 

@@ -90,6 +90,21 @@ class SpamJobsTest {
                 ""), false, List.of());
         TrainingService.train(config, false, System.out);
 
+        // MFU's FLOPs: the 2-layer MiniLM at the data's 64 tokens, 3 × the forward products (BertFlopsTest checks
+        // the count against PyTorch's); the peak estimated from this machine's CPU.
+        double l = MAX_LENGTH;
+        double forward = 2 * (8 * l * 384 * 384 + 4 * l * l * 384 + 4 * l * 384 * 1536) + 2 * 384 * 384 + 2 * 384 * 2;
+        for (String text : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+            JsonNode line = JSON.readTree(text);
+            if (line.has("loss")) {
+                assertEquals(3 * forward, line.get("flopsPerExample").asDouble(), 0, text);
+                double mfu = line.get("mfu").asDouble();
+                assertTrue(mfu > 0 && mfu < 1, text);
+                assertEquals(line.get("examples").asDouble() * 3 * forward / (line.get("roundMs").asDouble() / 1e3),
+                        line.get("achievedFlops").asDouble(), 1e-6 * line.get("achievedFlops").asDouble(), text);
+            }
+        }
+
         EvaluateJob.Outcome evaluated = EvaluateJob.run(config, null, List.of(), System.out);
         String trained = Files.readString(out.resolve("report.txt"));
         String again = Files.readString(evaluated.report());

@@ -219,7 +219,7 @@ public final class ConfigLoader {
         ConfigNode l = root.section("logging");
         Logging logging = new Logging(l.longValue("everySteps", 10L),
                 l.string("metricsFile", run.outputDir() + "/metrics.jsonl"),
-                l.string("tensorboardDir", run.outputDir() + "/tensorboard"));
+                l.string("tensorboardDir", run.outputDir() + "/tensorboard"), l.number("peakFlops", 0.0));
         l.rejectUnknown();
 
         ConfigNode e = root.section("evaluation");
@@ -366,7 +366,8 @@ public final class ConfigLoader {
         root.putObject("nonFiniteSkips").put("maxConsecutive", c.nonFiniteSkips().maxConsecutive())
                 .put("maxTotal", c.nonFiniteSkips().maxTotal());
         root.putObject("logging").put("everySteps", c.logging().everySteps())
-                .put("metricsFile", c.logging().metricsFile()).put("tensorboardDir", c.logging().tensorboardDir());
+                .put("metricsFile", c.logging().metricsFile()).put("tensorboardDir", c.logging().tensorboardDir())
+                .put("peakFlops", c.logging().peakFlops());
         ObjectNode evaluation = root.putObject("evaluation");
         evaluation.put("everyEpochs", c.evaluation().everyEpochs()).put("metric", c.evaluation().metric().key())
                 .put("patience", c.evaluation().patience());

@@ -342,13 +342,17 @@ public record TrainConfig(
 
     /**
      * Console line every {@code everySteps}; one JSON line per round into {@code metricsFile}; the same figures as
-     * TensorBoard events into {@code tensorboardDir} (a folder on any Hadoop file system).
+     * TensorBoard events into {@code tensorboardDir} (a folder on any Hadoop file system); MFU against
+     * {@code peakFlops} FLOP/s of all executors together (0: estimated from the driver's CPU, driver.PeakFlops).
      */
-    public record Logging(long everySteps, String metricsFile, String tensorboardDir) implements Serializable {
+    public record Logging(long everySteps, String metricsFile, String tensorboardDir, double peakFlops)
+            implements Serializable {
         public Logging {
             require(everySteps >= 1, "logging.everySteps must be >= 1, got " + everySteps);
             require(metricsFile != null && !metricsFile.isBlank(), "logging.metricsFile must not be empty");
             require(tensorboardDir != null && !tensorboardDir.isBlank(), "logging.tensorboardDir must not be empty");
+            require(peakFlops >= 0 && Double.isFinite(peakFlops), "logging.peakFlops must be a FLOP/s figure >= 0"
+                    + " (0: estimate from the CPU), got " + peakFlops);
         }
     }
 

@@ -77,6 +77,11 @@ final class BatchAlignedRows implements AutoCloseable {
         return data.count();
     }
 
+    /** The training set's {@link IndexedDataset#lengths()}. */
+    java.util.Map<String, Integer> lengths() {
+        return data.lengths();
+    }
+
     /** The training set's {@link IndexedDataset#fingerprint()}. */
     long fingerprint() {
         return data.fingerprint();

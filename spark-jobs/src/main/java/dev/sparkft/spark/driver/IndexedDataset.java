@@ -5,7 +5,9 @@ import dev.sparkft.spark.executor.BatchAssembler;
 import dev.sparkft.spark.executor.DataCheck;
 import dev.sparkft.spark.executor.DataSummary;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.Partitioner;
 import org.apache.spark.SparkContext;
@@ -39,10 +41,13 @@ public final class IndexedDataset implements AutoCloseable {
     private final long fingerprint;
     private final BatchAssembler assembler;
     private final String key;
+    /** Values per row of each model column (the same in every row: checked on loading). */
+    private final Map<String, Integer> lengths;
 
     private IndexedDataset(JavaPairRDD<Long, Row> rows, long count, long fingerprint, BatchAssembler assembler,
-            String key) {
+            String key, Map<String, Integer> lengths) {
         this.rows = rows;
+        this.lengths = lengths;
         this.count = count;
         this.fingerprint = fingerprint;
         this.assembler = assembler;
@@ -90,7 +95,11 @@ public final class IndexedDataset implements AutoCloseable {
             LOG.info("dataset {}: {} examples in {} partitions, columns {}, fingerprint {}", path, summary.count(),
                     partitions, columns, Long.toHexString(summary.fingerprint()));
             String key = spark.sparkContext().applicationId() + ":" + indexed.id();
-            return new IndexedDataset(indexed, summary.count(), summary.fingerprint(), assembler, key);
+            Map<String, Integer> lengths = new LinkedHashMap<>();
+            for (int c = 0; c < width; c++) {
+                lengths.put(columns.get(c), summary.length(c));
+            }
+            return new IndexedDataset(indexed, summary.count(), summary.fingerprint(), assembler, key, lengths);
         } finally {
             numbered.unpersist(false);
         }
@@ -120,7 +129,8 @@ public final class IndexedDataset implements AutoCloseable {
                     + ", " + count + " before");
         }
         SparkContext sc = rows.context();
-        return new IndexedDataset(placed, count, fingerprint, assembler, sc.applicationId() + ":" + placed.id());
+        return new IndexedDataset(placed, count, fingerprint, assembler, sc.applicationId() + ":" + placed.id(),
+                lengths);
     }
 
     /** Fails, naming the path and column, unless {@code path} is Parquet with the model's columns (reads only the schema). */
@@ -156,7 +166,12 @@ public final class IndexedDataset implements AutoCloseable {
 
     /** The same rows (closing either releases them) read by another assembler, e.g. an augmenting one. */
     public IndexedDataset withAssembler(BatchAssembler other) {
-        return new IndexedDataset(rows, count, fingerprint, other, key);
+        return new IndexedDataset(rows, count, fingerprint, other, key, lengths);
+    }
+
+    /** Values per row of each model column: the sequence length of token columns, -1 for a scalar. */
+    public Map<String, Integer> lengths() {
+        return lengths;
     }
 
     /** Identifies this cached dataset to executors' {@link dev.sparkft.spark.executor.PartitionMemo}. */

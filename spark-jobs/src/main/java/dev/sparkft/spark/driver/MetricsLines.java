@@ -33,7 +33,9 @@ final class MetricsLines {
                 .put("executorGcMs", r.telemetry().executorGcMillis()).put("driverGcMs", r.telemetry().driverGcMillis())
                 .put("executorPeakHeapBytes", r.telemetry().executorPeakHeapBytes())
                 .put("executorPeakRssBytes", r.telemetry().executorPeakRssBytes())
-                .put("driverPeakRssBytes", r.telemetry().driverPeakRssBytes());
+                .put("driverPeakRssBytes", r.telemetry().driverPeakRssBytes())
+                .put("flopsPerExample", r.flopsPerExample()).put("achievedFlops", r.achievedFlops())
+                .put("mfu", r.mfu());
     }
 
     /** An evaluation of the validation set: loss, accuracy, macro F1, and precision/recall/F1/support per class. */

@@ -10,6 +10,8 @@ package dev.sparkft.spark.driver;
  * With compression, {@code bytesFromWorker} is the mean size of a partition's encoded vector, and
  * {@code residualNorm} the norm of all partitions' error-feedback residuals after the round (0 without).
  * {@code telemetry} is what Spark saw of the round: straggler skew, GC, peak memory ({@link RoundTelemetry}).
+ * {@code flopsPerExample} is the model's training FLOPs per example (NaN where the engine does not count them),
+ * {@code peakFlops} the executors' stated peak ({@link PeakFlops}).
  */
 public record RoundReport(
         long step,
@@ -27,7 +29,9 @@ public record RoundReport(
         long bytesIntoDriver,
         int workers,
         double residualNorm,
-        RoundTelemetry.Round telemetry) {
+        RoundTelemetry.Round telemetry,
+        double flopsPerExample,
+        double peakFlops) {
 
     /** The step after this round. */
     public long nextStep() {
@@ -36,6 +40,16 @@ public record RoundReport(
 
     public double samplesPerSecond() {
         return wallNanos == 0 ? 0 : examples * 1e9 / wallNanos;
+    }
+
+    /** FLOP/s the round achieved, end to end: its examples' training FLOPs over its wall time. */
+    public double achievedFlops() {
+        return wallNanos == 0 ? Double.NaN : examples * flopsPerExample * 1e9 / wallNanos;
+    }
+
+    /** Model FLOPs utilisation: {@link #achievedFlops()} over the peak (NaN when either is unknown). */
+    public double mfu() {
+        return peakFlops > 0 ? achievedFlops() / peakFlops : Double.NaN;
     }
 
     /** How many times smaller a partition's vector was on the wire than uncompressed (1 without compression). */

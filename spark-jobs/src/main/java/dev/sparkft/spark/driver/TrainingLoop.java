@@ -15,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -103,7 +104,13 @@ public final class TrainingLoop {
             long totalSteps = config.training().steps() > 0 ? config.training().steps()
                     : config.training().epochs() * plan.stepsPerEpoch();
             // The round, and the state partitions keep between rounds (averaging's inner optimizer, residuals).
-            TrainingRound trainingRound = new TrainingRound(sc, config, config.training().mode() == Mode.AVERAGING);
+            double flopsPerExample = model.architecture().details().trainingFlopsPerExample(rows.lengths());
+            PeakFlops peak = PeakFlops.of(config.logging().peakFlops(), sc.defaultParallelism());
+            LOG.info("MFU: {} training FLOPs per example, against a peak of {} FLOP/s ({})",
+                    String.format(Locale.ROOT, "%.4g", flopsPerExample),
+                    String.format(Locale.ROOT, "%.4g", peak.flopsPerSecond()), peak.how());
+            TrainingRound trainingRound = new TrainingRound(sc, config, config.training().mode() == Mode.AVERAGING,
+                    flopsPerExample, peak);
             TrainingMaster master = config.training().mode() == Mode.SYNC
                     ? new SynchronousTrainingMaster(trainingRound, rows, plan, config, architecture)
                     : new ParameterAveragingTrainingMaster(trainingRound, rows, plan, config, architecture);

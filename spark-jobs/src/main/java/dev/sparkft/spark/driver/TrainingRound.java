@@ -40,10 +40,18 @@ final class TrainingRound implements AutoCloseable {
     /** The parameters as this round sends them (rounded to the wire's precision in place). */
     private float[] sent;
     private final RoundTelemetry telemetry;
+    private final double flopsPerExample;
+    private final PeakFlops peak;
 
-    /** {@code keepsState}: the master's workers keep state between rounds (averaging's inner optimizer). */
-    TrainingRound(JavaSparkContext sc, TrainConfig config, boolean keepsState) {
+    /**
+     * {@code keepsState}: the master's workers keep state between rounds (averaging's inner optimizer);
+     * {@code flopsPerExample} and {@code peak} give each round's MFU.
+     */
+    TrainingRound(JavaSparkContext sc, TrainConfig config, boolean keepsState, double flopsPerExample,
+            PeakFlops peak) {
         this.sc = sc;
+        this.flopsPerExample = flopsPerExample;
+        this.peak = peak;
         this.config = config;
         this.keepsState = keepsState || config.training().communication().compression().enabled();
         this.telemetry = RoundTelemetry.register(sc.sc());
@@ -117,7 +125,8 @@ final class TrainingRound implements AutoCloseable {
         long intoDriver = sc.isLocal() ? 0 : payload;
         return new RoundReport(step, steps, loss.mean(), sum.examples(), norm, learningRate, !finite, end - start,
                 sum.computeNanos(), end - reduced, payload, fromWorker, intoDriver, sum.contributors(),
-                Math.sqrt(sum.residualSquares()), telemetry.round(step, rows.getNumPartitions()));
+                Math.sqrt(sum.residualSquares()), telemetry.round(step, rows.getNumPartitions()), flopsPerExample,
+                peak.flopsPerSecond());
     }
 
     /** Every partition's state, for a checkpoint (empty when the master keeps none or no round ran yet). */

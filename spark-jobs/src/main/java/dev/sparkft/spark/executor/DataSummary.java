@@ -133,6 +133,11 @@ public final class DataSummary implements Serializable {
      * For the first column whose rows differ in length: a message naming a shortest and a longest row;
      * null when every array column has one length.
      */
+    /** Values per row of column {@code c} (the longest row's; -1 before any row). */
+    public int length(int c) {
+        return maxLength[c];
+    }
+
     public String lengthMismatch(java.util.List<String> columns) {
         for (int c = 0; c < minLength.length; c++) {
             if (shortest[c] != null && minLength[c] != maxLength[c]) {
