@@ -80,7 +80,7 @@ final class TensorBoardMetrics implements TrainingListener {
         }
     }
 
-    /** Every number in {@code line} but the step, as a scalar at the line's step. */
+    /** Every finite number in {@code line} but the step, as a scalar at the line's step. */
     private void write(String prefix, JsonNode line) {
         Map<String, Double> scalars = new LinkedHashMap<>();
         numbers(prefix, line, scalars);
@@ -92,7 +92,9 @@ final class TensorBoardMetrics implements TrainingListener {
     private static void numbers(String prefix, JsonNode node, Map<String, Double> out) {
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
-            if (field.getValue().isNumber()) {
+            // Not-a-number figures (a skipped round's norm, FLOPs an engine does not count) are strings in
+            // metrics.jsonl, and no point on a chart.
+            if (field.getValue().isNumber() && Double.isFinite(field.getValue().asDouble())) {
                 out.put(prefix + field.getKey(), field.getValue().asDouble());
             } else if (field.getValue().isObject()) {
                 numbers(prefix + field.getKey() + "/", field.getValue(), out);
