@@ -119,6 +119,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void loggingKeysDefaultUnderTheRunFolderAndNameBadValues() {
+        TrainConfig c = ConfigLoader.parse(MINIMAL, false, List.of("run.outputDir=/data/runs/a"));
+        assertEquals("/data/runs/a/tensorboard", c.logging().tensorboardDir());
+        assertEquals(0.0, c.logging().peakFlops());
+        TrainConfig set = ConfigLoader.parse(MINIMAL, false, List.of("logging.tensorboardDir=hdfs://nn/tb/a",
+                "logging.peakFlops=6.7e13"));
+        assertEquals("hdfs://nn/tb/a", set.logging().tensorboardDir());
+        assertEquals(6.7e13, set.logging().peakFlops());
+        assertEquals("{\"everySteps\":10,\"metricsFile\":\"runs/t/metrics.jsonl\",\"tensorboardDir\":\"hdfs://nn/tb/a\","
+                + "\"peakFlops\":6.7E13}", ConfigLoader.toTree(ConfigLoader.parse(MINIMAL, false, List.of(
+                        "run.outputDir=runs/t", "logging.tensorboardDir=hdfs://nn/tb/a", "logging.peakFlops=6.7e13")))
+                .get("logging").toString());
+        IllegalArgumentException e = fails(MINIMAL, "logging.peakFlops=-1");
+        assertTrue(e.getMessage().startsWith("logging.peakFlops must be a FLOP/s figure >= 0"), e.getMessage());
+        e = fails(MINIMAL, "logging.tensorboardDir=");
+        assertEquals("logging.tensorboardDir must not be empty", e.getMessage());
+    }
+
+    @Test
     void illTypedValuesAreNamed() {
         IllegalArgumentException e = fails(MINIMAL, "training.globalBatch=lots");
         assertEquals("key 'training.globalBatch' must be an integer, got \"lots\"", e.getMessage());
