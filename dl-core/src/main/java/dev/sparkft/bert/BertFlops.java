@@ -1,6 +1,7 @@
 package dev.sparkft.bert;
 
 import dev.sparkft.hf.BertConfig;
+import dev.sparkft.model.FlopTally;
 
 /**
  * Floating-point operations of a BERT classifier per example, counted as PyTorch's {@code FlopCounterMode} counts
@@ -37,75 +38,44 @@ public final class BertFlops {
         double h = c.hiddenSize();
         double i = c.intermediateSize();
         LoraOptions lora = model.lora();
-        Products p = new Products(backward);
+        FlopTally p = new FlopTally(backward);
         // Whether the layer's input depends on something trained: the embeddings are, unless LoRA froze them.
         boolean input = lora == null;
         for (int layer = 0; layer < c.numLayers(); layer++) {
-            boolean q = p.linear(l, h, h, input, lora, "attention.self.query");
-            boolean k = p.linear(l, h, h, input, lora, "attention.self.key");
-            boolean v = p.linear(l, h, h, input, lora, "attention.self.value");
+            boolean q = linear(p, l, h, h, input, lora, "attention.self.query");
+            boolean k = linear(p, l, h, h, input, lora, "attention.self.key");
+            boolean v = linear(p, l, h, h, input, lora, "attention.self.value");
             boolean scores = p.product(2 * l * l * h, q, k);
             boolean context = p.product(2 * l * l * h, scores, v);
-            boolean attention = p.linear(l, h, h, context, lora, "attention.output.dense") || input;
-            boolean intermediate = p.linear(l, h, i, attention, lora, "intermediate.dense");
-            input = p.linear(l, i, h, intermediate, lora, "output.dense") || attention;
+            boolean attention = linear(p, l, h, h, context, lora, "attention.output.dense") || input;
+            boolean intermediate = linear(p, l, h, i, attention, lora, "intermediate.dense");
+            input = linear(p, l, i, h, intermediate, lora, "output.dense") || attention;
         }
         BertHead head = model.head();
         boolean pooled = input;
         if (head.usesPooler()) {
-            p.trained(2 * h * h, input);
+            p.product(2 * h * h, input, true);
             pooled = true;
         }
-        p.trained(2 * h * head.numLabels() * (head.task() == BertTask.TOKEN_CLASSIFICATION ? l : 1), pooled);
-        return p.flops;
+        p.product(2 * h * head.numLabels() * (head.task() == BertTask.TOKEN_CLASSIFICATION ? l : 1), pooled, true);
+        return p.total();
     }
 
-    /** Adds up products and, when training, their backward products. */
-    private static final class Products {
-        private final boolean backward;
-        double flops;
-
-        Products(boolean backward) {
-            this.backward = backward;
+    /**
+     * A linear layer {@code in → out} over {@code l} tokens: its weight (trained unless LoRA froze it) and, when
+     * LoRA adapts {@code module}, the adapter's two products. Returns whether its output needs a gradient.
+     */
+    private static boolean linear(FlopTally p, double l, double in, double out, boolean input, LoraOptions lora,
+            String module) {
+        double weight = 2 * l * in * out;
+        if (lora == null) {
+            return p.product(weight, input, true);
         }
-
-        /**
-         * A product of two activations ({@code flops} forward): backward, one product per operand that needs a
-         * gradient. Returns whether its result needs one.
-         */
-        boolean product(double forward, boolean a, boolean b) {
-            flops += forward;
-            if (backward) {
-                flops += (a ? forward : 0) + (b ? forward : 0);
-            }
-            return a || b;
+        p.product(weight, input, false); // the frozen weight: only the input's gradient, if any
+        if (!lora.targets().contains(module)) {
+            return input;
         }
-
-        /** A trained weight's product with an input: backward, the weight's gradient and the input's if needed. */
-        void trained(double forward, boolean input) {
-            flops += forward;
-            if (backward) {
-                flops += forward + (input ? forward : 0);
-            }
-        }
-
-        /**
-         * A linear layer {@code in → out} over {@code l} tokens: its weight (trained unless LoRA froze it) and, when
-         * LoRA adapts {@code module}, the adapter's two products. Returns whether its output needs a gradient.
-         */
-        boolean linear(double l, double in, double out, boolean input, LoraOptions lora, String module) {
-            double weight = 2 * l * in * out;
-            if (lora == null) {
-                trained(weight, input);
-                return true;
-            }
-            product(weight, input, false); // the frozen weight: only the input's gradient, if any
-            if (!lora.targets().contains(module)) {
-                return input;
-            }
-            trained(2 * l * in * lora.rank(), input);        // x·A
-            trained(2 * l * lora.rank() * out, true);        // (xA)·B: xA depends on A
-            return true;
-        }
+        p.product(2 * l * in * lora.rank(), input, true);   // x·A
+        return p.product(2 * l * lora.rank() * out, true, true); // (xA)·B: xA depends on A
     }
 }

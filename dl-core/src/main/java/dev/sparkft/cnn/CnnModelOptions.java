@@ -32,6 +32,12 @@ public record CnnModelOptions(CnnConfig config, BatchNormMode batchNorm, long se
     private static final List<Double> IMAGENET_MEAN = List.of(0.485, 0.456, 0.406);
     private static final List<Double> IMAGENET_STD = List.of(0.229, 0.224, 0.225);
 
+    /** {@link CnnFlops#training}: fixed by the image size, whatever the columns. */
+    @Override
+    public double trainingFlopsPerExample(Map<String, Integer> columnLengths) {
+        return CnnFlops.training(this);
+    }
+
     public CnnModelOptions {
         if (config == null || batchNorm == null || precision == null) {
             throw new IllegalArgumentException("CnnModelOptions needs a config, a batch-norm mode and a precision");

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.sparkft.hf.BertConfig;
-import dev.sparkft.testing.ChildProcess;
 import dev.sparkft.testing.PythonReference;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,13 +59,7 @@ class BertFlopsTest {
                 c.lora().targets().forEach(t -> lora.withArray("targets").add(t));
             }
         }
-        Path cases0 = dir.resolve("cases.json");
-        Path out = dir.resolve("flops.json");
-        json.writeValue(cases0.toFile(), in);
-        ChildProcess.Result r = PythonReference.run(python, Duration.ofSeconds(300), "bert_flops.py",
-                cases0.toString(), out.toString());
-        assertEquals(0, r.exitCode(), r.tail());
-        JsonNode ref = json.readTree(out.toFile());
+        JsonNode ref = PythonReference.runJson(python, Duration.ofSeconds(300), "bert_flops.py", dir, in);
         for (int i = 0; i < cases.size(); i++) {
             Case c = cases.get(i);
             double forward = ref.get(i).get("forward").asDouble();

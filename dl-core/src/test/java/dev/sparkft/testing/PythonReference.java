@@ -1,6 +1,10 @@
 package dev.sparkft.testing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,6 +25,7 @@ import org.junit.jupiter.api.Assumptions;
  */
 public final class PythonReference {
     private static final String SETUP = "scripts/reference/setup-venv.sh";
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<Class<?>> WARNED = ConcurrentHashMap.newKeySet();
 
     private PythonReference() {
@@ -54,6 +59,20 @@ public final class PythonReference {
                 repositoryRoot(Path.of("").toAbsolutePath()).resolve("scripts/reference").resolve(script).toString()));
         command.addAll(List.of(args));
         return ChildProcess.run(command, timeout);
+    }
+
+    /**
+     * Runs a {@code script IN.json OUT.json} reference: writes {@code input} to {@code dir}, fails unless the script
+     * exits 0, and returns what it wrote.
+     */
+    public static JsonNode runJson(Path python, Duration timeout, String script, Path dir, JsonNode input)
+            throws IOException, InterruptedException {
+        Path in = Files.createTempFile(dir, script, ".in.json");
+        Path out = dir.resolve(in.getFileName() + ".out.json");
+        JSON.writeValue(in.toFile(), input);
+        ChildProcess.Result r = run(python, timeout, script, in.toString(), out.toString());
+        assertEquals(0, r.exitCode(), r.tail());
+        return JSON.readTree(out.toFile());
     }
 
     static Path python(String property, String environment, Path workingDirectory) {

@@ -86,6 +86,18 @@ class FashionImagesJobsTest {
         TrainingService.train(config, false, System.out);
         String trained = Files.readString(out.resolve("report.txt"));
         assertTrue(trained.startsWith("end of run at step 6"), trained);
+        // Each round's MFU uses ResNet-18's FLOPs at 3x64x64: PyTorch's FlopCounterMode gives 869,038,080 per
+        // training image (scripts/reference/cnn_flops.py; CnnFlopsTest checks the count at other shapes).
+        int rounds = 0;
+        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+            JsonNode round = JSON.readTree(line);
+            if (round.has("flopsPerExample")) {
+                assertEquals(869_038_080.0, round.path("flopsPerExample").asDouble(), 0, line);
+                assertTrue(round.path("mfu").asDouble() > 0 && round.path("mfu").asDouble() < 1, line);
+                rounds++;
+            }
+        }
+        assertEquals(6, rounds);
         String trainedBody = body(trained);
         for (String name : CLASSES) {
             assertTrue(trainedBody.contains(name), "class " + name + " in " + trained);

@@ -1,6 +1,7 @@
 package dev.sparkft.engine.dl4j;
 
 import dev.sparkft.model.EngineArchitecture;
+import dev.sparkft.model.FlopTally;
 import dev.sparkft.model.SpecOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,6 +78,40 @@ public record Dl4jNetworkConfig(
         o.rejectUnknown();
         return new Dl4jNetworkConfig(architecture, shape.get(0), shape.get(1), shape.get(2), numClasses,
                 hidden, filters, seed, dataType);
+    }
+
+    /** {@link #flops} of a training step, whatever the columns. */
+    @Override
+    public double trainingFlopsPerExample(Map<String, Integer> columnLengths) {
+        return flops(true);
+    }
+
+    /**
+     * FLOPs per example as {@link FlopTally} counts them: the 5×5 valid convolutions and the dense layers (biases,
+     * activations and pools are not counted). Every weight trains; the pixels need no gradient.
+     */
+    double flops(boolean backward) {
+        FlopTally tally = new FlopTally(backward);
+        boolean input = false;
+        int c = channels;
+        int h = height;
+        int w = width;
+        for (int f : filters) {
+            h -= 4;
+            w -= 4;
+            input = tally.product(2.0 * h * w * f * c * 25, input, true);
+            c = f;
+            h /= 2; // the 2×2 max-pool, stride 2, truncating
+            w /= 2;
+        }
+        int in = c * h * w;
+        List<Integer> sizes = new ArrayList<>(hidden);
+        sizes.add(numClasses);
+        for (int out : sizes) {
+            input = tally.product(2.0 * in * out, input, true);
+            in = out;
+        }
+        return tally.total();
     }
 
     /** Length of one flattened example. */

@@ -9,7 +9,9 @@ import dev.sparkft.spark.testing.Blobs;
 import dev.sparkft.spark.testing.ReferenceTrainer;
 import dev.sparkft.spark.testing.TestRuns;
 import dev.sparkft.spark.testing.TestSpark;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,7 +66,7 @@ class SynchronousTrainingTest {
 
     /** The same exactness with a real engine: a DL4J MLP found through ServiceLoader like any model. */
     @Test
-    void dl4jNetworkTrainsExactlyAsSingleProcess() {
+    void dl4jNetworkTrainsExactlyAsSingleProcess() throws Exception {
         TrainConfig config = TestRuns.config(data.path(), dir.resolve("dl4j"), "model.engine=dl4j",
                 "model.options={architecture: mlp, inputShape: [1, 1, 5], numClasses: 3, hidden: [8]}",
                 "optimizer.type=nesterov", "optimizer.momentum=0.9", "optimizer.learningRate=0.05",
@@ -76,6 +78,13 @@ class SynchronousTrainingTest {
         assertTrue(diff <= 1e-5, "DL4J MLP, 2 partitions vs single process: relative difference " + diff);
         double[] losses = result.losses();
         assertTrue(losses[11] < losses[0], "loss should drop: " + java.util.Arrays.toString(losses));
+        // MFU's count for 5 -> 8 -> 3: forward 2·(5·8 + 8·3) = 128; backward both weights' gradients (128) and the
+        // hidden activation's (2·8·3 = 48), not the input's.
+        List<String> lines = Files.readAllLines(dir.resolve("dl4j/metrics.jsonl"));
+        assertEquals(12, lines.size());
+        for (String line : lines) {
+            assertTrue(line.contains("\"flopsPerExample\":304.0,"), line);
+        }
     }
 
     private static double mean(double[] v, int from, int to) {
