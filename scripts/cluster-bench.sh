@@ -73,14 +73,16 @@ YAML
       sleep 1
     done ) &
   sampler=$!
-  # A deliberately slow executor (a noisy neighbour): the first executor JVM of the run stopped and continued in turns.
+  # A deliberately slow executor (a noisy neighbour): the first executor JVM of the run stopped and continued in turns,
+  # from the end of the first round on (once both executors hold their cached partitions and models).
   throttle=""
   if [[ -n $SLOW ]]; then
     ( stop_ms=${SLOW%%:*}; run_ms=${SLOW##*:}; victim=""
+      until grep -q "^step 1/" "$dir/driver.log" 2>/dev/null; do sleep 0.2; done
       while [[ -z $victim ]]; do
         victim=$(pgrep -f "CoarseGrainedExecutorBackend.*app-" | head -1 || true); sleep 0.2
       done
-      echo "slowing executor pid $victim: stopped ${stop_ms} ms of every $((stop_ms + run_ms)) ms" > "$dir/slow.txt"
+      echo "slowing executor pid $victim ($(pgrep -af "CoarseGrainedExecutorBackend.*app-" | grep "^$victim " | grep -o -- '--executor-id [0-9]*')) after round 1: stopped ${stop_ms} ms of every $((stop_ms + run_ms)) ms" > "$dir/slow.txt"
       while kill -0 "$victim" 2>/dev/null; do
         kill -STOP "$victim" 2>/dev/null; sleep "$(bc -l <<< "$stop_ms / 1000")"
         kill -CONT "$victim" 2>/dev/null; sleep "$(bc -l <<< "$run_ms / 1000")"

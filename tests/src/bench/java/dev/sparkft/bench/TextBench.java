@@ -209,6 +209,18 @@ public final class TextBench {
                     / bare.get(r).get("samplesPerSec").asDouble()));
         }
         md.append(String.format(Locale.ROOT, "Trainer / bare per run (side by side, in run order): %s%n%n", perRun));
+        // MFU with the trainer's own FLOP count and peak: its rounds' mfu, and the others' samples/s on that scale.
+        double flops = s.get("flopsPerExample").asDouble();
+        double peak = s.get("peakFlops").asDouble();
+        md.append(String.format(Locale.ROOT, "MFU (%.4g training FLOPs per example, peak %.4g FLOP/s, both from the"
+                + " trainer's metrics.jsonl): bare engine loop %.3f, 2 models x 1 thread %.3f, SparkFT sync %.3f"
+                + " (median of its runs' round medians %.3f). Straggler skew of the trainer's rounds (its most skewed"
+                + " stage: slowest task / median task): median of the runs' medians %.3f, largest %.3f%n%n", flops, peak,
+                median(bare, n -> n.get("samplesPerSec").asDouble()) * flops / peak,
+                median(parallel, n -> n.get("samplesPerSec").asDouble()) * flops / peak,
+                median(spark, n -> n.get("samplesPerSec").asDouble()) * flops / peak,
+                median(spark, n -> n.get("mfu").asDouble()), median(spark, n -> n.get("taskSkew").asDouble()),
+                spark.stream().mapToDouble(n -> n.get("taskSkewMax").asDouble()).max().orElse(Double.NaN)));
         return md.toString();
     }
 

@@ -45,13 +45,20 @@ final class TrainerRounds {
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
-    /** The round split's medians and the last round's bytes and workers, added to {@code node}. */
+    double max(String field) {
+        return rounds.stream().mapToDouble(n -> n.get(field).asDouble()).max().orElse(Double.NaN);
+    }
+
+    /** The round split's, skew's and MFU's medians, the last round's bytes, workers, FLOPs and peak, added to {@code node}. */
     ObjectNode putSplit(ObjectNode node) {
         JsonNode last = rounds.get(rounds.size() - 1);
         return node.put("stepMs", median("roundMs")).put("computeMs", median("computeMs"))
                 .put("updateMs", median("updateMs")).put("overheadMs", median("overheadMs"))
                 .put("bytesToWorker", last.get("bytesToWorker").asLong())
                 .put("bytesFromWorker", last.get("bytesFromWorker").asLong()).put("workers", last.get("workers").asInt())
+                .put("taskSkew", median("taskSkew")).put("taskSkewMax", max("taskSkew")).put("mfu", median("mfu"))
+                .put("flopsPerExample", last.get("flopsPerExample").asDouble())
+                .put("peakFlops", last.get("achievedFlops").asDouble() / last.get("mfu").asDouble())
                 .set("stepsMs", FoundationBench.JSON.valueToTree(rounds.stream().map(n -> n.get("roundMs").asDouble())
                         .toList()));
     }

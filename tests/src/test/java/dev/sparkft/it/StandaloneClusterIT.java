@@ -147,6 +147,17 @@ class StandaloneClusterIT {
         assertBitEqual(expected.params(), end.params(),
                 "standalone cluster (4 partitions, 2 executors, 4 KB chunks, one executor killed) vs local[2]");
         assertTrue(expected.losses()[steps - 1] < expected.losses()[0], "the model trains");
+        // Every round's telemetry came through the listener bus: a finite skew and an executor of the cluster.
+        int rounds = 0;
+        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+            JsonNode round = JSON.readTree(line);
+            if (round.has("roundMs")) {
+                assertTrue(round.get("taskSkew").asDouble() >= 1, line);
+                assertTrue(round.get("slowestExecutor").asText().matches("\\d+ \\(127\\.0\\.0\\.1\\)"), line);
+                rounds++;
+            }
+        }
+        assertTrue(rounds >= steps, rounds + " round lines");
     }
 
     /** The executor JVMs of the cluster in {@code home} (their working folders are under its run/ folder). */

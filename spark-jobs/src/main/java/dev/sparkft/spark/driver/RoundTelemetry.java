@@ -5,13 +5,16 @@ import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.spark.SparkContext;
 import org.apache.spark.executor.ExecutorMetrics;
 import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerEvent;
 import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
 import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
@@ -19,13 +22,17 @@ import org.apache.spark.scheduler.TaskInfo;
 
 /**
  * Spark's own view of each training round, on the driver, from its listener bus: the run time of every task of the
- * round's first stage (the one whose tasks run the workers), hence the straggler skew (slowest task over the
- * median) and the slowest task's executor; the JVM GC time of the round's tasks; and the peak heap and resident
- * memory of the executors (Spark's executor metrics, at task ends and heartbeats) and of the driver.
+ * round's stages, hence the straggler skew (per stage, the slowest task over the median; the round reports its most
+ * skewed stage) and that slowest task's executor; the JVM GC time of the round's tasks; and the peak heap and
+ * resident memory of the executors (Spark's executor metrics, at task ends and heartbeats) and of the driver.
+ *
+ * <p>Every stage counts, not only the workers' compute: when an executor is slow, Spark may run the next round's
+ * compute tasks elsewhere (where their cached partitions are), and the slow executor then shows in the stage that
+ * reduces the round's vector.
  *
  * <p>A round's jobs carry its first step as the local property {@link #ROUND}. The listener bus delivers events
- * after the jobs have returned, so {@link #round} waits (briefly) until it has seen every task of the round's
- * first stage.
+ * after the jobs have returned, so {@link #round} posts a marker behind them and waits (briefly) until it arrives:
+ * by then the bus has delivered every event of the round.
  */
 final class RoundTelemetry extends SparkListener implements AutoCloseable {
     static final String ROUND = "sparkft.round";
@@ -34,11 +41,11 @@ final class RoundTelemetry extends SparkListener implements AutoCloseable {
 
     private final SparkContext sc;
     private final Map<Integer, Long> roundOfStage = new HashMap<>();
-    /** Per round: its first stage id and that stage's successful tasks by partition. */
-    private final Map<Long, Integer> firstStage = new HashMap<>();
-    private final Map<Long, Map<Integer, TaskInfo>> firstStageTasks = new HashMap<>();
-    private final Map<Long, long[]> runMillis = new HashMap<>();
+    /** Per round: its stages' successful tasks, by stage id and then task index (a retried task's last success). */
+    private final Map<Long, Map<Integer, Map<Integer, TaskRun>>> tasks = new HashMap<>();
     private final Map<Long, Long> gcMillis = new HashMap<>();
+    /** Rounds whose marker the bus has delivered. */
+    private final Set<Long> delivered = new HashSet<>();
     /** Executor id to its peak {JVM heap, process-tree RSS} bytes seen so far. */
     private final Map<String, long[]> executorPeaks = new TreeMap<>();
     private long driverGcMillis = totalGcMillis();
@@ -59,67 +66,76 @@ final class RoundTelemetry extends SparkListener implements AutoCloseable {
             long executorPeakHeapBytes, long executorPeakRssBytes, long driverPeakRssBytes) {
     }
 
+    /** One successful task: its executor's run time and where it ran. */
+    private record TaskRun(long runMillis, String executor) {
+    }
+
+    /** Posted after a round's jobs: the bus delivers events in order, so the round's are in once this arrives. */
+    private record RoundDelivered(long step) implements SparkListenerEvent {
+        @Override
+        public boolean logEvent() {
+            return false;
+        }
+    }
+
     /**
-     * The round that started at {@code step} over {@code partitions} partitions, once the bus has delivered its
-     * first stage's tasks (at most {@link #WAIT_MILLIS}); forgets it afterwards.
+     * The round that started at {@code step}, once the bus has delivered its events (at most {@link #WAIT_MILLIS});
+     * forgets it afterwards.
      */
-    synchronized Round round(long step, int partitions) {
-        long deadline = System.currentTimeMillis() + WAIT_MILLIS;
-        while (firstStageTasks.getOrDefault(step, Map.of()).size() < partitions) {
-            long left = deadline - System.currentTimeMillis();
-            if (left <= 0) {
-                break;
+    Round round(long step) {
+        // A Spark-internal accessor (public in bytecode), as libraries that post their own events use it.
+        sc.listenerBus().post(new RoundDelivered(step));
+        synchronized (this) {
+            long deadline = System.currentTimeMillis() + WAIT_MILLIS;
+            while (!delivered.contains(step)) {
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
             }
-            try {
-                wait(left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+            double skew = Double.NaN;
+            String slowest = "";
+            if (delivered.remove(step)) {
+                for (Map<Integer, TaskRun> stage : tasks.getOrDefault(step, Map.of()).values()) {
+                    long[] sorted = stage.values().stream().mapToLong(TaskRun::runMillis).sorted().toArray();
+                    int n = sorted.length;
+                    double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
+                    double stageSkew = median > 0 ? sorted[n - 1] / median : 1;
+                    if (Double.isNaN(skew) || stageSkew > skew) {
+                        skew = stageSkew;
+                        slowest = stage.values().stream().max(Comparator.comparingLong(TaskRun::runMillis))
+                                .orElseThrow().executor();
+                    }
+                }
             }
-        }
-        Map<Integer, TaskInfo> tasks = firstStageTasks.getOrDefault(step, Map.of());
-        long[] millis = runMillis.getOrDefault(step, new long[0]);
-        double skew = Double.NaN;
-        String slowest = "";
-        if (tasks.size() == partitions && partitions > 0) {
-            long[] sorted = millis.clone();
-            Arrays.sort(sorted);
-            int n = sorted.length;
-            double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
-            skew = median > 0 ? sorted[n - 1] / median : 1;
-            int worst = 0;
-            for (int p = 1; p < n; p++) {
-                worst = millis[p] > millis[worst] ? p : worst;
+            long gc = gcMillis.getOrDefault(step, 0L);
+            long driverGc = totalGcMillis();
+            long driverRound = driverGc - driverGcMillis;
+            driverGcMillis = driverGc;
+            long heap = 0;
+            long rss = 0;
+            for (long[] peak : executorPeaks.values()) {
+                heap = Math.max(heap, peak[0]);
+                rss = Math.max(rss, peak[1]);
             }
-            TaskInfo info = tasks.get(worst);
-            slowest = info.executorId() + " (" + info.host() + ")";
+            tasks.remove(step);
+            gcMillis.remove(step);
+            roundOfStage.values().removeIf(r -> r == step);
+            return new Round(skew, slowest, gc, driverRound, heap, rss, driverPeakRss());
         }
-        long gc = gcMillis.getOrDefault(step, 0L);
-        long driverGc = totalGcMillis();
-        long driverRound = driverGc - driverGcMillis;
-        driverGcMillis = driverGc;
-        long heap = 0;
-        long rss = 0;
-        for (long[] peak : executorPeaks.values()) {
-            heap = Math.max(heap, peak[0]);
-            rss = Math.max(rss, peak[1]);
-        }
-        firstStage.remove(step);
-        firstStageTasks.remove(step);
-        runMillis.remove(step);
-        gcMillis.remove(step);
-        roundOfStage.values().removeIf(r -> r == step);
-        return new Round(skew, slowest, gc, driverRound, heap, rss, driverPeakRss());
     }
 
     @Override
     public synchronized void onStageSubmitted(SparkListenerStageSubmitted event) {
         String round = event.properties() == null ? null : event.properties().getProperty(ROUND);
         if (round != null) {
-            long step = Long.parseLong(round);
-            int stage = event.stageInfo().stageId();
-            roundOfStage.put(stage, step);
-            firstStage.merge(step, stage, Math::min);
+            roundOfStage.put(event.stageInfo().stageId(), Long.parseLong(round));
         }
     }
 
@@ -133,17 +149,16 @@ final class RoundTelemetry extends SparkListener implements AutoCloseable {
             return;
         }
         gcMillis.merge(step, event.taskMetrics().jvmGCTime(), Long::sum);
-        if (firstStage.get(step) == event.stageId()) {
-            int partition = event.taskInfo().index();
-            Map<Integer, TaskInfo> tasks = firstStageTasks.computeIfAbsent(step, s -> new HashMap<>());
-            if (tasks.put(partition, event.taskInfo()) == null) {
-                long[] millis = runMillis.computeIfAbsent(step, s -> new long[0]);
-                if (millis.length <= partition) {
-                    millis = Arrays.copyOf(millis, partition + 1);
-                    runMillis.put(step, millis);
-                }
-                millis[partition] = event.taskMetrics().executorRunTime();
-            }
+        TaskInfo info = event.taskInfo();
+        tasks.computeIfAbsent(step, s -> new TreeMap<>()).computeIfAbsent(event.stageId(), s -> new TreeMap<>())
+                .put(info.index(), new TaskRun(event.taskMetrics().executorRunTime(),
+                        info.executorId() + " (" + info.host() + ")"));
+    }
+
+    @Override
+    public synchronized void onOtherEvent(SparkListenerEvent event) {
+        if (event instanceof RoundDelivered d) {
+            delivered.add(d.step());
             notifyAll();
         }
     }

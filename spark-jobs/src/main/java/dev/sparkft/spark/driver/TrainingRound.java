@@ -125,7 +125,7 @@ final class TrainingRound implements AutoCloseable {
         long intoDriver = sc.isLocal() ? 0 : payload;
         return new RoundReport(step, steps, loss.mean(), sum.examples(), norm, learningRate, !finite, end - start,
                 sum.computeNanos(), end - reduced, payload, fromWorker, intoDriver, sum.contributors(),
-                Math.sqrt(sum.residualSquares()), telemetry.round(step, rows.getNumPartitions()), flopsPerExample,
+                Math.sqrt(sum.residualSquares()), telemetry.round(step), flopsPerExample,
                 peak.flopsPerSecond());
     }
 
